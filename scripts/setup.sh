@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Installs everything the engine and its tests need, and nothing twice:
+#   - npm packages (npm ci when node_modules is missing or older than package-lock.json)
+#   - the Temporal CLI (dev server): TEMPORAL_CLI_PATH, a `temporal` on PATH, or built from source
+#     with `go install` into .tools/bin (pinned: later tags carry a `replace` directive go install refuses)
+#   - Temporal's Java time-skipping test server from Maven Central into .tools/test-server
+# Nothing here downloads a prebuilt binary; where no toolchain exists it says what to install.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+TOOLS=$ROOT/.tools
+mkdir -p "$TOOLS/bin"
+
+TEMPORAL_CLI_VERSION=v1.5.1
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+# --- npm packages -------------------------------------------------------------------------
+if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] || \
+   { [ -f package-lock.json ] && [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
+  log "installing npm packages"
+  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund >&2; else npm install --no-audit --no-fund >&2; fi
+fi
+
+# --- Temporal CLI -------------------------------------------------------------------------
+cli=""
+if [ -n "${TEMPORAL_CLI_PATH:-}" ]; then
+  [ -x "$TEMPORAL_CLI_PATH" ] || { log "TEMPORAL_CLI_PATH=$TEMPORAL_CLI_PATH is not an executable file"; exit 1; }
+  cli=$TEMPORAL_CLI_PATH
+elif [ -x "$TOOLS/bin/temporal" ]; then
+  cli=$TOOLS/bin/temporal
+elif command -v temporal >/dev/null 2>&1; then
+  cli=$(command -v temporal)
+elif command -v go >/dev/null 2>&1; then
+  log "building the Temporal CLI $TEMPORAL_CLI_VERSION with go install (first run only, a few minutes)"
+  GOBIN="$TOOLS/bin" GOFLAGS="${GOFLAGS:-}" go install "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION" >&2
+  cli=$TOOLS/bin/temporal
+else
+  log "no Temporal CLI and no Go toolchain: the SDK will download its own dev server on first use (needs internet)."
+  log "To avoid that, install Go (https://go.dev/dl) or the Temporal CLI (brew install temporal) and run npm start again."
+  echo "sdk-download" > "$TOOLS/temporal-cli.mode"
+fi
+if [ -n "$cli" ]; then
+  [ "$cli" = "$TOOLS/bin/temporal" ] || ln -sf "$cli" "$TOOLS/bin/temporal"
+  rm -f "$TOOLS/temporal-cli.mode"
+fi
+
+# --- Java time-skipping test server (tests only) -----------------------------------------
+if [ "${SETUP_SKIP_TEST_SERVER:-}" != "1" ] && [ ! -x "$TOOLS/bin/temporal-test-server" ]; then
+  if command -v java >/dev/null 2>&1 && command -v mvn >/dev/null 2>&1; then
+    log "fetching Temporal's Java test server from Maven Central (first run only)"
+    rm -rf "$TOOLS/test-server/lib"
+    mvn -B -q -f scripts/test-server/pom.xml dependency:copy-dependencies \
+      -DoutputDirectory="$TOOLS/test-server/lib" -DincludeScope=runtime >&2
+    cat > "$TOOLS/bin/temporal-test-server" <<WRAP
+#!/usr/bin/env bash
+# exec, so that the SDK's shutdown signal reaches the JVM and no server is left behind.
+exec java \${TEMPORAL_TEST_SERVER_JAVA_OPTS:--Xss1m -XX:+UseSerialGC} -cp "$TOOLS/test-server/lib/*" io.temporal.testserver.TestServer "\$@"
+WRAP
+    chmod +x "$TOOLS/bin/temporal-test-server"
+  else
+    log "no java/mvn: time-skipping workflow tests will let the SDK download its test server (needs internet)."
+    log "Install a JDK (17+) and Maven to run them offline."
+  fi
+fi
+log "ready"

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+// The worker's native bridge (Rust core) does not survive vitest's worker threads: use forks.
+export default defineConfig({
+  test: {
+    pool: 'forks',
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    fileParallelism: true,
+    maxWorkers: 2,
+    reporters: ['default'],
+  },
+});
