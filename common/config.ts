@@ -1,0 +1,111 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable the engine reads, validated once at start. A bad value stops the process with a
+ * message naming the variable. The Temporal connection itself (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS, API key)
+ * is read by @temporalio/envconfig in common/temporal.ts, with the names the Temporal CLI and Temporal Cloud use.
+ */
+const port = z.coerce.number().int().min(0).max(65535);
+const url = z.string().url();
+const duration = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 500ms, 30s, 5m, 2h or 7d');
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+
+  /** Task queue names are `${TASK_QUEUE_PREFIX}-<provider>`; webhook deliveries use `${TASK_QUEUE_PREFIX}-webhooks`. */
+  TASK_QUEUE_PREFIX: z.string().regex(/^[a-z0-9-]+$/).default('onboarding'),
+
+  GATEWAY_HOST: z.string().default('127.0.0.1'),
+  GATEWAY_PORT: port.default(3000),
+  /** Public base URL of the gateway, used in links (e.g. codec endpoint) and by the sandbox to post webhooks. */
+  GATEWAY_PUBLIC_URL: url.default('http://127.0.0.1:3000'),
+  /** Comma-separated API keys accepted as `Authorization: Bearer <key>` on /v1 and /codec. */
+  GATEWAY_API_KEYS: z.string().min(1).default('dev-api-key'),
+  /** Origin of the Temporal Web UI allowed to call the codec endpoint (CORS). */
+  TEMPORAL_UI_URL: url.default('http://127.0.0.1:8233'),
+
+  WORKER_METRICS_PORT: port.default(9464),
+  /** Max provider API calls per second, per provider worker (Temporal's task-queue rate limit). */
+  JIKO_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(20),
+  NETSPEND_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(20),
+  /** Seconds a worker waits for running activities to finish on SIGTERM before it gives up. */
+  WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().positive().default(30),
+
+  /** PII payload codec keys: `keyId:base64(32 bytes)` comma-separated; the first one encrypts, all decrypt. */
+  PII_KEYS: z
+    .string()
+    .min(1, 'set PII_KEYS to keyId:base64key[,oldKeyId:base64key] (32-byte AES-256 keys)')
+    .default('dev-2026:ZGV2LW9ubHkta2V5LW5ldmVyLXVzZS1pbi1wcm9kISE='),
+  /** Where uploaded documents (claim checks) are kept, encrypted; must be shared by gateway and worker. */
+  DOCUMENT_STORE_DIR: z.string().default('.data/documents'),
+  /** Where the gateway durably records received webhooks before acknowledging them. */
+  WEBHOOK_INBOX_DIR: z.string().default('.data/webhooks'),
+
+  /** Outbound events (reminders, state changes) go here, signed with OUTBOUND_WEBHOOK_SECRET; unset = logged only. */
+  OUTBOUND_WEBHOOK_URL: url.optional(),
+  OUTBOUND_WEBHOOK_SECRET: z.string().min(16).default('dev-outbound-secret-change-me'),
+
+  SANDBOX_HOST: z.string().default('127.0.0.1'),
+  SANDBOX_PORT: port.default(4010),
+
+  JIKO_BASE_URL: url.default('http://127.0.0.1:4010/jiko'),
+  JIKO_USERNAME: z.string().default('sandbox-partner'),
+  JIKO_PASSWORD: z.string().default('sandbox-password'),
+  /** Key for request signatures (x-jiko-signature) and for verifying Jiko's webhooks. */
+  JIKO_SIGNING_SECRET: z.string().min(16).default('jiko-sandbox-signing-secret'),
+  JIKO_WEBHOOK_SECRET: z.string().min(16).default('jiko-sandbox-webhook-secret'),
+
+  NETSPEND_BASE_URL: url.default('http://127.0.0.1:4010/netspend/netspend-api/v1'),
+  NETSPEND_API_KEY: z.string().default('sandbox-key'),
+  NETSPEND_API_SECRET: z.string().default('sandbox-secret'),
+  NETSPEND_WEBHOOK_SECRET: z.string().min(16).default('netspend-sandbox-webhook-secret'),
+
+  /** Default deadlines for waits on a person; each start may override them. */
+  DEFAULT_CUSTOMER_EXPIRY: duration.default('14d'),
+  DEFAULT_CUSTOMER_REMINDER: duration.default('2d'),
+  DEFAULT_REVIEW_SLA: duration.default('3d'),
+  /** Webhook timestamp tolerance where a provider signs one. */
+  WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
+  OPEN_BROWSER: bool.default(false),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const variable = issue.path.join('.') || '(environment)';
+      return `  ${variable}: ${issue.message} (got ${JSON.stringify(env[variable] ?? null)})`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+let cached: Config | undefined;
+
+/** The process's config; exits with the list of bad variables when the environment is wrong. */
+export function loadConfig(): Config {
+  if (cached) return cached;
+  try {
+    cached = parseConfig();
+    return cached;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+}
+
+export function taskQueueFor(config: Pick<Config, 'TASK_QUEUE_PREFIX'>, provider: string): string {
+  return `${config.TASK_QUEUE_PREFIX}-${provider}`;
+}

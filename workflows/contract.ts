@@ -1,0 +1,158 @@
+/**
+ * The onboarding contract shared by every provider: status model, messages, search attributes, start input.
+ * Deterministic code only (imported by workflows): no zod, no Node modules. The gateway validates the same
+ * shapes with zod in client/schemas.ts; update validators here use plain checks.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const PROVIDERS = ['jiko', 'netspend', 'greendot', 'linkcy'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+export type OnboardingState =
+  | 'in_progress'
+  | 'action_required'
+  | 'in_review'
+  | 'completed'
+  | 'rejected'
+  | 'failed'
+  | 'cancelled'
+  | 'expired';
+export const FINAL_STATES: readonly OnboardingState[] = ['completed', 'rejected', 'failed', 'cancelled', 'expired'];
+
+export type BlockedOn = 'customer' | 'provider' | 'reviewer' | 'retrying' | null;
+export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped' | 'compensated';
+export type Actor = 'system' | 'customer' | 'operator' | 'provider';
+
+export interface StepRecord {
+  name: string;
+  status: StepStatus;
+  startedAt: string | null;
+  endedAt: string | null;
+  attempts: number;
+  lastError: string | null;
+}
+
+export interface PendingAction {
+  /** The action name, as in POST /v1/onboardings/:id/actions/:action and the Update's name. */
+  action: string;
+  description: string;
+  /** What the customer needs to do it: agreements to show, documents required, choices offered. */
+  data: Record<string, unknown>;
+  expiresAt: string;
+}
+
+export interface TimelineEntry {
+  at: string;
+  actor: Actor;
+  what: string;
+  why?: string;
+}
+
+export interface OnboardingStatus {
+  onboardingId: string;
+  provider: Provider;
+  customerRef: string;
+  state: OnboardingState;
+  step: string;
+  blockedOn: BlockedOn;
+  blockedSince: string | null;
+  pendingActions: PendingAction[];
+  steps: StepRecord[];
+  /** Provider ids created so far (applicationId, customerId, accountId, personId, cardId…). Never PII. */
+  result: Record<string, string>;
+  timeline: TimelineEntry[];
+  startedAt: string;
+  updatedAt: string;
+}
+
+/** A provider webhook, normalized by client/webhooks. The workflow treats it as a hint and re-reads the resource. */
+export interface ProviderEvent {
+  provider: Provider;
+  eventId: string;
+  type: string;
+  /** `provider:kind:id`, as in the OnboardingRefs search attribute. */
+  refs: string[];
+  occurredAt: string;
+  data: Record<string, unknown>;
+}
+
+/** The one applicant shape every provider maps from (PII: travels only in encrypted payloads). */
+export interface Applicant {
+  name: { first: string; middle?: string | null; last: string };
+  dateOfBirth: string;
+  ssn: string;
+  email: string;
+  phone: string;
+  address: {
+    line1: string;
+    line2?: string | null;
+    city: string;
+    state: string;
+    postalCode: string;
+    country: string;
+  };
+}
+
+/** Per-wait overrides: expiry and reminder delays as Temporal durations ('30s', '2d'…). */
+export interface WaitDeadline {
+  expireAfter?: string;
+  remindAfter?: string;
+}
+export interface OnboardingOptions {
+  /** Keyed by wait name (e.g. 'agreements', 'documents', 'manualReview'), or 'default'. */
+  deadlines?: Record<string, WaitDeadline>;
+  /** Reconciliation polling while waiting on the provider: first interval and cap. */
+  pollInitialInterval?: string;
+  pollMaxInterval?: string;
+}
+
+export interface OnboardingInput<ProviderInput = Record<string, unknown>> {
+  provider: Provider;
+  customerRef: string;
+  applicant: Applicant;
+  /** The provider's own block (`jiko`, `netspend`…) from the start body. */
+  providerInput: ProviderInput;
+  options?: OnboardingOptions;
+}
+
+export interface CancelRequest {
+  reason: string;
+  actor?: Actor;
+}
+
+export function onboardingWorkflowId(provider: Provider, customerRef: string): string {
+  return `onboarding:${provider}:${customerRef}`;
+}
+
+export function providerRef(provider: Provider, kind: string, id: string): string {
+  return `${provider}:${kind}:${id}`;
+}
+
+// --- messages -------------------------------------------------------------------------------------------------
+export const statusQuery = defineQuery<OnboardingStatus>('status');
+export const providerEventSignal = defineSignal<[ProviderEvent]>('providerEvent');
+/** Cancel with a reason; compensation runs before the workflow completes. Returns the status after it is recorded. */
+export const cancelUpdate = defineUpdate<OnboardingStatus, [CancelRequest]>('cancel');
+
+/** Failure types an update validator throws; the gateway maps them to 409 and 422. */
+export const ACTION_NOT_EXPECTED = 'ActionNotExpected';
+export const INVALID_ACTION = 'InvalidAction';
+
+// --- search attributes (registered at server start, see scripts/search-attributes.ts) ---------------------------
+export const SA_PROVIDER = defineSearchAttributeKey('OnboardingProvider', SearchAttributeType.KEYWORD);
+export const SA_STATE = defineSearchAttributeKey('OnboardingState', SearchAttributeType.KEYWORD);
+export const SA_STEP = defineSearchAttributeKey('OnboardingStep', SearchAttributeType.KEYWORD);
+export const SA_BLOCKED_ON = defineSearchAttributeKey('OnboardingBlockedOn', SearchAttributeType.KEYWORD);
+export const SA_BLOCKED_SINCE = defineSearchAttributeKey('OnboardingBlockedSince', SearchAttributeType.DATETIME);
+export const SA_REFS = defineSearchAttributeKey('OnboardingRefs', SearchAttributeType.KEYWORD_LIST);
+
+/** Name → Temporal CLI type, for `temporal server start-dev --search-attribute` and operator registration. */
+export const SEARCH_ATTRIBUTES: Record<string, 'Keyword' | 'Datetime' | 'KeywordList'> = {
+  OnboardingProvider: 'Keyword',
+  OnboardingState: 'Keyword',
+  OnboardingStep: 'Keyword',
+  OnboardingBlockedOn: 'Keyword',
+  OnboardingBlockedSince: 'Datetime',
+  OnboardingRefs: 'KeywordList',
+};
