@@ -27,6 +27,8 @@ export const configSchema = z.object({
   TEMPORAL_UI_URL: url.default('http://127.0.0.1:8233'),
 
   WORKER_METRICS_PORT: port.default(9464),
+  /** Interface the worker's Prometheus endpoint binds (0.0.0.0 in a container); WORKER_METRICS_PORT=0 turns it off. */
+  WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
   /** Max provider API calls per second, per provider worker (Temporal's task-queue rate limit). */
   JIKO_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(20),
   NETSPEND_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(20),

@@ -32,16 +32,30 @@ elif command -v temporal >/dev/null 2>&1; then
   cli=$(command -v temporal)
 elif command -v go >/dev/null 2>&1; then
   log "building the Temporal CLI $TEMPORAL_CLI_VERSION with go install (first run only, a few minutes)"
-  GOBIN="$TOOLS/bin" GOFLAGS="${GOFLAGS:-}" go install "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION" >&2
+  # Same link flags as Temporal's release build: stripped, and `temporal --version` names the real version.
+  if ! GOBIN="$TOOLS/bin" GOFLAGS="${GOFLAGS:-}" go install \
+      -ldflags "-s -w -X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION#v}" \
+      "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION" >&2; then
+    log "go install of the Temporal CLI failed (see above). It needs Go 1.25 or later and access to the Go module proxy."
+    log "Alternatively install the Temporal CLI yourself (https://docs.temporal.io/cli#install, or brew install temporal)"
+    log "and run again, or point TEMPORAL_CLI_PATH at it."
+    exit 1
+  fi
   cli=$TOOLS/bin/temporal
+elif [ "${CI:-}" = "true" ]; then
+  log "no Temporal CLI and no Go toolchain. Install Go 1.25+ (https://go.dev/dl) or the Temporal CLI, or set TEMPORAL_CLI_PATH."
+  exit 1
 else
-  log "no Temporal CLI and no Go toolchain: the SDK will download its own dev server on first use (needs internet)."
-  log "To avoid that, install Go (https://go.dev/dl) or the Temporal CLI (brew install temporal) and run npm start again."
+  log "no Temporal CLI and no Go toolchain: falling back to the Temporal SDK's own download of the dev server"
+  log "(fetched from temporal.download on first use, needs internet). To avoid that, install Go (https://go.dev/dl)"
+  log "or the Temporal CLI (https://docs.temporal.io/cli#install), or set TEMPORAL_CLI_PATH, and run again."
   echo "sdk-download" > "$TOOLS/temporal-cli.mode"
 fi
 if [ -n "$cli" ]; then
   [ "$cli" = "$TOOLS/bin/temporal" ] || ln -sf "$cli" "$TOOLS/bin/temporal"
   rm -f "$TOOLS/temporal-cli.mode"
+  version=$("$TOOLS/bin/temporal" --version 2>&1) || { log "$cli does not run: $version"; exit 1; }
+  log "Temporal CLI: $cli ($version)"
 fi
 
 # --- Java time-skipping test server (tests only) -----------------------------------------
@@ -49,7 +63,7 @@ if [ "${SETUP_SKIP_TEST_SERVER:-}" != "1" ] && [ ! -x "$TOOLS/bin/temporal-test-
   if command -v java >/dev/null 2>&1 && command -v mvn >/dev/null 2>&1; then
     log "fetching Temporal's Java test server from Maven Central (first run only)"
     rm -rf "$TOOLS/test-server/lib"
-    mvn -B -q -f scripts/test-server/pom.xml dependency:copy-dependencies \
+    mvn -B -q -Dstyle.color=never -f scripts/test-server/pom.xml dependency:copy-dependencies \
       -DoutputDirectory="$TOOLS/test-server/lib" -DincludeScope=runtime >&2
     cat > "$TOOLS/bin/temporal-test-server" <<WRAP
 #!/usr/bin/env bash

@@ -1,0 +1,42 @@
+/**
+ * Failure types thrown by the provider HTTP core. Plain constants with no imports, so workflows can import this
+ * file to list the non-retryable ones in retry policies and to branch on a failure's type.
+ */
+
+/** 4xx that is the provider saying no (validation, business rule, not found, conflict). Never retried. */
+export const PROVIDER_BUSINESS_ERROR = 'ProviderBusinessError';
+/** A 2xx (or error) body that does not match our schema: the provider changed shape. Never retried. */
+export const PROVIDER_RESPONSE_INVALID = 'ProviderResponseInvalid';
+/** 408, 429, 5xx, connection failure: retried, honouring Retry-After. */
+export const PROVIDER_UNAVAILABLE = 'ProviderUnavailable';
+/** Our per-call timeout fired before the provider answered: retried. */
+export const PROVIDER_TIMEOUT = 'ProviderTimeout';
+/**
+ * Still 401 after a fresh token: credentials are wrong or revoked. Retried (an operator can fix the secret
+ * without failing every onboarding in flight), so alert on it rather than waiting for workflows to fail.
+ */
+export const PROVIDER_AUTH_FAILED = 'ProviderAuthFailed';
+/** Input we cannot map to the provider's fields (e.g. an unsupported country). Never retried. */
+export const PROVIDER_INPUT_INVALID = 'ProviderInputInvalid';
+/** A claim-check reference that does not resolve to a stored document. Never retried. */
+export const DOCUMENT_NOT_FOUND = 'DocumentNotFound';
+
+export const NON_RETRYABLE_ERROR_TYPES: readonly string[] = [
+  PROVIDER_BUSINESS_ERROR,
+  PROVIDER_RESPONSE_INVALID,
+  PROVIDER_INPUT_INVALID,
+  DOCUMENT_NOT_FOUND,
+];
+
+export type ProviderErrorKind = 'validation' | 'business' | 'not_found' | 'conflict' | 'forbidden';
+
+/** `details[0]` of a ProviderBusinessError. Never carries request values (they may be PII). */
+export interface ProviderErrorDetails {
+  provider: string;
+  status: number;
+  /** The provider's own code (e.g. `account_not_found`, `value_error.missing`), or `http_<status>`. */
+  code: string;
+  kind: ProviderErrorKind;
+  /** Field paths the provider named (validation errors), e.g. `body.address.postal_code`. */
+  fields?: string[];
+}

@@ -1,0 +1,138 @@
+/**
+ * What the Netspend workflow sees of the Netspend activities: plain types only (workflows import this file as
+ * types). The zod schemas of Netspend's wire format live in schemas.ts; client.ts maps wire ↔ these views.
+ */
+import type { Applicant } from '../../workflows/contract.js';
+
+export type NetspendAccountType = 'DDA' | 'GPR';
+export type NetspendAccountStatus = 'new' | 'active' | 'closed';
+export type NetspendKycStatus = 'pending' | 'approved' | 'conditional' | 'rejected';
+export type NetspendOfacStatus = 'pending' | 'approved' | 'rejected';
+export type NetspendPersonStatus = 'pending' | 'active' | 'inactive';
+export type NetspendSessionType = 'anonymous' | 'account' | 'person';
+export type NetspendAgreementType = 'cardholder_terms' | 'esign' | 'privacy_policy';
+
+export const NETSPEND_CARD_TYPES = ['physical', 'virtual', 'digital'] as const;
+export type NetspendCardType = (typeof NETSPEND_CARD_TYPES)[number];
+/** A physical card waits for `activateCard` (PIN); virtual and digital cards are usable once created. */
+export type NetspendCardStatus = 'pending_activation' | 'active' | 'voided';
+
+/**
+ * The start body's `netspend` block. The account creation context is either named directly (`providedId`, as
+ * Netspend configured it for the partner) or picked by account type from the worker's configuration.
+ */
+export interface NetspendProviderInput {
+  accountType?: NetspendAccountType;
+  providedId?: string;
+  /** The Netspend SDK's encrypted device fingerprint, passed through to the session as-is. */
+  deviceData?: string | Record<string, unknown>;
+}
+
+export interface NetspendSessionView {
+  sessionId: string;
+  type: NetspendSessionType;
+  sourceId: string | null;
+}
+
+export interface NetspendAccountView {
+  accountId: string;
+  status: NetspendAccountStatus;
+  accountType: NetspendAccountType;
+  providedId: string;
+}
+
+export interface NetspendPersonView {
+  personId: string;
+  accountId: string;
+  status: NetspendPersonStatus;
+  kycStatus: NetspendKycStatus;
+  ofacStatus: NetspendOfacStatus;
+}
+
+export interface NetspendAgreement {
+  agreementId: string;
+  type: NetspendAgreementType;
+  name: string;
+  version: string;
+  url: string;
+  requiredForOnboarding: boolean;
+}
+
+/** One survey question (expected use) or identity question (KYC cure): the customer picks one answer per question. */
+export interface NetspendQuestion {
+  questionId: string;
+  text: string;
+  answers: { answerId: string; text: string }[];
+}
+
+export interface NetspendAnswer {
+  questionId: string;
+  answerId: string;
+}
+
+export interface NetspendCardBrand {
+  brandName: string;
+  displayName: string;
+  network: string;
+  imageUrl: string | null;
+}
+
+export interface NetspendCardView {
+  cardId: string;
+  type: NetspendCardType;
+  status: NetspendCardStatus;
+  brandName: string | null;
+}
+
+export type NetspendAddress = Applicant['address'];
+
+/** Every call after the session carries the session id (Netspend's mandatory `ns-session-id` header). */
+interface InSession {
+  sessionId: string;
+}
+
+export interface NetspendActivities {
+  /** Anonymous session (partner token acquired and cached by the HTTP core). */
+  createSession(input: { deviceData?: NetspendProviderInput['deviceData'] }): Promise<NetspendSessionView>;
+  /** Moves the session to the person (anonymous → person), so person-level features hang off it. */
+  attachPersonToSession(input: InSession & { personId: string }): Promise<NetspendSessionView>;
+
+  createAccount(input: InSession & Pick<NetspendProviderInput, 'accountType' | 'providedId'>): Promise<NetspendAccountView>;
+  getAccount(input: InSession & { accountId: string }): Promise<NetspendAccountView>;
+  /** Compensation: closing an already closed account succeeds. */
+  closeAccount(input: InSession & { accountId: string }): Promise<NetspendAccountView>;
+
+  /** KYC and OFAC run at creation; a failed check still creates the person (with a non-approved status). */
+  createPerson(input: InSession & { accountId: string; applicant: Applicant }): Promise<NetspendPersonView>;
+  getPerson(input: InSession & { personId: string }): Promise<NetspendPersonView>;
+  /** What Netspend asks to cure a conditional KYC. */
+  getIdentityQuestions(input: InSession & { personId: string }): Promise<NetspendQuestion[]>;
+  answerIdentityQuestions(input: InSession & { personId: string; answers: NetspendAnswer[] }): Promise<NetspendPersonView>;
+
+  /** The onboarding agreements of the account's creation context. */
+  searchAgreements(input: InSession & { providedId: string }): Promise<NetspendAgreement[]>;
+  /** Ids of the agreements the person has accepted. */
+  getAcceptedAgreements(input: InSession & { personId: string }): Promise<string[]>;
+  acceptAgreement(input: InSession & { personId: string; agreementId: string }): Promise<void>;
+
+  getExpectedUseQuestions(input: InSession & { personId: string }): Promise<NetspendQuestion[]>;
+  answerExpectedUse(input: InSession & { personId: string; answers: NetspendAnswer[] }): Promise<void>;
+
+  searchCardBrands(input: InSession & { personId: string }): Promise<NetspendCardBrand[]>;
+  orderCard(
+    input: InSession & {
+      accountId: string;
+      personId: string;
+      type: NetspendCardType;
+      brandName: string;
+      /** Physical cards only. */
+      shippingAddress?: NetspendAddress;
+    },
+  ): Promise<NetspendCardView>;
+  /** The account's cards: how compensation finds a card whose order was interrupted before its id came back. */
+  listCards(input: InSession & { accountId: string }): Promise<NetspendCardView[]>;
+  /** Sets the PIN, which activates a physical card. The PIN is never logged nor put in an error message. */
+  activateCard(input: InSession & { cardId: string; pin: string }): Promise<NetspendCardView>;
+  /** Compensation: voiding an already voided card succeeds. */
+  voidCard(input: InSession & { cardId: string }): Promise<NetspendCardView>;
+}

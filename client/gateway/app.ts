@@ -1,0 +1,194 @@
+/**
+ * The HTTP gateway (v1), built from an OnboardingClient so tests can run it in-process with fastify.inject or on
+ * a port. Routes as in DESIGN.md "HTTP gateway (v1)"; every error is `{error:{code,message,details?}}`.
+ */
+import cors from '@fastify/cors';
+import Fastify from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { PayloadCodec } from '@temporalio/common';
+import { CodecRequestInvalid, DecryptionError, decodePayloadsJson, encodePayloadsJson, UnknownKeyIdError } from '../../common/codec.js';
+import type { Config } from '../../common/config.js';
+import { createLogger } from '../../common/log.js';
+import type { Logger } from '../../common/log.js';
+import { OnboardingError } from '../errors.js';
+import type { OnboardingClient, StartBodyInput } from '../onboarding-client.js';
+import type { ErrorEnvelope, ListFilters } from '../schemas.js';
+import { createApiKeyCheck } from './auth.js';
+import { buildOpenApiDocument } from './openapi.js';
+
+export interface GatewayOptions {
+  onboarding: OnboardingClient;
+  config: Config;
+  /** The PII codec for the Web UI's codec endpoint; without it /codec answers 503. */
+  codec?: PayloadCodec;
+  logger?: Logger;
+}
+
+/** Uploads travel base64 in JSON: three identity images fit. */
+export const ACTION_BODY_LIMIT_BYTES = 30 * 1024 * 1024;
+const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+const WEBHOOK_BODY_LIMIT_BYTES = 1024 * 1024;
+
+function envelope(code: string, message: string, details?: unknown): ErrorEnvelope {
+  return details === undefined ? { error: { code, message } } : { error: { code, message, details } };
+}
+
+function sendError(reply: FastifyReply, status: number, code: string, message: string, details?: unknown): FastifyReply {
+  return reply.code(status).type('application/json').send(envelope(code, message, details));
+}
+
+/** The UI may be opened as 127.0.0.1 or localhost: both name the same local origin. */
+export function uiOrigins(uiUrl: string): string[] {
+  const origin = new URL(uiUrl).origin;
+  const twins = [origin];
+  if (origin.includes('//127.0.0.1')) twins.push(origin.replace('//127.0.0.1', '//localhost'));
+  if (origin.includes('//localhost')) twins.push(origin.replace('//localhost', '//127.0.0.1'));
+  return twins;
+}
+
+function isTemporalUnavailable(err: unknown): boolean {
+  const text = `${err instanceof Error ? err.name : ''} ${String(err)}`;
+  return /ServiceError|UNAVAILABLE|ECONNREFUSED|DEADLINE_EXCEEDED|Failed to connect/i.test(text);
+}
+
+interface IdParams {
+  id: string;
+}
+interface ActionParams extends IdParams {
+  action: string;
+}
+
+export async function buildGateway(options: GatewayOptions): Promise<FastifyInstance> {
+  const { onboarding, config, codec } = options;
+  const log = options.logger ?? createLogger('gateway');
+  const apiKeyAccepted = createApiKeyCheck(config.GATEWAY_API_KEYS);
+
+  const app = Fastify({ logger: false, bodyLimit: DEFAULT_BODY_LIMIT_BYTES, return503OnClosing: true });
+
+  app.addHook('onResponse', async (request, reply) => {
+    log.info('request', {
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime),
+    });
+  });
+
+  app.setErrorHandler((error: FastifyError | Error, request, reply) => {
+    if (error instanceof OnboardingError) {
+      return sendError(reply, error.httpStatus, error.code, error.message, error.details);
+    }
+    const fastifyError = error as FastifyError;
+    if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return sendError(reply, 413, 'body_too_large', 'the body is larger than this route accepts');
+    }
+    if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+      return sendError(reply, fastifyError.statusCode, 'bad_request', fastifyError.message);
+    }
+    if (isTemporalUnavailable(error)) {
+      log.warn('Temporal unavailable', { route: request.routeOptions.url, error: String(error) });
+      return sendError(reply, 503, 'temporarily_unavailable', 'Temporal is not reachable right now; retry later');
+    }
+    log.error('unhandled error', { route: request.routeOptions.url, error });
+    return sendError(reply, 500, 'internal', 'internal error');
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
+  );
+
+  const requireApiKey = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (request.method === 'OPTIONS') return;
+    if (!apiKeyAccepted(request.headers.authorization)) {
+      await sendError(reply, 401, 'unauthenticated', 'send Authorization: Bearer <API key>');
+    }
+  };
+
+  // --- health and description -------------------------------------------------------------------------------------
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    if (await onboarding.ready()) return { status: 'ready', namespace: onboarding.namespace };
+    return sendError(reply, 503, 'temporal_unreachable', 'Temporal does not answer');
+  });
+  const openApi = buildOpenApiDocument({ serverUrl: config.GATEWAY_PUBLIC_URL });
+  app.get('/openapi.json', async () => openApi);
+
+  // --- v1: the onboarding API ---------------------------------------------------------------------------------------
+  await app.register(
+    async (v1) => {
+      v1.addHook('onRequest', requireApiKey);
+
+      v1.post('/onboardings', async (request, reply) => {
+        // start() validates the body with the zod schema before anything reaches Temporal.
+        const { created, status } = await onboarding.start(request.body as StartBodyInput);
+        return reply
+          .code(created ? 201 : 200)
+          .header('location', `/v1/onboardings/${encodeURIComponent(status.onboardingId)}`)
+          .send(status);
+      });
+
+      v1.get('/onboardings', async (request) => {
+        const query = Object.fromEntries(
+          Object.entries(request.query as Record<string, unknown>).filter(([, value]) => value !== ''),
+        ) as ListFilters;
+        return onboarding.list(query);
+      });
+
+      v1.get<{ Params: IdParams }>('/onboardings/:id', async (request) => onboarding.get(request.params.id));
+
+      v1.post<{ Params: ActionParams }>(
+        '/onboardings/:id/actions/:action',
+        { bodyLimit: ACTION_BODY_LIMIT_BYTES },
+        async (request) => onboarding.act(request.params.id, request.params.action, request.body),
+      );
+
+      v1.post<{ Params: IdParams }>('/onboardings/:id/cancel', async (request) =>
+        onboarding.cancel(request.params.id, (request.body ?? {}) as { reason: string }),
+      );
+    },
+    { prefix: '/v1' },
+  );
+
+  // --- provider webhooks: the raw bytes are what the provider signed ------------------------------------------------
+  await app.register(async (webhooks) => {
+    webhooks.removeAllContentTypeParsers();
+    webhooks.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT_BYTES }, (_request, body, done) =>
+      done(null, body),
+    );
+    webhooks.post<{ Params: { provider: string } }>('/webhooks/:provider', async (request) => {
+      const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      return onboarding.deliverWebhook(request.params.provider, rawBody, request.headers);
+    });
+  });
+
+  // --- the Temporal Web UI's codec endpoint -------------------------------------------------------------------------
+  await app.register(
+    async (codecRoutes) => {
+      await codecRoutes.register(cors, {
+        origin: uiOrigins(config.TEMPORAL_UI_URL),
+        credentials: true,
+        methods: ['POST', 'OPTIONS'],
+        allowedHeaders: ['Content-Type', 'Authorization', 'X-Namespace'],
+        maxAge: 600,
+      });
+      codecRoutes.addHook('onRequest', requireApiKey);
+      const codecRoute = (direction: 'encode' | 'decode') => async (request: FastifyRequest, reply: FastifyReply) => {
+        if (!codec) return sendError(reply, 503, 'codec_unavailable', 'no codec is configured on this gateway');
+        try {
+          return await (direction === 'encode' ? encodePayloadsJson : decodePayloadsJson)(codec, request.body);
+        } catch (err) {
+          if (err instanceof CodecRequestInvalid) return sendError(reply, 400, 'bad_request', err.message);
+          if (err instanceof UnknownKeyIdError || err instanceof DecryptionError) {
+            return sendError(reply, 422, 'cannot_decrypt', err.message);
+          }
+          throw err;
+        }
+      };
+      codecRoutes.post('/encode', codecRoute('encode'));
+      codecRoutes.post('/decode', codecRoute('decode'));
+    },
+    { prefix: '/codec' },
+  );
+
+  return app;
+}

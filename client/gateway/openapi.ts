@@ -1,0 +1,199 @@
+/**
+ * /openapi.json, generated from the zod schemas of client/schemas.ts (their `.meta({id})` names become
+ * components), so the document cannot drift from what the gateway validates.
+ */
+import { z } from 'zod';
+import { PROVIDER_REGISTRY } from '../providers.js';
+import {
+  acceptAgreementsBodySchema,
+  applicantSchema,
+  jikoProviderInputSchema,
+  onboardingOptionsSchema,
+  onboardingSummarySchema,
+  cancelBodySchema,
+  errorEnvelopeSchema,
+  listResponseSchema,
+  onboardingStatusSchema,
+  startBodySchema,
+  uploadDocumentsBodySchema,
+  webhookAckSchema,
+} from '../schemas.js';
+
+type JsonObject = Record<string, unknown>;
+
+const ref = (id: string): JsonObject => ({ $ref: `#/components/schemas/${id}` });
+const json = (schema: JsonObject): JsonObject => ({ content: { 'application/json': { schema } } });
+const errorResponse = (description: string): JsonObject => ({ description, ...json(ref('Error')) });
+
+function components(): Record<string, unknown> {
+  // Everything reachable from the API's top-level schemas; ids come from .meta({ id }).
+  const registry = z.registry<{ id: string }>();
+  const named: [z.ZodType, string][] = [
+    [startBodySchema, 'StartOnboardingBody'],
+    [onboardingStatusSchema, 'OnboardingStatus'],
+    [listResponseSchema, 'OnboardingList'],
+    [acceptAgreementsBodySchema, 'AcceptAgreementsBody'],
+    [uploadDocumentsBodySchema, 'UploadDocumentsBody'],
+    [cancelBodySchema, 'CancelBody'],
+    [errorEnvelopeSchema, 'Error'],
+    [webhookAckSchema, 'WebhookAck'],
+    [applicantSchema, 'Applicant'],
+    [onboardingOptionsSchema, 'OnboardingOptions'],
+    [jikoProviderInputSchema, 'JikoProviderInput'],
+    [onboardingSummarySchema, 'OnboardingSummary'],
+  ];
+  for (const [schema, id] of named) registry.add(schema, { id });
+  const generated = z.toJSONSchema(registry, {
+    target: 'openapi-3.0',
+    io: 'input',
+    unrepresentable: 'any',
+    uri: (id) => `#/components/schemas/${id}`,
+  });
+  // OpenAPI 3.0 schema objects have no $id; the component's key is its name.
+  return Object.fromEntries(
+    Object.entries(generated.schemas).map(([id, schema]) => {
+      const { $id: _id, ...rest } = schema as Record<string, unknown>;
+      return [id, rest];
+    }),
+  );
+}
+
+export function buildOpenApiDocument(options: { serverUrl: string }): JsonObject {
+  const actionNames = Object.values(PROVIDER_REGISTRY).flatMap((definition) => Object.keys(definition.actions));
+  const idParam = {
+    name: 'id',
+    in: 'path',
+    required: true,
+    description: 'The onboarding id, `onboarding:<provider>:<customerRef>` (URL-encoded).',
+    schema: { type: 'string' },
+  };
+  const security = [{ apiKey: [] }];
+  const statusResponse = (description: string): JsonObject => ({ description, ...json(ref('OnboardingStatus')) });
+
+  return {
+    openapi: '3.0.3',
+    info: {
+      title: 'Onboarding gateway',
+      version: '1.0.0',
+      description:
+        'Durable customer onboarding with banking-as-a-service providers. Customer actions are validated by the ' +
+        'onboarding itself: 409 when the action is not expected now, 422 when its content is wrong; neither changes anything.',
+    },
+    servers: [{ url: options.serverUrl }],
+    components: {
+      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'One of GATEWAY_API_KEYS.' } },
+      schemas: components(),
+    },
+    paths: {
+      '/v1/onboardings': {
+        post: {
+          summary: 'Start an onboarding (or return the existing one for this provider and customerRef)',
+          security,
+          requestBody: { required: true, ...json(ref('StartOnboardingBody')) },
+          responses: {
+            '201': statusResponse('Started'),
+            '200': statusResponse('Already existed (running or finished); never restarted'),
+            '401': errorResponse('Missing or wrong API key'),
+            '422': errorResponse('Invalid body; details.issues name each field path'),
+          },
+        },
+        get: {
+          summary: 'List onboardings through visibility (newest first)',
+          security,
+          parameters: [
+            { name: 'provider', in: 'query', schema: { type: 'string', enum: ['jiko', 'netspend', 'greendot', 'linkcy'] } },
+            {
+              name: 'state',
+              in: 'query',
+              schema: { type: 'string', enum: onboardingStatusSchema.shape.state.options },
+            },
+            { name: 'step', in: 'query', schema: { type: 'string' } },
+            {
+              name: 'blockedOn',
+              in: 'query',
+              schema: { type: 'string', enum: ['customer', 'provider', 'reviewer', 'retrying', 'none'] },
+            },
+            { name: 'pageSize', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+            { name: 'nextPageToken', in: 'query', schema: { type: 'string' } },
+          ],
+          responses: { '200': { description: 'A page', ...json(ref('OnboardingList')) }, '422': errorResponse('Bad filter') },
+        },
+      },
+      '/v1/onboardings/{id}': {
+        get: {
+          summary: 'The onboarding status',
+          security,
+          parameters: [idParam],
+          responses: { '200': statusResponse('Status'), '404': errorResponse('No such onboarding') },
+        },
+      },
+      '/v1/onboardings/{id}/actions/{action}': {
+        post: {
+          summary: 'A customer action (an Update of the onboarding)',
+          description:
+            'Actions: ' +
+            Object.values(PROVIDER_REGISTRY)
+              .flatMap((definition) =>
+                Object.values(definition.actions).map((action) => `\`${action.name}\` (${definition.provider}): ${action.summary}`),
+              )
+              .join(' '),
+          security,
+          parameters: [idParam, { name: 'action', in: 'path', required: true, schema: { type: 'string', enum: actionNames } }],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: { oneOf: [ref('AcceptAgreementsBody'), ref('UploadDocumentsBody')] },
+              },
+            },
+          },
+          responses: {
+            '200': statusResponse('Accepted; the status after it took effect'),
+            '404': errorResponse('No such onboarding, or no such action for its provider'),
+            '409': errorResponse('Not expected now (e.g. nothing pending, or the onboarding has finished)'),
+            '413': errorResponse('Body too large'),
+            '422': errorResponse('Invalid body or content'),
+          },
+        },
+      },
+      '/v1/onboardings/{id}/cancel': {
+        post: {
+          summary: 'Cancel; what the provider allows is undone (compensation) before the onboarding completes',
+          security,
+          parameters: [idParam],
+          requestBody: { required: true, ...json(ref('CancelBody')) },
+          responses: {
+            '200': statusResponse('Cancelled'),
+            '404': errorResponse('No such onboarding'),
+            '409': errorResponse('Already finished'),
+          },
+        },
+      },
+      '/webhooks/{provider}': {
+        post: {
+          summary: "A provider's webhook, verified with the provider's own signature on the raw body",
+          parameters: [{ name: 'provider', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
+          responses: {
+            '200': { description: 'Durably recorded (or a duplicate of a recorded event)', ...json(ref('WebhookAck')) },
+            '400': errorResponse('Verified but not the provider envelope'),
+            '401': errorResponse('Forged, tampered or unsigned'),
+          },
+        },
+      },
+      '/codec/encode': {
+        post: { summary: 'Temporal codec server: encrypt payloads', security, responses: { '200': { description: 'Payloads' } } },
+      },
+      '/codec/decode': {
+        post: { summary: 'Temporal codec server: decrypt payloads (Web UI)', security, responses: { '200': { description: 'Payloads' } } },
+      },
+      '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'Alive' } } } },
+      '/readyz': {
+        get: {
+          summary: 'Readiness: Temporal reachable',
+          responses: { '200': { description: 'Ready' }, '503': errorResponse('Temporal unreachable') },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,401 @@
+/**
+ * The onboarding library a TypeScript backend imports (and the HTTP gateway wraps): start, get, list, act, cancel,
+ * and deliverWebhook. Every body is validated with the zod schemas of client/schemas.ts before anything reaches
+ * Temporal, and every refusal is a typed OnboardingError carrying the HTTP status the gateway answers with.
+ *
+ *   const onboarding = new OnboardingClient({ client, config, documents });
+ *   const { created, status } = await onboarding.start({ provider: 'jiko', customerRef: 'cust_8f2c', ... });
+ *   await onboarding.act(status.onboardingId, 'acceptAgreements', { version: '2024-01' });
+ */
+import { randomUUID } from 'node:crypto';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import {
+  ApplicationFailure,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+} from '@temporalio/common';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
+import type { temporal } from '@temporalio/proto';
+import { taskQueueFor } from '../common/config.js';
+import type { Config } from '../common/config.js';
+import {
+  ACTION_NOT_EXPECTED,
+  cancelUpdate,
+  FINAL_STATES,
+  INVALID_ACTION,
+  onboardingWorkflowId,
+  SA_BLOCKED_ON,
+  SA_BLOCKED_SINCE,
+  SA_PROVIDER,
+  SA_STATE,
+  SA_STEP,
+  statusQuery,
+} from '../workflows/contract.js';
+import type { OnboardingInput, OnboardingState, OnboardingStatus, Provider } from '../workflows/contract.js';
+import type { webhookDelivery } from '../workflows/webhook-delivery.js';
+import {
+  ActionNotExpectedError,
+  InvalidActionError,
+  OnboardingError,
+  OnboardingNotFoundError,
+  OnboardingUnavailableError,
+  UnknownActionError,
+  UnsupportedProviderError,
+} from './errors.js';
+import { DocumentStoreUnavailableError, parseOrThrow, providerDefinition, supportedProviders } from './providers.js';
+import type { DocumentSink, ProviderDefinition } from './providers.js';
+import { cancelBodySchema, listFiltersSchema, startBodySchema } from './schemas.js';
+import type { ListFilters, ListResponse, OnboardingSummary, WebhookAck } from './schemas.js';
+import type { z } from 'zod';
+import { createFileInbox, inboxRecord } from './webhooks/inbox.js';
+import type { WebhookInbox } from './webhooks/inbox.js';
+import type { ProviderWebhookIntake, WebhookHeaders } from './webhooks/types.js';
+
+export const WEBHOOK_DELIVERY_WORKFLOW_TYPE = 'webhookDelivery';
+
+export type StartBodyInput = z.input<typeof startBodySchema>;
+
+export interface StartResult {
+  /** True when this call started the onboarding; false when it already existed (running or finished). */
+  created: boolean;
+  status: OnboardingStatus;
+}
+
+export interface OnboardingClientOptions {
+  /** A Temporal client built with the project's data converter (common/temporal.ts connectClient). */
+  client: Client;
+  config: Config;
+  /** Claim-check store for document uploads (common/documents.ts); without it uploads answer 503. */
+  documents?: DocumentSink;
+  /** Operator log of verified webhooks; defaults to JSONL files under WEBHOOK_INBOX_DIR. */
+  inbox?: WebhookInbox;
+  /** How long a status query may take before the onboarding is reported unavailable. */
+  queryTimeoutMs?: number;
+}
+
+const ONBOARDING_ID = /^onboarding:([a-z]+):([A-Za-z0-9_.-]{1,64})$/;
+
+function parseOnboardingId(onboardingId: string): { provider: Provider; definition: ProviderDefinition } {
+  const match = ONBOARDING_ID.exec(onboardingId);
+  const definition = match ? providerDefinition(match[1] as string) : undefined;
+  if (!definition) throw new OnboardingNotFoundError(onboardingId);
+  return { provider: definition.provider, definition };
+}
+
+/** Visibility values come from zod enums or patterns, but quote defensively anyway. */
+function quote(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+const EXECUTION_STATUS_NAMES: Record<number, string> = {
+  0: 'Unspecified',
+  1: 'Running',
+  2: 'Completed',
+  3: 'Failed',
+  4: 'Canceled',
+  5: 'Terminated',
+  6: 'ContinuedAsNew',
+  7: 'TimedOut',
+  8: 'Paused',
+};
+
+function isOnboardingStatus(value: unknown): value is OnboardingStatus {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { onboardingId?: unknown }).onboardingId === 'string' &&
+    typeof (value as { state?: unknown }).state === 'string'
+  );
+}
+
+function isDeadlineExceeded(err: unknown): boolean {
+  const text = `${String(err)} ${err instanceof Error && err.cause ? String(err.cause) : ''}`;
+  return /deadline|DEADLINE_EXCEEDED|timed? ?out/i.test(text);
+}
+
+export class OnboardingClient {
+  readonly client: Client;
+  readonly config: Config;
+  private readonly documents: DocumentSink | undefined;
+  private readonly inbox: WebhookInbox;
+  private readonly queryTimeoutMs: number;
+  private readonly intakes = new Map<Provider, ProviderWebhookIntake>();
+
+  constructor(options: OnboardingClientOptions) {
+    this.client = options.client;
+    this.config = options.config;
+    this.documents = options.documents;
+    this.inbox = options.inbox ?? createFileInbox(options.config.WEBHOOK_INBOX_DIR);
+    this.queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
+  }
+
+  get namespace(): string {
+    return this.client.options.namespace;
+  }
+
+  /**
+   * Starts the customer's onboarding, or returns the one that already exists for `provider` + `customerRef`
+   * (running or finished: a finished onboarding is never restarted). The body is validated first.
+   */
+  async start(body: StartBodyInput): Promise<StartResult> {
+    const parsed = parseOrThrow(startBodySchema, body, 'the start body');
+    const definition = providerDefinition(parsed.provider);
+    if (!definition) throw new UnsupportedProviderError(parsed.provider, supportedProviders());
+    const workflowId = onboardingWorkflowId(parsed.provider, parsed.customerRef);
+    const input: OnboardingInput = {
+      provider: parsed.provider,
+      customerRef: parsed.customerRef,
+      applicant: parsed.applicant,
+      providerInput: parsed[parsed.provider],
+      ...(parsed.options ? { options: parsed.options } : {}),
+    };
+    // Tells "we started it" from "it was already running": USE_EXISTING answers both with the same handle.
+    const startToken = randomUUID();
+    let handle: WorkflowHandle;
+    try {
+      handle = await this.client.workflow.start(definition.workflowType, {
+        workflowId,
+        taskQueue: taskQueueFor(this.config, parsed.provider),
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        memo: { startToken },
+        typedSearchAttributes: [
+          { key: SA_PROVIDER, value: parsed.provider },
+          { key: SA_STATE, value: 'in_progress' satisfies OnboardingState },
+        ],
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        return { created: false, status: await this.get(workflowId) };
+      }
+      throw err;
+    }
+    const description = await handle.describe();
+    const created = description.memo?.startToken === startToken;
+    return { created, status: await this.get(workflowId) };
+  }
+
+  /** The onboarding's status: live from the workflow, or its final status once it has finished. */
+  async get(onboardingId: string): Promise<OnboardingStatus> {
+    parseOnboardingId(onboardingId);
+    const handle = this.client.workflow.getHandle(onboardingId);
+    try {
+      return await this.client.withDeadline(Date.now() + this.queryTimeoutMs, () => handle.query(statusQuery));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new OnboardingNotFoundError(onboardingId);
+      return this.finalStatus(onboardingId, handle, err);
+    }
+  }
+
+  /** Onboardings matching the filters, newest first, through visibility (search attributes). */
+  async list(filters: ListFilters = {}): Promise<ListResponse> {
+    const parsed = parseOrThrow(listFiltersSchema, filters, 'the list filters');
+    const clauses = [
+      parsed.provider
+        ? `OnboardingProvider = ${quote(parsed.provider)}`
+        : `OnboardingProvider IN (${supportedProviders().map(quote).join(', ')})`,
+    ];
+    if (parsed.state) clauses.push(`OnboardingState = ${quote(parsed.state)}`);
+    if (parsed.step) clauses.push(`OnboardingStep = ${quote(parsed.step)}`);
+    if (parsed.blockedOn === 'none') clauses.push('OnboardingBlockedOn IS NULL');
+    else if (parsed.blockedOn) clauses.push(`OnboardingBlockedOn = ${quote(parsed.blockedOn)}`);
+    const response = await this.client.workflowService.listWorkflowExecutions({
+      namespace: this.namespace,
+      query: clauses.join(' AND '),
+      pageSize: parsed.pageSize,
+      nextPageToken: parsed.nextPageToken ? Buffer.from(parsed.nextPageToken, 'base64url') : undefined,
+    });
+    const token = response.nextPageToken;
+    return {
+      onboardings: response.executions.map((execution) => this.summarize(execution)),
+      nextPageToken: token && token.length > 0 ? Buffer.from(token).toString('base64url') : null,
+    };
+  }
+
+  /**
+   * A customer action (`acceptAgreements`, `uploadDocuments`…) as a workflow Update. The workflow's validator
+   * refuses an untimely action (ActionNotExpectedError, 409) or a wrong one (InvalidActionError, 422) and nothing
+   * changes; an accepted one returns the status after it took effect.
+   */
+  async act(onboardingId: string, action: string, body: unknown): Promise<OnboardingStatus> {
+    const { provider, definition } = parseOnboardingId(onboardingId);
+    const actionDefinition = Object.hasOwn(definition.actions, action) ? definition.actions[action] : undefined;
+    if (!actionDefinition) throw new UnknownActionError(provider, action, Object.keys(definition.actions));
+    let argument: unknown;
+    try {
+      argument = await actionDefinition.prepare(body, { documents: this.documents });
+    } catch (err) {
+      if (err instanceof DocumentStoreUnavailableError) throw new OnboardingUnavailableError(err.message);
+      throw err;
+    }
+    return this.update(onboardingId, actionDefinition.name, argument);
+  }
+
+  /** Cancels the onboarding; compensation (undoing what the provider allows) runs before it completes. */
+  async cancel(onboardingId: string, body: { reason: string; actor?: 'customer' | 'operator' }): Promise<OnboardingStatus> {
+    parseOnboardingId(onboardingId);
+    const request = parseOrThrow(cancelBodySchema, body, 'the cancel body');
+    return this.update(onboardingId, cancelUpdate.name, { reason: request.reason, actor: request.actor });
+  }
+
+  /**
+   * A provider webhook, from the raw bytes received: verified (401 when forged), normalized, then durably recorded
+   * and deduplicated as the `webhook:<provider>:<eventId>` delivery workflow BEFORE the caller acknowledges it.
+   * A redelivery of a recorded event is acknowledged again (`firstDelivery: false`) and changes nothing.
+   */
+  async deliverWebhook(provider: string, rawBody: Buffer, headers: WebhookHeaders): Promise<WebhookAck> {
+    const definition = providerDefinition(provider);
+    if (!definition) throw new UnsupportedProviderError(provider, supportedProviders());
+    let intake = this.intakes.get(definition.provider);
+    if (!intake) {
+      intake = definition.createWebhookIntake(this.config);
+      this.intakes.set(definition.provider, intake);
+    }
+    intake.verify(rawBody, headers);
+    const { event, routable } = intake.normalize(rawBody, headers);
+    const deliveryWorkflowId = `webhook:${definition.provider}:${event.eventId}`;
+    let firstDelivery = true;
+    try {
+      await this.client.workflow.start<typeof webhookDelivery>(WEBHOOK_DELIVERY_WORKFLOW_TYPE, {
+        workflowId: deliveryWorkflowId,
+        taskQueue: taskQueueFor(this.config, 'webhooks'),
+        args: [{ event, routable }],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowIdConflictPolicy: 'FAIL',
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      firstDelivery = false;
+    }
+    await this.inbox.append(inboxRecord(event, { routable, firstDelivery, deliveryWorkflowId }));
+    return { received: true, eventId: event.eventId, firstDelivery };
+  }
+
+  /** Whether Temporal answers for our namespace (the gateway's /readyz). */
+  async ready(timeoutMs = 3_000): Promise<boolean> {
+    try {
+      await this.client.withDeadline(Date.now() + timeoutMs, () =>
+        this.client.workflowService.describeNamespace({ namespace: this.namespace }),
+      );
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  // --- internals ------------------------------------------------------------------------------------------------
+
+  private async update(onboardingId: string, updateName: string, argument: unknown): Promise<OnboardingStatus> {
+    const handle = this.client.workflow.getHandle(onboardingId);
+    try {
+      return await handle.executeUpdate<OnboardingStatus, [unknown]>(updateName, { args: [argument] });
+    } catch (err) {
+      throw await this.updateError(onboardingId, handle, err);
+    }
+  }
+
+  private async updateError(onboardingId: string, handle: WorkflowHandle, err: unknown): Promise<unknown> {
+    if (err instanceof WorkflowUpdateFailedError) {
+      const cause = err.cause;
+      const message = cause?.message || err.message;
+      if (cause instanceof ApplicationFailure) {
+        const details = cause.details && cause.details.length > 0 ? cause.details[0] : undefined;
+        if (cause.type === ACTION_NOT_EXPECTED) return new ActionNotExpectedError(message, details);
+        if (cause.type === INVALID_ACTION) return new InvalidActionError(message, details);
+      }
+      return new OnboardingError(500, 'action_failed', message);
+    }
+    if (err instanceof WorkflowNotFoundError) {
+      // Either no such onboarding, or it has finished: a finished onboarding accepts no more actions.
+      try {
+        const description = await handle.describe();
+        const state = description.typedSearchAttributes.get(SA_STATE);
+        return new ActionNotExpectedError(
+          `the onboarding has finished${state ? ` (${state})` : ''}: it accepts no more actions`,
+        );
+      } catch {
+        return new OnboardingNotFoundError(onboardingId);
+      }
+    }
+    return err;
+  }
+
+  /** When the query cannot be answered: a finished onboarding's result, or a clear 503 for a live one. */
+  private async finalStatus(onboardingId: string, handle: WorkflowHandle, queryError: unknown): Promise<OnboardingStatus> {
+    let description: Awaited<ReturnType<WorkflowHandle['describe']>>;
+    try {
+      description = await handle.describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new OnboardingNotFoundError(onboardingId);
+      throw err;
+    }
+    if (description.status.name === 'RUNNING') {
+      throw new OnboardingUnavailableError(
+        isDeadlineExceeded(queryError)
+          ? `the onboarding did not answer within ${this.queryTimeoutMs} ms (is its worker running?)`
+          : `the onboarding could not report its status: ${String(queryError)}`,
+      );
+    }
+    try {
+      const result: unknown = await handle.result();
+      if (isOnboardingStatus(result)) return result;
+    } catch {
+      // Failed, terminated or timed out: described from its search attributes below.
+    }
+    const attributes = description.typedSearchAttributes;
+    const recordedState = attributes.get(SA_STATE) as OnboardingState | undefined;
+    const state: OnboardingState =
+      recordedState && FINAL_STATES.includes(recordedState)
+        ? recordedState
+        : description.status.name === 'CANCELLED'
+          ? 'cancelled'
+          : 'failed';
+    const { provider } = parseOnboardingId(onboardingId);
+    const customerRef = onboardingId.slice(`onboarding:${provider}:`.length);
+    const closedAt = (description.closeTime ?? new Date()).toISOString();
+    return {
+      onboardingId,
+      provider,
+      customerRef,
+      state,
+      step: attributes.get(SA_STEP) ?? 'unknown',
+      blockedOn: null,
+      blockedSince: null,
+      pendingActions: [],
+      steps: [],
+      result: {},
+      timeline: [
+        {
+          at: closedAt,
+          actor: 'system',
+          what: `workflow ${description.status.name.toLowerCase()}`,
+          why: 'status rebuilt from the execution record: the workflow could not be queried',
+        },
+      ],
+      startedAt: description.startTime.toISOString(),
+      updatedAt: closedAt,
+    };
+  }
+
+  private summarize(execution: temporal.api.workflow.v1.IWorkflowExecutionInfo): OnboardingSummary {
+    const attributes = decodeTypedSearchAttributes(execution.searchAttributes?.indexedFields);
+    const toIso = (timestamp: temporal.api.workflow.v1.IWorkflowExecutionInfo['startTime']): string | null =>
+      timestamp?.seconds != null
+        ? new Date(Number(timestamp.seconds) * 1000 + Math.floor((timestamp.nanos ?? 0) / 1e6)).toISOString()
+        : null;
+    const blockedSince = attributes.get(SA_BLOCKED_SINCE);
+    return {
+      onboardingId: execution.execution?.workflowId ?? '',
+      provider: attributes.get(SA_PROVIDER) ?? null,
+      state: attributes.get(SA_STATE) ?? null,
+      step: attributes.get(SA_STEP) ?? null,
+      blockedOn: attributes.get(SA_BLOCKED_ON) ?? null,
+      blockedSince: blockedSince ? blockedSince.toISOString() : null,
+      executionStatus: EXECUTION_STATUS_NAMES[execution.status ?? 0] ?? 'Unspecified',
+      startedAt: toIso(execution.startTime),
+      closedAt: toIso(execution.closeTime),
+    };
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The providers this client can onboard with: one entry each, naming its workflow, the zod schema of its start
+ * block, its customer actions (HTTP body schema → Update argument) and its webhook intake. Adding a provider here
+ * (plus its start option in schemas.ts) is all the client and the gateway need.
+ */
+import type { z } from 'zod';
+import type { Config } from '../common/config.js';
+import type { DocumentClaim } from '../activities/jiko/types.js';
+import type { Provider } from '../workflows/contract.js';
+import { ValidationError } from './errors.js';
+import {
+  acceptAgreementsBodySchema,
+  fieldIssues,
+  jikoProviderInputSchema,
+  jikoStartBodySchema,
+  uploadDocumentsBodySchema,
+} from './schemas.js';
+import { createJikoWebhookIntake } from './webhooks/jiko.js';
+import type { ProviderWebhookIntake } from './webhooks/types.js';
+
+/** Where document images go instead of workflow history (claim check); common/documents.ts implements it. */
+export interface DocumentSink {
+  put(
+    bytes: Uint8Array,
+    meta: { contentType: string },
+  ): Promise<{ documentRef: string; sizeBytes: number; sha256?: string }>;
+}
+
+export interface ActionDeps {
+  /** Undefined when the client was built without one: actions that carry documents then refuse with 503. */
+  documents: DocumentSink | undefined;
+}
+
+export interface ProviderAction {
+  /** The action in `/actions/:action`, and the name of the workflow Update it becomes. */
+  name: string;
+  summary: string;
+  bodySchema: z.ZodType;
+  /** Validates the HTTP body (ValidationError naming the field) and turns it into the Update's argument. */
+  prepare(body: unknown, deps: ActionDeps): Promise<unknown>;
+}
+
+export interface ProviderDefinition {
+  provider: Provider;
+  /** The workflow type registered by workflows/index.ts. */
+  workflowType: string;
+  /** The start-body block named after the provider (`jiko: {...}`). */
+  blockSchema: z.ZodType;
+  startBodySchema: z.ZodType;
+  actions: Readonly<Record<string, ProviderAction>>;
+  createWebhookIntake(config: Config): ProviderWebhookIntake;
+}
+
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issues = fieldIssues(parsed.error);
+    const first = issues[0];
+    throw new ValidationError(`${what} is invalid${first ? `: ${first.path}: ${first.message}` : ''}`, issues);
+  }
+  return parsed.data;
+}
+
+function defineAction<S extends z.ZodType>(definition: {
+  name: string;
+  summary: string;
+  bodySchema: S;
+  toUpdateArgument(body: z.output<S>, deps: ActionDeps): Promise<unknown>;
+}): ProviderAction {
+  return {
+    name: definition.name,
+    summary: definition.summary,
+    bodySchema: definition.bodySchema,
+    prepare: (body, deps) =>
+      definition.toUpdateArgument(parseOrThrow(definition.bodySchema, body, `the ${definition.name} body`), deps),
+  };
+}
+
+export class DocumentStoreUnavailableError extends Error {
+  override name = 'DocumentStoreUnavailableError';
+}
+
+const jiko: ProviderDefinition = {
+  provider: 'jiko',
+  workflowType: 'jikoOnboarding',
+  blockSchema: jikoProviderInputSchema,
+  startBodySchema: jikoStartBodySchema,
+  actions: {
+    acceptAgreements: defineAction({
+      name: 'acceptAgreements',
+      summary: 'The customer accepts the agreement bundle shown to them (its version, from the pending action).',
+      bodySchema: acceptAgreementsBodySchema,
+      toUpdateArgument: async (body) => ({ version: body.version }),
+    }),
+    uploadDocuments: defineAction({
+      name: 'uploadDocuments',
+      summary:
+        'The customer hands over the documents Jiko asked for. Images are stored outside the workflow (claim ' +
+        'check); only references reach the onboarding.',
+      bodySchema: uploadDocumentsBodySchema,
+      toUpdateArgument: async (body, deps) => {
+        if (!deps.documents) throw new DocumentStoreUnavailableError('no document store is configured');
+        const store = deps.documents;
+        const documents: DocumentClaim[] = await Promise.all(
+          body.documents.map(async (document) => {
+            const bytes = Buffer.from(document.contentBase64, 'base64');
+            const stored = await store.put(bytes, { contentType: document.contentType });
+            return {
+              type: document.type,
+              documentRef: stored.documentRef,
+              contentType: document.contentType,
+              sizeBytes: stored.sizeBytes,
+            };
+          }),
+        );
+        return { documents };
+      },
+    }),
+  },
+  createWebhookIntake: (config) => createJikoWebhookIntake(config),
+};
+
+export const PROVIDER_REGISTRY: Readonly<Partial<Record<Provider, ProviderDefinition>>> = { jiko };
+
+export function supportedProviders(): Provider[] {
+  return Object.keys(PROVIDER_REGISTRY) as Provider[];
+}
+
+export function providerDefinition(provider: string): ProviderDefinition | undefined {
+  return Object.hasOwn(PROVIDER_REGISTRY, provider) ? PROVIDER_REGISTRY[provider as Provider] : undefined;
+}

@@ -1,0 +1,85 @@
+/**
+ * Jiko webhooks: `x-jiko-signature` = base64(HMAC-SHA256(subscription shared secret, raw body)); the body is
+ * `{event_id, timestamp, event_type, payload}`. Jiko signs no delivery timestamp (the body's `timestamp` is when
+ * the event happened, and redeliveries keep it), so there is no replay window to enforce: a replayed delivery
+ * collapses onto the same delivery workflow id and the onboarding dedupes by eventId.
+ */
+import { z } from 'zod';
+import { WebhookAuthenticationError, WebhookPayloadError } from '../errors.js';
+import { fieldIssues } from '../schemas.js';
+import { base64SignatureMatches, hmacSha256 } from './signature.js';
+import { singleHeader } from './types.js';
+import type { NormalizedWebhook, ProviderWebhookIntake, WebhookHeaders } from './types.js';
+
+export const JIKO_SIGNATURE_HEADER = 'x-jiko-signature';
+
+/** The application events the onboarding acts on; Jiko's other events (cards, transfers) are recorded only. */
+export const JIKO_APPLICATION_EVENTS = [
+  'application.approved',
+  'application.documents_needed',
+  'application.manual_review',
+  'application.rejected',
+] as const;
+
+const eventIdSchema = z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, 'an event id');
+
+export const jikoWebhookEnvelopeSchema = z.object({
+  event_id: eventIdSchema,
+  timestamp: z.string().min(1),
+  event_type: z.string().min(1).max(128),
+  payload: z.record(z.string(), z.unknown()).default({}),
+});
+
+const applicationPayloadSchema = z.object({
+  application_id: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, 'an application id'),
+});
+
+export function signJikoWebhook(secret: string, rawBody: Buffer | string): string {
+  return hmacSha256(secret, Buffer.isBuffer(rawBody) ? rawBody : Buffer.from(rawBody)).toString('base64');
+}
+
+function normalizeTimestamp(value: string): string {
+  const parsed = new Date(value);
+  return Number.isNaN(parsed.getTime()) ? value : parsed.toISOString();
+}
+
+export function createJikoWebhookIntake(config: { JIKO_WEBHOOK_SECRET: string }): ProviderWebhookIntake {
+  return {
+    verify(rawBody: Buffer, headers: WebhookHeaders): void {
+      const signature = singleHeader(headers, JIKO_SIGNATURE_HEADER);
+      if (!signature) throw new WebhookAuthenticationError(`missing ${JIKO_SIGNATURE_HEADER} header`);
+      const expected = hmacSha256(config.JIKO_WEBHOOK_SECRET, rawBody);
+      if (!base64SignatureMatches(expected, signature)) {
+        throw new WebhookAuthenticationError(`${JIKO_SIGNATURE_HEADER} does not match the body`);
+      }
+    },
+
+    normalize(rawBody: Buffer): NormalizedWebhook {
+      let json: unknown;
+      try {
+        json = JSON.parse(rawBody.toString('utf8'));
+      } catch {
+        throw new WebhookPayloadError('the body is not JSON');
+      }
+      const envelope = jikoWebhookEnvelopeSchema.safeParse(json);
+      if (!envelope.success) {
+        throw new WebhookPayloadError('not a Jiko event envelope', fieldIssues(envelope.error));
+      }
+      const { event_id, timestamp, event_type, payload } = envelope.data;
+      const isApplicationEvent = (JIKO_APPLICATION_EVENTS as readonly string[]).includes(event_type);
+      const application = applicationPayloadSchema.safeParse(payload);
+      const refs = application.success ? [`jiko:application:${application.data.application_id}`] : [];
+      return {
+        event: {
+          provider: 'jiko',
+          eventId: event_id,
+          type: event_type,
+          refs,
+          occurredAt: normalizeTimestamp(timestamp),
+          data: payload,
+        },
+        routable: isApplicationEvent && refs.length > 0,
+      };
+    },
+  };
+}

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import {
+  customerRefSchema,
+  fieldIssues,
+  listFiltersSchema,
+  startBodySchema,
+  uploadDocumentsBodySchema,
+} from '../../client/schemas.js';
+import { jikoStartBody } from './fixtures.js';
+
+function issuePaths(value: unknown): string[] {
+  const parsed = startBodySchema.safeParse(value);
+  return parsed.success ? [] : fieldIssues(parsed.error).map((issue) => issue.path);
+}
+
+function withApplicant(changes: Record<string, unknown>): unknown {
+  const body = jikoStartBody() as { applicant: Record<string, unknown> };
+  return { ...body, applicant: { ...body.applicant, ...changes } };
+}
+
+describe('start body', () => {
+  it('accepts the documented example', () => {
+    expect(startBodySchema.safeParse(jikoStartBody()).success).toBe(true);
+  });
+
+  it('names the field of each applicant error', () => {
+    expect(issuePaths(withApplicant({ ssn: '123-45-6789' }))).toEqual(['applicant.ssn']);
+    expect(issuePaths(withApplicant({ phone: '5551234567' }))).toEqual(['applicant.phone']);
+    expect(issuePaths(withApplicant({ email: 'not-an-email' }))).toEqual(['applicant.email']);
+    expect(issuePaths(withApplicant({ address: { line1: 'x', city: 'y', state: 'California', postalCode: '1', country: 'US' } }))).toEqual([
+      'applicant.address.state',
+    ]);
+  });
+
+  it('requires a real calendar date of birth of an adult', () => {
+    expect(issuePaths(withApplicant({ dateOfBirth: '1990-02-30' }))).toEqual(['applicant.dateOfBirth']);
+    expect(issuePaths(withApplicant({ dateOfBirth: '31/01/1990' }))).toEqual(['applicant.dateOfBirth']);
+    const thisYear = new Date().getUTCFullYear();
+    expect(issuePaths(withApplicant({ dateOfBirth: `${thisYear - 10}-01-01` }))).toEqual(['applicant.dateOfBirth']);
+    expect(issuePaths(withApplicant({ dateOfBirth: '2000-02-29' }))).toEqual([]);
+  });
+
+  it('requires the provider block and validates it', () => {
+    const { jiko: _omitted, ...withoutBlock } = jikoStartBody() as Record<string, unknown>;
+    expect(issuePaths(withoutBlock)).toEqual(['jiko']);
+    const body = jikoStartBody() as { jiko: { investmentProfile: Record<string, unknown> } };
+    const noOccupation = {
+      ...body,
+      jiko: { ...body.jiko, investmentProfile: { employmentStatus: 'EMPLOYED', income: 'OVER_250K', netWorth: 'OVER_5M' } },
+    };
+    expect(issuePaths(noOccupation)).toEqual(['jiko.investmentProfile.occupation']);
+  });
+
+  it('refuses an unknown provider on the provider field', () => {
+    const parsed = startBodySchema.safeParse({ ...(jikoStartBody() as object), provider: 'acme' });
+    expect(parsed.success).toBe(false);
+    if (!parsed.success) expect(fieldIssues(parsed.error)[0]).toMatchObject({ path: 'provider' });
+  });
+
+  it('validates option durations', () => {
+    const body = { ...(jikoStartBody() as object), options: { deadlines: { agreements: { expireAfter: 'soon' } } } };
+    expect(issuePaths(body)).toEqual(['options.deadlines.agreements.expireAfter']);
+    const good = { ...(jikoStartBody() as object), options: { deadlines: { agreements: { expireAfter: '30s', remindAfter: '10s' } }, pollInitialInterval: '5s' } };
+    expect(issuePaths(good)).toEqual([]);
+  });
+});
+
+describe('customerRef', () => {
+  it.each(['cust_8f2c', 'a', 'A.b-c_9', 'x'.repeat(64)])('accepts the opaque id %s', (ref) => {
+    expect(customerRefSchema.safeParse(ref).success).toBe(true);
+  });
+
+  it.each([
+    ['an email', 'ada@example.com'],
+    ['a phone number', '+15551234567'],
+    ['a bare phone number', '5551234567'],
+    ['an SSN', '400123456'],
+    ['a dashed SSN', '400-12-3456'],
+    ['a name with a space', 'Ada Lovelace'],
+    ['an empty string', ''],
+    ['a too long id', 'x'.repeat(65)],
+  ])('refuses %s', (_what, ref) => {
+    expect(customerRefSchema.safeParse(ref).success).toBe(false);
+  });
+});
+
+describe('action bodies', () => {
+  const png = Buffer.from('\x89PNG\r\n\x1a\nfake').toString('base64');
+
+  it('accepts documents as base64 and refuses bad base64 or repeated types', () => {
+    expect(uploadDocumentsBodySchema.safeParse({ documents: [{ type: 'ID_FRONT', contentType: 'image/png', contentBase64: png }] }).success).toBe(true);
+    const bad = uploadDocumentsBodySchema.safeParse({ documents: [{ type: 'ID_FRONT', contentType: 'image/png', contentBase64: 'not base64!' }] });
+    expect(bad.success).toBe(false);
+    if (!bad.success) expect(fieldIssues(bad.error)[0]?.path).toBe('documents.0.contentBase64');
+    const twice = uploadDocumentsBodySchema.safeParse({
+      documents: [
+        { type: 'SELFIE', contentType: 'image/png', contentBase64: png },
+        { type: 'SELFIE', contentType: 'image/png', contentBase64: png },
+      ],
+    });
+    expect(twice.success).toBe(false);
+  });
+});
+
+describe('list filters', () => {
+  it('coerces pageSize and refuses unknown states', () => {
+    expect(listFiltersSchema.parse({ pageSize: '5' }).pageSize).toBe(5);
+    expect(listFiltersSchema.safeParse({ state: 'done' }).success).toBe(false);
+    expect(listFiltersSchema.safeParse({ step: "x' OR 1=1" }).success).toBe(false);
+  });
+});

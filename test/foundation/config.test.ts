@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig, taskQueueFor } from '../../common/config.js';
+import { temporalTarget } from '../../common/temporal.js';
+
+describe('config', () => {
+  it('starts with no variables set: every default is valid', () => {
+    const config = parseConfig({});
+    expect(config.GATEWAY_PORT).toBe(3000);
+    expect(config.SANDBOX_PORT).toBe(4010);
+    expect(config.WORKER_METRICS_PORT).toBe(9464);
+    expect(taskQueueFor(config, 'jiko')).toBe('onboarding-jiko');
+  });
+
+  it('names the bad variable and the value it got', () => {
+    expect(() => parseConfig({ GATEWAY_PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => parseConfig({ GATEWAY_PORT: 'eighty' })).toThrow(/GATEWAY_PORT: .*\(got "eighty"\)/);
+  });
+
+  it('reports every bad variable at once', () => {
+    let message = '';
+    try {
+      parseConfig({ JIKO_BASE_URL: 'not a url', DEFAULT_CUSTOMER_EXPIRY: 'soon', JIKO_RATE_LIMIT_PER_SECOND: '-1' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/JIKO_BASE_URL/);
+    expect(message).toMatch(/DEFAULT_CUSTOMER_EXPIRY: a duration/);
+    expect(message).toMatch(/JIKO_RATE_LIMIT_PER_SECOND/);
+  });
+});
+
+describe('Temporal connection settings (envconfig)', () => {
+  it('defaults to the local dev server', () => {
+    const target = temporalTarget({ TEMPORAL_CONFIG_FILE: '/nonexistent/temporal.toml' });
+    expect(target.address).toBe('127.0.0.1:7233');
+    expect(target.namespace).toBe('default');
+    expect(target.tls).toBe(false);
+  });
+
+  it('reads the Temporal Cloud variables: an API key implies TLS', () => {
+    const target = temporalTarget({
+      TEMPORAL_CONFIG_FILE: '/nonexistent/temporal.toml',
+      TEMPORAL_ADDRESS: 'eu-west-1.aws.api.temporal.io:7233',
+      TEMPORAL_NAMESPACE: 'onboarding.a1b2c',
+      TEMPORAL_API_KEY: 'secret',
+    });
+    expect(target).toMatchObject({ address: 'eu-west-1.aws.api.temporal.io:7233', namespace: 'onboarding.a1b2c' });
+    expect(target.tls).toBe(true);
+    expect(target.connectionOptions.apiKey).toBe('secret');
+  });
+});

@@ -1,0 +1,715 @@
+/**
+ * The provider-independent half of every onboarding saga: status tracking, messages, steps, waits on the customer
+ * and on the provider, compensation, search attributes, and a clean finish. A provider workflow creates one
+ * `Onboarding`, declares its customer actions, and runs its steps inside `run()`.
+ */
+import {
+  CancellationScope,
+  ContinueAsNew,
+  TemporalFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ActivityOptions } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair, UpdateDefinition } from '@temporalio/common';
+import type { CommonActivities } from '../../activities/common-types.js';
+import {
+  FINAL_STATES,
+  SA_BLOCKED_ON,
+  SA_BLOCKED_SINCE,
+  SA_PROVIDER,
+  SA_REFS,
+  SA_STATE,
+  SA_STEP,
+  cancelUpdate,
+  providerEventSignal,
+  providerRef,
+  statusQuery,
+} from '../contract.js';
+import type {
+  Actor,
+  BlockedOn,
+  CancelRequest,
+  OnboardingInput,
+  OnboardingOptions,
+  OnboardingState,
+  OnboardingStatus,
+  PendingAction,
+  ProviderEvent,
+  StepRecord,
+  WaitDeadline,
+} from '../contract.js';
+import { durationMs } from './durations.js';
+import {
+  actionNotExpected,
+  customerDeadlineExpired,
+  describeFailure,
+  invalidAction,
+  isCustomerDeadlineExpired,
+  isRetryableFirstTryFailure,
+  requestedRetryDelay,
+} from './failures.js';
+import type { InvalidField } from './failures.js';
+
+export const DEFAULT_EXPIRE_AFTER = '14d';
+export const DEFAULT_REMIND_AFTER = '2d';
+export const DEFAULT_REVIEW_SLA = '3d';
+export const DEFAULT_POLL_INITIAL_INTERVAL = '30s';
+export const DEFAULT_POLL_MAX_INTERVAL = '10m';
+
+/** Event ids remembered for dedupe; older ones fall out (webhook redeliveries come within hours, not weeks). */
+const SEEN_EVENT_IDS_LIMIT = 500;
+const RECENT_EVENTS_LIMIT = 50;
+const CANCEL_REASON_MAX_LENGTH = 500;
+
+/** What a continued-as-new run inherits from the previous one. */
+export interface OnboardingCarryOver {
+  status: OnboardingStatus;
+  refs: string[];
+  seenEventIds: string[];
+  /** Where the provider workflow resumes; its own shape, opaque here. */
+  checkpoint: Record<string, unknown>;
+}
+
+/** The start input, plus what continue-as-new carries forward (absent on a fresh start). */
+export type ContinuableOnboardingInput<ProviderInput> = OnboardingInput<ProviderInput> & {
+  carryOver?: OnboardingCarryOver;
+};
+
+/** How the provider's saga body ended when nothing threw. */
+export interface ProviderOutcome {
+  state: Extract<OnboardingState, 'completed' | 'rejected'>;
+  why?: string;
+}
+
+export interface CustomerWait {
+  /** Key into `options.deadlines` (e.g. 'agreements', 'documents'). */
+  wait: string;
+  action: Omit<PendingAction, 'expiresAt'>;
+  /** True once the customer has done what is needed (mutated by the action's Update handler). */
+  until: () => boolean;
+}
+
+export interface ProviderWait {
+  /** Key into `options.deadlines` (the SLA of a manual review reads `deadlines[wait].remindAfter`). */
+  wait: string;
+  blockedOn: 'provider' | 'reviewer';
+  /** Re-reads the resource from the provider (events are only hints); true when the wait is over. */
+  poll: () => Promise<boolean>;
+  /** Reviewer waits get one by default ('3d'); provider waits only when given. */
+  sla?: { after?: string; onPassed?: () => Promise<void> | void };
+  /** Where to resume after continue-as-new; without one this wait never continues as new. */
+  checkpoint?: Record<string, unknown>;
+}
+
+export interface CustomerActionSpec<Input> {
+  /** Defaults to "a pending action with the Update's name is listed". */
+  expectedWhen?: () => boolean;
+  /** A field-named reason to reject the input (→ 422), or null when it is acceptable. Must not mutate. */
+  validate: (input: Input) => InvalidField | null;
+  /** Records the action; the wait's `until()` sees it. */
+  handle: (input: Input) => void;
+  /** Timeline wording for the customer's entry; PII-free. */
+  describe?: (input: Input) => { what: string; why?: string };
+}
+
+type ActivityFunction = (...args: unknown[]) => Promise<unknown>;
+
+interface Compensation {
+  step: string;
+  undo: () => Promise<void>;
+}
+
+interface FinalOutcome {
+  state: Extract<OnboardingState, 'completed' | 'rejected' | 'failed' | 'cancelled' | 'expired'>;
+  actor: Actor;
+  why?: string;
+}
+
+const OUTBOUND_EVENT_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  // A backend that is down must not hold an onboarding forever: a bounded number of tries, then a warning.
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10 },
+};
+
+function isoAt(epochMs: number): string {
+  return new Date(epochMs).toISOString();
+}
+
+function nowIso(): string {
+  return new Date().toISOString();
+}
+
+export class Onboarding {
+  readonly onboardingId: string;
+  readonly input: ContinuableOnboardingInput<unknown>;
+  /** Set when this run continues a previous one: the provider workflow resumes from here. */
+  readonly checkpoint: Record<string, unknown> | undefined;
+
+  private readonly status: OnboardingStatus;
+  private readonly options: OnboardingOptions;
+  private readonly refs: string[];
+  private readonly seenEventIds: string[];
+  private readonly seenEventIdSet: Set<string>;
+  private readonly recent: ProviderEvent[] = [];
+  private eventCount = 0;
+  private readonly compensations: Compensation[] = [];
+  private readonly deliveries: Promise<void>[] = [];
+  private readonly sagaScope: CancellationScope;
+  private readonly outbound: CommonActivities;
+  private cancelRequest: Required<CancelRequest> | undefined;
+  /** The saga body has ended (or is compensating): no new cancel is accepted. */
+  private closing = false;
+  /** The final state is recorded. */
+  private settled = false;
+  private customerWait: { action: string; until: () => boolean } | undefined;
+  private readonly publishedSearchAttributes = new Map<string, string>();
+
+  constructor(input: ContinuableOnboardingInput<unknown>, config: { steps: readonly string[] }) {
+    this.input = input;
+    this.options = input.options ?? {};
+    this.onboardingId = workflowInfo().workflowId;
+    this.outbound = proxyActivities<CommonActivities>(OUTBOUND_EVENT_OPTIONS);
+    // A child of the root scope: a Temporal-native cancel reaches it too, and cancelUpdate cancels only it.
+    this.sagaScope = new CancellationScope();
+
+    const carried = input.carryOver;
+    this.checkpoint = carried?.checkpoint;
+    this.refs = carried ? [...carried.refs] : [];
+    this.seenEventIds = carried ? [...carried.seenEventIds] : [];
+    this.seenEventIdSet = new Set(this.seenEventIds);
+    if (carried) {
+      this.status = carried.status;
+      this.addTimeline('system', 'continued as new', `history of the previous run reached its suggested limit`);
+    } else {
+      const startedAt = nowIso();
+      this.status = {
+        onboardingId: this.onboardingId,
+        provider: input.provider,
+        customerRef: input.customerRef,
+        state: 'in_progress',
+        step: config.steps[0] ?? 'start',
+        blockedOn: null,
+        blockedSince: null,
+        pendingActions: [],
+        steps: config.steps.map((name) => ({
+          name,
+          status: 'pending',
+          startedAt: null,
+          endedAt: null,
+          attempts: 0,
+          lastError: null,
+        })),
+        result: {},
+        timeline: [{ at: startedAt, actor: 'system', what: 'onboarding started' }],
+        startedAt,
+        updatedAt: startedAt,
+      };
+    }
+    this.registerHandlers();
+    this.publishSearchAttributes();
+  }
+
+  // --- reading -------------------------------------------------------------------------------------------------
+
+  snapshot(): OnboardingStatus {
+    // A copy: an Update's result must not change if the workflow moves on before it is serialized.
+    return JSON.parse(JSON.stringify(this.status)) as OnboardingStatus;
+  }
+
+  get state(): OnboardingState {
+    return this.status.state;
+  }
+
+  get isFinal(): boolean {
+    return FINAL_STATES.includes(this.status.state);
+  }
+
+  hasPendingAction(action: string): boolean {
+    return this.status.pendingActions.some((pending) => pending.action === action);
+  }
+
+  /** The last provider events received (deduplicated), newest last. Hints only: re-read before acting. */
+  recentEvents(): readonly ProviderEvent[] {
+    return this.recent;
+  }
+
+  // --- recording -----------------------------------------------------------------------------------------------
+
+  addTimeline(actor: Actor, what: string, why?: string): void {
+    this.status.timeline.push(why === undefined ? { at: nowIso(), actor, what } : { at: nowIso(), actor, what, why });
+    this.status.updatedAt = nowIso();
+  }
+
+  /** Records a provider id in `result` (never PII). */
+  setResult(key: string, value: string): void {
+    this.status.result[key] = value;
+    this.touch();
+  }
+
+  /** Adds `provider:kind:id` to OnboardingRefs, so webhooks about it find this onboarding. */
+  addRef(kind: string, id: string): void {
+    const ref = providerRef(this.status.provider, kind, id);
+    if (!this.refs.includes(ref)) this.refs.push(ref);
+    this.touch();
+  }
+
+  /** Replaces the data of a listed pending action (e.g. which documents are already in). */
+  updatePendingActionData(action: string, data: Record<string, unknown>): void {
+    const pending = this.status.pendingActions.find((candidate) => candidate.action === action);
+    if (pending) pending.data = data;
+    this.touch();
+  }
+
+  // --- steps and provider calls --------------------------------------------------------------------------------
+
+  /** Runs one named step: `steps[]` shows it running, then done or failed, and OnboardingStep follows it. */
+  async runStep<T>(name: string, body: () => Promise<T>): Promise<T> {
+    const record = this.stepRecord(name);
+    record.status = 'running';
+    record.startedAt = nowIso();
+    record.endedAt = null;
+    record.lastError = null;
+    record.attempts += 1;
+    this.status.step = name;
+    this.addTimeline('system', `step ${name} started`);
+    this.touch();
+    try {
+      const value = await body();
+      record.status = 'done';
+      record.endedAt = nowIso();
+      this.addTimeline('system', `step ${name} done`);
+      this.touch();
+      return value;
+    } catch (err) {
+      // Continuing as new is not a failure: the next run carries this step on as it was.
+      if (err instanceof ContinueAsNew) throw err;
+      record.status = 'failed';
+      record.endedAt = nowIso();
+      record.lastError = isCancellation(err) ? 'cancelled' : describeFailure(err);
+      if (!isCancellation(err)) this.addTimeline('system', `step ${name} failed`, record.lastError);
+      this.touch();
+      throw err;
+    }
+  }
+
+  /**
+   * Activities of one provider, wrapped so the status tells the truth while they run: each call is tried once
+   * (blockedOn `provider`); if that attempt fails with a retryable error the step records it and shows
+   * `retrying` while the same call runs again under the full retry policy (honouring the provider's Retry-After).
+   */
+  activities<A extends object>(options: ActivityOptions): A {
+    const firstTry = proxyActivities<Record<string, ActivityFunction>>({
+      ...options,
+      retry: { ...options.retry, maximumAttempts: 1 },
+    });
+    const retrying = proxyActivities<Record<string, ActivityFunction>>(options);
+    const handler: ProxyHandler<A> = {
+      get: (_target, name) => {
+        // `then` must stay undefined, or awaiting the object would call an activity named "then".
+        if (typeof name !== 'string' || name === 'then') return undefined;
+        return (...args: unknown[]) =>
+          this.callProvider(
+            name,
+            () => (firstTry[name] as ActivityFunction)(...args),
+            () => (retrying[name] as ActivityFunction)(...args),
+          );
+      },
+    };
+    return new Proxy({} as A, handler);
+  }
+
+  private async callProvider<T>(activity: string, firstTry: () => Promise<T>, retry: () => Promise<T>): Promise<T> {
+    const blockedBefore = { on: this.status.blockedOn, since: this.status.blockedSince };
+    if (blockedBefore.on === null) this.setBlocked('provider');
+    try {
+      try {
+        return await firstTry();
+      } catch (err) {
+        if (!isRetryableFirstTryFailure(err)) throw err;
+        const record = this.stepRecord(this.status.step);
+        record.attempts += 1;
+        record.lastError = describeFailure(err);
+        this.setBlocked('retrying');
+        this.addTimeline('system', `${activity} failed, retrying`, record.lastError);
+        this.touch();
+        const delay = requestedRetryDelay(err);
+        if (delay) await sleep(delay);
+        return await retry();
+      }
+    } finally {
+      if (!this.settled) {
+        this.status.blockedOn = blockedBefore.on;
+        this.status.blockedSince = blockedBefore.since;
+        this.touch();
+      }
+    }
+  }
+
+  // --- waits ---------------------------------------------------------------------------------------------------
+
+  /**
+   * Waits for the customer to do `action` (an Update handled by `defineCustomerAction`), with reminders every
+   * `remindAfter` and an expiry after `expireAfter`, both from `options.deadlines[wait]`, then `default`.
+   */
+  async waitForCustomer(spec: CustomerWait): Promise<void> {
+    if (spec.until()) return;
+    const deadline = this.deadlineFor(spec.wait);
+    const expireMs = durationMs(deadline.expireAfter, `options.deadlines.${spec.wait}.expireAfter`);
+    const remindMs = durationMs(deadline.remindAfter, `options.deadlines.${spec.wait}.remindAfter`);
+    const startedMs = Date.now();
+    const expiresAtMs = startedMs + expireMs;
+    const expiresAt = isoAt(expiresAtMs);
+    const actionName = spec.action.action;
+
+    this.status.pendingActions = [
+      ...this.status.pendingActions.filter((pending) => pending.action !== actionName),
+      { ...spec.action, expiresAt },
+    ];
+    this.customerWait = { action: actionName, until: spec.until };
+    this.status.state = 'action_required';
+    this.setBlocked('customer');
+    this.addTimeline('system', `waiting for the customer: ${actionName}`, `expires at ${expiresAt}`);
+    this.touch();
+    this.emit('onboarding.action_required', { step: this.status.step, action: actionName, expiresAt });
+
+    try {
+      for (let reminders = 0; ; ) {
+        const wakeAtMs = Math.min(startedMs + (reminders + 1) * remindMs, expiresAtMs);
+        const remaining = wakeAtMs - Date.now();
+        if (remaining > 0 ? await condition(spec.until, remaining) : spec.until()) break;
+        if (Date.now() >= expiresAtMs) {
+          this.addTimeline('system', `the customer did not ${actionName} in time`, `expired at ${expiresAt}`);
+          throw customerDeadlineExpired(spec.wait, actionName, expiresAt);
+        }
+        reminders += 1;
+        this.emit('onboarding.reminder', {
+          step: this.status.step,
+          action: actionName,
+          expiresAt,
+          reminder: reminders,
+        });
+        this.addTimeline('system', `reminder ${reminders} sent: ${actionName}`);
+      }
+    } finally {
+      this.customerWait = undefined;
+    }
+    this.customerActionDone(actionName);
+  }
+
+  /**
+   * Waits on the provider (or its human reviewer): each provider event wakes it, and so does a reconciliation poll
+   * on a doubling interval, so a lost webhook delays but never strands the onboarding. Every wake calls `poll()`.
+   */
+  async waitForProvider(spec: ProviderWait): Promise<void> {
+    const initialMs = durationMs(
+      this.options.pollInitialInterval ?? DEFAULT_POLL_INITIAL_INTERVAL,
+      'options.pollInitialInterval',
+    );
+    const maxMs = durationMs(this.options.pollMaxInterval ?? DEFAULT_POLL_MAX_INTERVAL, 'options.pollMaxInterval');
+    const reviewer = spec.blockedOn === 'reviewer';
+    const slaSetting =
+      spec.sla?.after ?? (reviewer ? (this.options.deadlines?.[spec.wait]?.remindAfter ?? DEFAULT_REVIEW_SLA) : undefined);
+    const slaAtMs =
+      slaSetting === undefined ? undefined : Date.now() + durationMs(slaSetting, `options.deadlines.${spec.wait}.remindAfter`);
+    let slaPassed = false;
+
+    this.status.state = reviewer ? 'in_review' : 'in_progress';
+    this.setBlocked(spec.blockedOn);
+    this.addTimeline('system', reviewer ? 'waiting for a reviewer at the provider' : 'waiting for the provider', spec.wait);
+    this.touch();
+
+    let intervalMs = initialMs;
+    let seenEvents = this.eventCount;
+    while (!(await spec.poll())) {
+      const nextPollAtMs = Date.now() + intervalMs;
+      let hinted = false;
+      for (;;) {
+        const slaPending = slaAtMs !== undefined && !slaPassed;
+        const wakeAtMs = slaPending ? Math.min(nextPollAtMs, slaAtMs) : nextPollAtMs;
+        hinted = await condition(() => this.eventCount > seenEvents, Math.max(1, wakeAtMs - Date.now()));
+        if (hinted) break;
+        if (slaPending && Date.now() >= slaAtMs) {
+          slaPassed = true;
+          const type = reviewer ? 'onboarding.review_sla_passed' : 'onboarding.provider_sla_passed';
+          this.addTimeline('system', reviewer ? 'review SLA passed' : 'provider SLA passed', spec.wait);
+          this.emit(type, { step: this.status.step, wait: spec.wait, blockedSince: this.status.blockedSince });
+          await spec.sla?.onPassed?.();
+        }
+        if (Date.now() >= nextPollAtMs) break;
+      }
+      seenEvents = this.eventCount;
+      // An event is a reason to look now, not a reason to look more often afterwards.
+      if (!hinted) intervalMs = Math.min(intervalMs * 2, maxMs);
+      if (spec.checkpoint && workflowInfo().continueAsNewSuggested) await this.continueAsNew(spec.checkpoint);
+    }
+    this.status.state = 'in_progress';
+    this.setBlocked(null);
+    this.touch();
+  }
+
+  // --- customer actions ----------------------------------------------------------------------------------------
+
+  /**
+   * Registers a customer action as an Update whose validator rejects an untimely call (ActionNotExpected → 409)
+   * or an invalid one (InvalidAction naming the field → 422) without changing anything; a valid call is recorded
+   * and answered with the new status.
+   */
+  defineCustomerAction<Input>(
+    update: UpdateDefinition<OnboardingStatus, [Input]>,
+    spec: CustomerActionSpec<Input>,
+  ): void {
+    setHandler(
+      update,
+      (input: Input) => {
+        spec.handle(input);
+        const described: { what: string; why?: string } = spec.describe?.(input) ?? { what: update.name };
+        this.addTimeline('customer', described.what, described.why);
+        if (this.customerWait?.until()) this.customerActionDone(this.customerWait.action);
+        this.touch();
+        return this.snapshot();
+      },
+      {
+        validator: (input: Input) => {
+          if (this.isFinal || this.closing) {
+            throw actionNotExpected(`the onboarding is ${this.closing ? 'closing' : this.status.state}`, this.context());
+          }
+          const expected = spec.expectedWhen ? spec.expectedWhen() : this.hasPendingAction(update.name);
+          if (!expected) throw actionNotExpected(`${update.name} is not expected now`, this.context());
+          const invalid = spec.validate(input);
+          if (invalid) throw invalidAction(invalid);
+        },
+      },
+    );
+  }
+
+  // --- compensation --------------------------------------------------------------------------------------------
+
+  /** Registers how to undo what `step` created; undone in reverse order on cancel, expiry or permanent failure. */
+  addCompensation(step: string, undo: () => Promise<void>): void {
+    this.compensations.push({ step, undo });
+  }
+
+  private async compensate(): Promise<void> {
+    if (this.compensations.length === 0) {
+      this.addTimeline('system', 'nothing to compensate');
+      return;
+    }
+    for (const { step, undo } of [...this.compensations].reverse()) {
+      const record = this.stepRecord(step);
+      try {
+        await undo();
+        record.status = 'compensated';
+        this.addTimeline('system', `step ${step} compensated`);
+      } catch (err) {
+        // Keep undoing the rest: one provider refusing must not leave the others half-done.
+        record.lastError = `compensation failed: ${describeFailure(err)}`;
+        this.addTimeline('system', `compensation of ${step} failed`, describeFailure(err));
+      }
+      this.touch();
+    }
+    this.compensations.length = 0;
+  }
+
+  // --- the whole run -------------------------------------------------------------------------------------------
+
+  /**
+   * Runs the provider's saga body, then records the final state. Cancel (Update or Temporal-native), expiry and
+   * permanent failures compensate first. A workflow bug (a non-Temporal error) is rethrown so the workflow task
+   * fails and retries after a fix, instead of recording a false outcome.
+   */
+  async run(body: () => Promise<ProviderOutcome>): Promise<OnboardingStatus> {
+    let outcome: FinalOutcome;
+    try {
+      const ended = await this.sagaScope.run(body);
+      outcome = { state: ended.state, actor: 'provider', ...(ended.why ? { why: ended.why } : {}) };
+    } catch (err) {
+      if (err instanceof ContinueAsNew) throw err;
+      if (isCancellation(err)) {
+        outcome = {
+          state: 'cancelled',
+          actor: this.cancelRequest?.actor ?? 'operator',
+          why: this.cancelRequest?.reason ?? 'cancelled through Temporal',
+        };
+      } else if (isCustomerDeadlineExpired(err)) {
+        outcome = { state: 'expired', actor: 'system', why: err.message };
+      } else if (err instanceof TemporalFailure) {
+        outcome = { state: 'failed', actor: 'system', why: describeFailure(err) };
+      } else {
+        throw err;
+      }
+      this.closing = true;
+      await CancellationScope.nonCancellable(() => this.compensate());
+    }
+    this.closing = true;
+    return CancellationScope.nonCancellable(() => this.finish(outcome));
+  }
+
+  private async finish(outcome: FinalOutcome): Promise<OnboardingStatus> {
+    this.status.state = outcome.state;
+    this.status.pendingActions = [];
+    this.status.blockedOn = null;
+    this.status.blockedSince = null;
+    for (const record of this.status.steps) {
+      if (record.status === 'pending') record.status = 'skipped';
+    }
+    this.addTimeline(outcome.actor, `onboarding ${outcome.state}`, outcome.why);
+    this.settled = true;
+    this.touch();
+    this.emit(`onboarding.${outcome.state}`, { step: this.status.step, result: { ...this.status.result } });
+    await Promise.all(this.deliveries);
+    await condition(allHandlersFinished);
+    return this.snapshot();
+  }
+
+  private async continueAsNew(checkpoint: Record<string, unknown>): Promise<never> {
+    await Promise.all(this.deliveries);
+    await condition(allHandlersFinished);
+    const next: ContinuableOnboardingInput<unknown> = {
+      ...this.input,
+      carryOver: {
+        status: this.status,
+        refs: this.refs,
+        seenEventIds: this.seenEventIds,
+        checkpoint,
+      },
+    };
+    return continueAsNew(next);
+  }
+
+  // --- internals -----------------------------------------------------------------------------------------------
+
+  private registerHandlers(): void {
+    setHandler(statusQuery, () => this.snapshot());
+
+    setHandler(providerEventSignal, (event: ProviderEvent) => {
+      if (!event || typeof event.eventId !== 'string' || this.seenEventIdSet.has(event.eventId)) return;
+      this.seenEventIds.push(event.eventId);
+      this.seenEventIdSet.add(event.eventId);
+      if (this.seenEventIds.length > SEEN_EVENT_IDS_LIMIT) {
+        const forgotten = this.seenEventIds.shift();
+        if (forgotten !== undefined) this.seenEventIdSet.delete(forgotten);
+      }
+      if (this.settled) return;
+      this.recent.push(event);
+      if (this.recent.length > RECENT_EVENTS_LIMIT) this.recent.shift();
+      this.eventCount += 1;
+      this.addTimeline('provider', `event ${String(event.type)}`);
+      this.touch();
+    });
+
+    setHandler(
+      cancelUpdate,
+      async (request: CancelRequest) => {
+        this.cancelRequest = { reason: request.reason.trim(), actor: request.actor ?? 'customer' };
+        this.addTimeline(this.cancelRequest.actor, 'cancel requested', this.cancelRequest.reason);
+        this.touch();
+        this.sagaScope.cancel();
+        // The caller gets the status after compensation, i.e. the final one.
+        await CancellationScope.nonCancellable(() => condition(() => this.settled));
+        return this.snapshot();
+      },
+      {
+        validator: (request: CancelRequest) => {
+          if (this.isFinal || this.closing) {
+            throw actionNotExpected(`the onboarding is ${this.closing ? 'closing' : this.status.state}`, this.context());
+          }
+          if (this.cancelRequest) throw actionNotExpected('a cancel is already in progress', this.context());
+          if (!request || typeof request.reason !== 'string' || request.reason.trim() === '') {
+            throw invalidAction({ field: 'reason', message: 'a non-empty reason is required' });
+          }
+          if (request.reason.length > CANCEL_REASON_MAX_LENGTH) {
+            throw invalidAction({ field: 'reason', message: `at most ${CANCEL_REASON_MAX_LENGTH} characters` });
+          }
+          const actors: readonly Actor[] = ['system', 'customer', 'operator', 'provider'];
+          if (request.actor !== undefined && !actors.includes(request.actor)) {
+            throw invalidAction({ field: 'actor', message: `one of ${actors.join(', ')}` });
+          }
+        },
+      },
+    );
+  }
+
+  private context(): Record<string, unknown> {
+    return {
+      state: this.status.state,
+      step: this.status.step,
+      pendingActions: this.status.pendingActions.map((pending) => pending.action),
+    };
+  }
+
+  private customerActionDone(action: string): void {
+    this.status.pendingActions = this.status.pendingActions.filter((pending) => pending.action !== action);
+    if (this.status.state === 'action_required' && this.status.pendingActions.length === 0) {
+      this.status.state = 'in_progress';
+      this.setBlocked(null);
+    }
+    this.touch();
+  }
+
+  private deadlineFor(wait: string): Required<WaitDeadline> {
+    const deadlines = this.options.deadlines ?? {};
+    return {
+      expireAfter: deadlines[wait]?.expireAfter ?? deadlines.default?.expireAfter ?? DEFAULT_EXPIRE_AFTER,
+      remindAfter: deadlines[wait]?.remindAfter ?? deadlines.default?.remindAfter ?? DEFAULT_REMIND_AFTER,
+    };
+  }
+
+  private stepRecord(name: string): StepRecord {
+    let record = this.status.steps.find((candidate) => candidate.name === name);
+    if (!record) {
+      record = { name, status: 'pending', startedAt: null, endedAt: null, attempts: 0, lastError: null };
+      this.status.steps.push(record);
+    }
+    return record;
+  }
+
+  private setBlocked(on: BlockedOn): void {
+    if (this.status.blockedOn === on) return;
+    this.status.blockedOn = on;
+    this.status.blockedSince = on === null ? null : nowIso();
+  }
+
+  /** Fire-and-forget delivery that still completes before the workflow does, and survives cancellation. */
+  private emit(type: string, data: Record<string, unknown>): void {
+    const delivery = CancellationScope.nonCancellable(() =>
+      this.outbound.emitOutboundEvent({ onboardingId: this.onboardingId, type, data }),
+    ).catch((err: unknown) => {
+      log.warn('outbound event not delivered', { type, error: describeFailure(err) });
+    });
+    this.deliveries.push(delivery);
+  }
+
+  private touch(): void {
+    this.status.updatedAt = nowIso();
+    this.publishSearchAttributes();
+  }
+
+  private publishSearchAttributes(): void {
+    const updates: SearchAttributeUpdatePair[] = [];
+    const changed = (name: string, value: unknown): boolean => {
+      const encoded = JSON.stringify(value);
+      if (this.publishedSearchAttributes.get(name) === encoded) return false;
+      this.publishedSearchAttributes.set(name, encoded);
+      return true;
+    };
+    const { provider, state, step, blockedOn, blockedSince } = this.status;
+    if (changed('provider', provider)) updates.push({ key: SA_PROVIDER, value: provider });
+    if (changed('state', state)) updates.push({ key: SA_STATE, value: state });
+    if (changed('step', step)) updates.push({ key: SA_STEP, value: step });
+    if (changed('blockedOn', blockedOn)) updates.push({ key: SA_BLOCKED_ON, value: blockedOn });
+    if (changed('blockedSince', blockedSince)) {
+      updates.push({ key: SA_BLOCKED_SINCE, value: blockedSince === null ? null : new Date(blockedSince) });
+    }
+    if (this.refs.length > 0 && changed('refs', this.refs)) updates.push({ key: SA_REFS, value: [...this.refs] });
+    if (updates.length > 0) upsertSearchAttributes(updates);
+  }
+}
