@@ -10,11 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import {
-  ApplicationFailure,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-} from '@temporalio/common';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
 import type { temporal } from '@temporalio/proto';
 import { taskQueueFor } from '../common/config.js';
@@ -234,7 +230,10 @@ export class OnboardingClient {
   }
 
   /** Cancels the onboarding; compensation (undoing what the provider allows) runs before it completes. */
-  async cancel(onboardingId: string, body: { reason: string; actor?: 'customer' | 'operator' }): Promise<OnboardingStatus> {
+  async cancel(
+    onboardingId: string,
+    body: { reason: string; actor?: 'customer' | 'operator' },
+  ): Promise<OnboardingStatus> {
     parseOnboardingId(onboardingId);
     const request = parseOrThrow(cancelBodySchema, body, 'the cancel body');
     return this.update(onboardingId, cancelUpdate.name, { reason: request.reason, actor: request.actor });
@@ -323,7 +322,11 @@ export class OnboardingClient {
   }
 
   /** When the query cannot be answered: a finished onboarding's result, or a clear 503 for a live one. */
-  private async finalStatus(onboardingId: string, handle: WorkflowHandle, queryError: unknown): Promise<OnboardingStatus> {
+  private async finalStatus(
+    onboardingId: string,
+    handle: WorkflowHandle,
+    queryError: unknown,
+  ): Promise<OnboardingStatus> {
     let description: Awaited<ReturnType<WorkflowHandle['describe']>>;
     try {
       description = await handle.describe();

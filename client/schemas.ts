@@ -43,11 +43,14 @@ function calendarDay(value: string): { year: number; month: number; day: number 
 
 function ageOn(birth: { year: number; month: number; day: number }, today: Date): number {
   const beforeBirthday =
-    today.getUTCMonth() + 1 < birth.month || (today.getUTCMonth() + 1 === birth.month && today.getUTCDate() < birth.day);
+    today.getUTCMonth() + 1 < birth.month ||
+    (today.getUTCMonth() + 1 === birth.month && today.getUTCDate() < birth.day);
   return today.getUTCFullYear() - birth.year - (beforeBirthday ? 1 : 0);
 }
 
-export const calendarDateSchema = z.string().refine((value) => calendarDay(value) !== undefined, 'a real date as YYYY-MM-DD');
+export const calendarDateSchema = z
+  .string()
+  .refine((value) => calendarDay(value) !== undefined, 'a real date as YYYY-MM-DD');
 
 /** One message per problem: a malformed date is not also reported as too young. */
 export const dateOfBirthSchema = z
@@ -57,7 +60,10 @@ export const dateOfBirthSchema = z
     if (!birth) context.addIssue({ code: 'custom', message: 'a real date as YYYY-MM-DD' });
     else if (birth.year < 1900) context.addIssue({ code: 'custom', message: 'must be on or after 1900-01-01' });
     else if (ageOn(birth, new Date()) < MINIMUM_APPLICANT_AGE) {
-      context.addIssue({ code: 'custom', message: `the applicant must be at least ${MINIMUM_APPLICANT_AGE} years old` });
+      context.addIssue({
+        code: 'custom',
+        message: `the applicant must be at least ${MINIMUM_APPLICANT_AGE} years old`,
+      });
     }
   })
   .meta({ example: '1990-01-31', format: 'date' });
@@ -108,7 +114,13 @@ export const onboardingOptionsSchema = z
 // --- provider blocks ---------------------------------------------------------------------------------------------
 
 const jikoIncome = z.enum(['BELOW_50K', 'BETWEEN_50K_AND_100K', 'BETWEEN_100K_AND_250K', 'OVER_250K']);
-const jikoNetWorth = z.enum(['BELOW_50K', 'BETWEEN_50K_AND_200K', 'BETWEEN_200K_AND_1M', 'BETWEEN_1M_AND_5M', 'OVER_5M']);
+const jikoNetWorth = z.enum([
+  'BELOW_50K',
+  'BETWEEN_50K_AND_200K',
+  'BETWEEN_200K_AND_1M',
+  'BETWEEN_1M_AND_5M',
+  'OVER_5M',
+]);
 
 /** The start body's `jiko` block (JikoProviderInput in activities/jiko/types.ts). */
 export const jikoProviderInputSchema = z
@@ -214,8 +226,7 @@ export const netspendStartBodySchema = z.object({
  */
 export const startBodySchema = z
   .discriminatedUnion('provider', [jikoStartBodySchema], {
-    error: (issue) =>
-      issue.code === 'invalid_union' ? 'provider must be one of: jiko' : undefined,
+    error: (issue) => (issue.code === 'invalid_union' ? 'provider must be one of: jiko' : undefined),
   })
   .meta({ id: 'StartOnboardingBody' });
 

@@ -8,7 +8,8 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+// CommonJS package: Node's ESM loader cannot see its named exports, so take the default and destructure.
+import proto from '@temporalio/proto';
 import { z } from 'zod';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
@@ -112,11 +113,14 @@ export class PiiKeyRing {
     try {
       return Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
     } catch {
-      throw new DecryptionError(`cannot decrypt with key '${keyId}': authentication failed (altered data or wrong key)`);
+      throw new DecryptionError(
+        `cannot decrypt with key '${keyId}': authentication failed (altered data or wrong key)`,
+      );
     }
   }
 }
 
+const { temporal } = proto;
 const PAYLOAD_AAD = 'temporal-payload/v1';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -25,6 +25,11 @@ export const configSchema = z.object({
   GATEWAY_API_KEYS: z.string().min(1).default('dev-api-key'),
   /** Origin of the Temporal Web UI allowed to call the codec endpoint (CORS). */
   TEMPORAL_UI_URL: url.default('http://127.0.0.1:8233'),
+  /**
+   * Local development only: accept codec requests from the Web UI's origin without an API key (the dev UI sends
+   * none). Never in production: a non-browser client can claim any Origin.
+   */
+  GATEWAY_CODEC_TRUST_UI_ORIGIN: bool.default(false),
 
   WORKER_METRICS_PORT: port.default(9464),
   /** Interface the worker's Prometheus endpoint binds (0.0.0.0 in a container); WORKER_METRICS_PORT=0 turns it off. */

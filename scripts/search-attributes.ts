@@ -22,7 +22,8 @@ export function devServerSearchAttributeFlags(): string[] {
 /** One `temporal operator search-attribute create` per attribute, for docs and container init scripts. */
 export function operatorCreateCommands(namespace = 'default'): string[] {
   return searchAttributeEntries().map(
-    ([name, type]) => `temporal operator search-attribute create --namespace ${namespace} --name ${name} --type ${type}`,
+    ([name, type]) =>
+      `temporal operator search-attribute create --namespace ${namespace} --name ${name} --type ${type}`,
   );
 }
 

@@ -91,7 +91,12 @@ async function stopLeftovers(stale: LockRecord): Promise<void> {
   }
 }
 
-function plan(config: Config, env: NodeJS.ProcessEnv, temporalAddress: string, runDevServer: boolean): PlannedProcess[] {
+function plan(
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  temporalAddress: string,
+  runDevServer: boolean,
+): PlannedProcess[] {
   const [temporalHost, temporalPort] = splitAddress(temporalAddress);
   const uiUrl = new URL(config.TEMPORAL_UI_URL);
   const uiPort = Number(uiUrl.port || 80);
@@ -210,6 +215,30 @@ function plan(config: Config, env: NodeJS.ProcessEnv, temporalAddress: string, r
   return processes;
 }
 
+/**
+ * `npm start -- --only temporal,sandbox` or `--skip worker`: run part of the stack, e.g. to run the worker from an
+ * IDE against the rest.
+ */
+function selectedProcesses(args: string[]): (name: string) => boolean {
+  const known = ['temporal', 'sandbox', 'worker', 'gateway'];
+  const listAfter = (flag: string): string[] | undefined => {
+    const index = args.findIndex((arg) => arg === flag || arg.startsWith(`${flag}=`));
+    if (index < 0) return undefined;
+    const value = args[index]?.includes('=') ? args[index]?.split('=')[1] : args[index + 1];
+    const names = (value ?? '').split(',').filter(Boolean);
+    const unknown = names.filter((name) => !known.includes(name));
+    if (names.length === 0 || unknown.length > 0) {
+      throw new Error(
+        `${flag} takes a comma-separated list of ${known.join(', ')}; got ${JSON.stringify(value ?? '')}`,
+      );
+    }
+    return names;
+  };
+  const only = listAfter('--only');
+  const skip = listAfter('--skip') ?? [];
+  return (name) => (only ? only.includes(name) : true) && !skip.includes(name);
+}
+
 /** Ports we are about to bind: a clear message beats a child dying with EADDRINUSE. */
 async function busyPorts(
   config: Config,
@@ -271,17 +300,19 @@ async function main(): Promise<number> {
     return shuttingDown;
   };
 
-  let signals = 0;
+  let firstSignalAt: number | undefined;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
-      signals += 1;
-      if (signals > 1) {
+      // One Ctrl-C can arrive twice: from the terminal to the whole group, and relayed by the tsx wrapper.
+      if (firstSignalAt !== undefined && Date.now() - firstSignalAt < 1500) return;
+      if (firstSignalAt !== undefined) {
         say(`${signal} again: killing everything now`);
         for (const child of children) child.kill();
         releaseLock(lockPath);
         process.exit(130);
       }
-      say(`${signal} received`);
+      firstSignalAt = Date.now();
+      say(`${signal} received (again to kill everything at once)`);
       void shutdown(0);
     });
   }
@@ -300,7 +331,8 @@ async function main(): Promise<number> {
     }
 
     const pii = ensurePiiKeys(path.join(dataDir, 'pii-keys'));
-    if (pii.origin === 'generated') say('generated a local PII encryption key in .data/pii-keys (kept across restarts)');
+    if (pii.origin === 'generated')
+      say('generated a local PII encryption key in .data/pii-keys (kept across restarts)');
     if (pii.origin === 'environment') say('PII_KEYS taken from the environment');
 
     const temporalAddress = process.env.TEMPORAL_ADDRESS || '127.0.0.1:7233';
@@ -308,7 +340,12 @@ async function main(): Promise<number> {
     if (!runDevServer) say(`using the Temporal at TEMPORAL_ADDRESS=${temporalAddress}: no local dev server started`);
     const env: NodeJS.ProcessEnv = { ...process.env, PII_KEYS: pii.keys, TEMPORAL_ADDRESS: temporalAddress };
 
+    const selection = selectedProcesses(process.argv.slice(2));
     const planned = plan(config, env, temporalAddress, runDevServer).filter((p) => {
+      if (!selection(p.spec.name)) {
+        say(`${p.spec.name} not started (${process.argv.slice(2).join(' ')})`);
+        return false;
+      }
       if (!p.entry || existsSync(path.join(root, p.entry))) return true;
       say(`✖ ${p.spec.name} not started: its entry file ${p.entry} does not exist yet`);
       return false;
@@ -373,7 +410,8 @@ async function main(): Promise<number> {
       say(`  Temporal Web UI   ${config.TEMPORAL_UI_URL}`);
     }
     const started = new Set(planned.map((p) => p.spec.name));
-    if (started.has('gateway')) say(`  Gateway           ${config.GATEWAY_PUBLIC_URL}  (API key: see GATEWAY_API_KEYS)`);
+    if (started.has('gateway'))
+      say(`  Gateway           ${config.GATEWAY_PUBLIC_URL}  (API key: see GATEWAY_API_KEYS)`);
     if (started.has('sandbox'))
       say(`  Sandbox           http://${probeHost(config.SANDBOX_HOST)}:${config.SANDBOX_PORT}`);
     if (started.has('worker') && config.WORKER_METRICS_PORT > 0)

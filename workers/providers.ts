@@ -34,7 +34,10 @@ export interface TaskQueueDefinition {
 }
 
 /** Every provider workflow also emits outbound events (reminders, state changes). */
-function withCommonActivities(deps: ActivityDeps, providerActivities: ActivityImplementations): ActivityImplementations {
+function withCommonActivities(
+  deps: ActivityDeps,
+  providerActivities: ActivityImplementations,
+): ActivityImplementations {
   return { ...createCommonActivities(deps.config), ...providerActivities };
 }
 
@@ -42,12 +45,13 @@ export const TASK_QUEUES: readonly TaskQueueDefinition[] = [
   {
     name: 'jiko',
     maxActivitiesPerSecond: (config) => config.JIKO_RATE_LIMIT_PER_SECOND,
-    createActivities: (deps) => withCommonActivities(deps, createJikoActivities(deps)),
+    createActivities: (deps) =>
+      withCommonActivities(deps, createJikoActivities({ config: deps.config, documents: deps.documents })),
   },
   // Next provider: { name: 'netspend', maxActivitiesPerSecond: (c) => c.NETSPEND_RATE_LIMIT_PER_SECOND, createActivities: … }
   {
     // Webhook deliveries: record, resolve the onboarding through OnboardingRefs, signal it. No provider calls.
     name: 'webhooks',
-    createActivities: (deps) => createWebhookActivities(deps),
+    createActivities: (deps) => createWebhookActivities({ client: deps.client }),
   },
 ];

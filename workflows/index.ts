@@ -3,9 +3,12 @@
  * Only workflow functions are exported as runtime functions here (the worker registers every exported function).
  */
 export { jikoOnboarding } from './jiko.js';
+export { netspendOnboarding } from './netspend.js';
+export { webhookDelivery } from './webhook-delivery.js';
 
 export * from './contract.js';
 export * from './jiko-messages.js';
+export * from './netspend-messages.js';
 export type {
   ContinuableOnboardingInput,
   CustomerActionSpec,

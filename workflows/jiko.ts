@@ -18,7 +18,12 @@ import type {
   JikoProviderInput,
 } from '../activities/jiko/types.js';
 import type { OnboardingStatus } from './contract.js';
-import { JIKO_ACTIONS, JIKO_DOCUMENT_MAX_BYTES, acceptAgreementsUpdate, uploadDocumentsUpdate } from './jiko-messages.js';
+import {
+  JIKO_ACTIONS,
+  JIKO_DOCUMENT_MAX_BYTES,
+  acceptAgreementsUpdate,
+  uploadDocumentsUpdate,
+} from './jiko-messages.js';
 import type {
   AcceptAgreementsInput,
   JikoDocumentRequirement,

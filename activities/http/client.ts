@@ -7,7 +7,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import { createLogger, type Logger } from '../../common/log.js';
-import type { AuthStrategy } from './auth.js';
+import type { Authorization, AuthStrategy } from './auth.js';
 import {
   PROVIDER_AUTH_FAILED,
   PROVIDER_BUSINESS_ERROR,
@@ -117,7 +117,7 @@ export class ProviderHttpClient {
 
     let response: RawResponse | undefined;
     for (let authAttempt = 1; authAttempt <= 2; authAttempt++) {
-      const authorization = useAuth ? await this.options.auth!.authorize(this) : undefined;
+      const authorization = useAuth ? await this.authorize(operation) : undefined;
       const headers: Record<string, string> = {
         accept: 'application/json',
         ...this.options.defaultHeaders,
@@ -148,6 +148,29 @@ export class ProviderHttpClient {
       break;
     }
     return this.interpret(operation, options.schema, response!, useAuth);
+  }
+
+  /** A token call refused with 401/403 means our credentials are wrong: retryable, so fixing them resumes work. */
+  private async authorize(operation: string): Promise<Authorization> {
+    try {
+      return await this.options.auth!.authorize(this);
+    } catch (err) {
+      const status = err instanceof ApplicationFailure ? (err.details?.[0] as { status?: number })?.status : undefined;
+      if (
+        err instanceof ApplicationFailure &&
+        err.type === PROVIDER_BUSINESS_ERROR &&
+        (status === 401 || status === 403)
+      ) {
+        this.logger.error('provider refused our credentials', { operation, status });
+        throw ApplicationFailure.create({
+          message: `${this.provider} refused our credentials (${status}) while authorizing ${operation}`,
+          type: PROVIDER_AUTH_FAILED,
+          details: [{ provider: this.provider, status, code: 'credentials_rejected' }],
+          cause: err,
+        });
+      }
+      throw err;
+    }
   }
 
   private buildUrl(path: string, query: RequestOptions<z.ZodType>['query']): URL {
@@ -375,9 +398,10 @@ export function defaultErrorParser(status: number, body: unknown): ParsedProvide
   }
   const record = body as Record<string, unknown>;
   const code = [record.error_code, record.code, record.errorCode].find((v) => typeof v === 'string');
-  const message = [record.message, record.error, record.detail, record.description].find(
-    (v) => typeof v === 'string',
-  );
+  const message = [record.message, record.error, record.detail, record.description].find((v) => typeof v === 'string');
   if (typeof code !== 'string' && typeof message !== 'string') return undefined;
-  return { code: typeof code === 'string' ? code : `http_${status}`, message: typeof message === 'string' ? message : '' };
+  return {
+    code: typeof code === 'string' ? code : `http_${status}`,
+    message: typeof message === 'string' ? message : '',
+  };
 }

@@ -4,7 +4,6 @@
  * retried activity replays Jiko's first answer instead of creating a second application or document.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { Config } from '../../common/config.js';
 import { DocumentNotFoundError, type DocumentStore } from '../../common/documents.js';
 import type { Applicant } from '../../workflows/contract.js';
 import { formatPath } from '../http/client.js';
@@ -192,7 +191,10 @@ export function createJikoActivities(deps: JikoActivityDeps): JikoActivities {
         content = await deps.documents.get(document.documentRef);
       } catch (err) {
         if (err instanceof DocumentNotFoundError) {
-          throw ApplicationFailure.nonRetryable(`document ${document.documentRef} is not in the store`, DOCUMENT_NOT_FOUND);
+          throw ApplicationFailure.nonRetryable(
+            `document ${document.documentRef} is not in the store`,
+            DOCUMENT_NOT_FOUND,
+          );
         }
         throw err;
       }
@@ -212,4 +214,3 @@ export function createJikoActivities(deps: JikoActivityDeps): JikoActivities {
     },
   };
 }
-

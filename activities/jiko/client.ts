@@ -25,7 +25,10 @@ export const JIKO_TOKEN_TTL_MS = 60 * 60_000;
 export const JIKO_IDEMPOTENCY_HEADER = 'x-jiko-idempotency';
 export const JIKO_SIGNATURE_HEADER = 'x-jiko-signature';
 
-export type JikoClientConfig = Pick<Config, 'JIKO_BASE_URL' | 'JIKO_USERNAME' | 'JIKO_PASSWORD' | 'JIKO_SIGNING_SECRET'>;
+export type JikoClientConfig = Pick<
+  Config,
+  'JIKO_BASE_URL' | 'JIKO_USERNAME' | 'JIKO_PASSWORD' | 'JIKO_SIGNING_SECRET'
+>;
 
 export interface JikoHttpOptions {
   fetch?: typeof fetch;
@@ -34,7 +37,10 @@ export interface JikoHttpOptions {
 }
 
 export function jikoSignature(secret: string, idempotencyKey: string, urlPath: string, body: Uint8Array): string {
-  return createHmac('sha256', secret).update(idempotencyKey + urlPath, 'utf8').update(body).digest('base64');
+  return createHmac('sha256', secret)
+    .update(idempotencyKey + urlPath, 'utf8')
+    .update(body)
+    .digest('base64');
 }
 
 /**
@@ -158,7 +164,7 @@ export class JikoClient {
   /** Every account of a customer, following Jiko's offset pagination (limit ≤ 100). */
   async listCustomerAccounts(customerId: string): Promise<{ id: string }[]> {
     const accounts: { id: string }[] = [];
-    for (let offset = 0; ; ) {
+    for (let offset = 0; ;) {
       const page = await this.http.request({
         method: 'GET',
         path: `/api/v1/customers/${encodeURIComponent(customerId)}/jiko-accounts`,

@@ -70,7 +70,12 @@ const occupation = z.string().min(2).max(200);
 /** oneOf on `employment_status`: EMPLOYED requires an occupation. */
 export const investmentProfileSchema = z.discriminatedUnion('employment_status', [
   z.object({ employment_status: z.literal('EMPLOYED'), income, net_worth: netWorth, occupation }),
-  z.object({ employment_status: z.literal('INDEPENDENT'), income, net_worth: netWorth, occupation: occupation.optional() }),
+  z.object({
+    employment_status: z.literal('INDEPENDENT'),
+    income,
+    net_worth: netWorth,
+    occupation: occupation.optional(),
+  }),
   z.object({ employment_status: z.literal('RETIRED'), income, net_worth: netWorth }),
   z.object({ employment_status: z.literal('STUDENT'), income, net_worth: netWorth }),
   z.object({ employment_status: z.literal('UNEMPLOYED'), income, net_worth: netWorth }),

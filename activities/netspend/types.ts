@@ -14,8 +14,8 @@ export type NetspendAgreementType = 'cardholder_terms' | 'esign' | 'privacy_poli
 
 export const NETSPEND_CARD_TYPES = ['physical', 'virtual', 'digital'] as const;
 export type NetspendCardType = (typeof NETSPEND_CARD_TYPES)[number];
-/** A physical card waits for `activateCard` (PIN); virtual and digital cards are usable once created. */
-export type NetspendCardStatus = 'pending_activation' | 'active' | 'voided';
+/** A physical card is `ordered` until its PIN is set; virtual and digital cards are `active` once created. */
+export type NetspendCardStatus = 'ordered' | 'active' | 'closed';
 
 /**
  * The start body's `netspend` block. The account creation context is either named directly (`providedId`, as
@@ -47,6 +47,8 @@ export interface NetspendPersonView {
   status: NetspendPersonStatus;
   kycStatus: NetspendKycStatus;
   ofacStatus: NetspendOfacStatus;
+  /** KYC inputs Netspend still lacks (e.g. `date_of_birth`); KYC stays `pending` until they are supplied. */
+  kycDataMissing: string[];
 }
 
 export interface NetspendAgreement {
@@ -133,6 +135,6 @@ export interface NetspendActivities {
   listCards(input: InSession & { accountId: string }): Promise<NetspendCardView[]>;
   /** Sets the PIN, which activates a physical card. The PIN is never logged nor put in an error message. */
   activateCard(input: InSession & { cardId: string; pin: string }): Promise<NetspendCardView>;
-  /** Compensation: voiding an already voided card succeeds. */
-  voidCard(input: InSession & { cardId: string }): Promise<NetspendCardView>;
+  /** Compensation ("void"): closing an already closed card succeeds. */
+  closeCard(input: InSession & { cardId: string }): Promise<NetspendCardView>;
 }

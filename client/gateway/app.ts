@@ -6,7 +6,13 @@ import cors from '@fastify/cors';
 import Fastify from 'fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PayloadCodec } from '@temporalio/common';
-import { CodecRequestInvalid, DecryptionError, decodePayloadsJson, encodePayloadsJson, UnknownKeyIdError } from '../../common/codec.js';
+import {
+  CodecRequestInvalid,
+  DecryptionError,
+  decodePayloadsJson,
+  encodePayloadsJson,
+  UnknownKeyIdError,
+} from '../../common/codec.js';
 import type { Config } from '../../common/config.js';
 import { createLogger } from '../../common/log.js';
 import type { Logger } from '../../common/log.js';
@@ -33,8 +39,17 @@ function envelope(code: string, message: string, details?: unknown): ErrorEnvelo
   return details === undefined ? { error: { code, message } } : { error: { code, message, details } };
 }
 
-function sendError(reply: FastifyReply, status: number, code: string, message: string, details?: unknown): FastifyReply {
-  return reply.code(status).type('application/json').send(envelope(code, message, details));
+function sendError(
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  message: string,
+  details?: unknown,
+): FastifyReply {
+  return reply
+    .code(status)
+    .type('application/json')
+    .send(envelope(code, message, details));
 }
 
 /** The UI may be opened as 127.0.0.1 or localhost: both name the same local origin. */
@@ -82,7 +97,11 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return sendError(reply, 413, 'body_too_large', 'the body is larger than this route accepts');
     }
-    if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    if (
+      typeof fastifyError.statusCode === 'number' &&
+      fastifyError.statusCode >= 400 &&
+      fastifyError.statusCode < 500
+    ) {
       return sendError(reply, fastifyError.statusCode, 'bad_request', fastifyError.message);
     }
     if (isTemporalUnavailable(error)) {
@@ -152,8 +171,10 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   // --- provider webhooks: the raw bytes are what the provider signed ------------------------------------------------
   await app.register(async (webhooks) => {
     webhooks.removeAllContentTypeParsers();
-    webhooks.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT_BYTES }, (_request, body, done) =>
-      done(null, body),
+    webhooks.addContentTypeParser(
+      '*',
+      { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT_BYTES },
+      (_request, body, done) => done(null, body),
     );
     webhooks.post<{ Params: { provider: string } }>('/webhooks/:provider', async (request) => {
       const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
@@ -171,7 +192,12 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
         allowedHeaders: ['Content-Type', 'Authorization', 'X-Namespace'],
         maxAge: 600,
       });
-      codecRoutes.addHook('onRequest', requireApiKey);
+      const trustedOrigins = config.GATEWAY_CODEC_TRUST_UI_ORIGIN ? uiOrigins(config.TEMPORAL_UI_URL) : [];
+      codecRoutes.addHook('onRequest', async (request, reply) => {
+        const origin = request.headers.origin;
+        if (origin && trustedOrigins.includes(origin)) return;
+        await requireApiKey(request, reply);
+      });
       const codecRoute = (direction: 'encode' | 'decode') => async (request: FastifyRequest, reply: FastifyReply) => {
         if (!codec) return sendError(reply, 503, 'codec_unavailable', 'no codec is configured on this gateway');
         try {

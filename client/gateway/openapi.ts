@@ -101,7 +101,11 @@ export function buildOpenApiDocument(options: { serverUrl: string }): JsonObject
           summary: 'List onboardings through visibility (newest first)',
           security,
           parameters: [
-            { name: 'provider', in: 'query', schema: { type: 'string', enum: ['jiko', 'netspend', 'greendot', 'linkcy'] } },
+            {
+              name: 'provider',
+              in: 'query',
+              schema: { type: 'string', enum: ['jiko', 'netspend', 'greendot', 'linkcy'] },
+            },
             {
               name: 'state',
               in: 'query',
@@ -116,7 +120,10 @@ export function buildOpenApiDocument(options: { serverUrl: string }): JsonObject
             { name: 'pageSize', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
             { name: 'nextPageToken', in: 'query', schema: { type: 'string' } },
           ],
-          responses: { '200': { description: 'A page', ...json(ref('OnboardingList')) }, '422': errorResponse('Bad filter') },
+          responses: {
+            '200': { description: 'A page', ...json(ref('OnboardingList')) },
+            '422': errorResponse('Bad filter'),
+          },
         },
       },
       '/v1/onboardings/{id}': {
@@ -134,11 +141,16 @@ export function buildOpenApiDocument(options: { serverUrl: string }): JsonObject
             'Actions: ' +
             Object.values(PROVIDER_REGISTRY)
               .flatMap((definition) =>
-                Object.values(definition.actions).map((action) => `\`${action.name}\` (${definition.provider}): ${action.summary}`),
+                Object.values(definition.actions).map(
+                  (action) => `\`${action.name}\` (${definition.provider}): ${action.summary}`,
+                ),
               )
               .join(' '),
           security,
-          parameters: [idParam, { name: 'action', in: 'path', required: true, schema: { type: 'string', enum: actionNames } }],
+          parameters: [
+            idParam,
+            { name: 'action', in: 'path', required: true, schema: { type: 'string', enum: actionNames } },
+          ],
           requestBody: {
             required: true,
             content: {
@@ -182,10 +194,18 @@ export function buildOpenApiDocument(options: { serverUrl: string }): JsonObject
         },
       },
       '/codec/encode': {
-        post: { summary: 'Temporal codec server: encrypt payloads', security, responses: { '200': { description: 'Payloads' } } },
+        post: {
+          summary: 'Temporal codec server: encrypt payloads',
+          security,
+          responses: { '200': { description: 'Payloads' } },
+        },
       },
       '/codec/decode': {
-        post: { summary: 'Temporal codec server: decrypt payloads (Web UI)', security, responses: { '200': { description: 'Payloads' } } },
+        post: {
+          summary: 'Temporal codec server: decrypt payloads (Web UI)',
+          security,
+          responses: { '200': { description: 'Payloads' } },
+        },
       },
       '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'Alive' } } } },
       '/readyz': {

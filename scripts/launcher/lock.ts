@@ -11,9 +11,7 @@ export interface LockRecord {
   children: { name: string; pid: number }[];
 }
 
-export type AcquireResult =
-  | { acquired: true; staleLock?: LockRecord }
-  | { acquired: false; holder: LockRecord };
+export type AcquireResult = { acquired: true; staleLock?: LockRecord } | { acquired: false; holder: LockRecord };
 
 export type IsAlive = (pid: number) => boolean;
 
@@ -63,7 +61,11 @@ export function readLock(lockPath: string): LockRecord | undefined {
  * Takes the lock atomically (O_EXCL). A lock held by a live process wins; a stale one is removed and the take is
  * retried once, so two launchers racing over the same stale lock cannot both succeed.
  */
-export function acquireLock(lockPath: string, pid: number = process.pid, isAlive: IsAlive = processIsAlive): AcquireResult {
+export function acquireLock(
+  lockPath: string,
+  pid: number = process.pid,
+  isAlive: IsAlive = processIsAlive,
+): AcquireResult {
   let staleLock: LockRecord | undefined;
   for (let attempt = 0; attempt < 2; attempt++) {
     const record: LockRecord = { pid, startedAt: new Date().toISOString(), children: [] };

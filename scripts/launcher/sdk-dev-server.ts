@@ -54,6 +54,8 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   console.error(`could not start the SDK's dev server: ${err instanceof Error ? err.message : String(err)}`);
-  console.error('Install the Temporal CLI (https://docs.temporal.io/cli#install) or Go 1.25+, then run npm start again.');
+  console.error(
+    'Install the Temporal CLI (https://docs.temporal.io/cli#install) or Go 1.25+, then run npm start again.',
+  );
   process.exit(1);
 });

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { createJikoActivities, toJikoApplication } from '../../activities/jiko/activities.js';
 import type { JikoActivities, JikoApplicationView, JikoProviderInput } from '../../activities/jiko/types.js';
 import {
@@ -35,10 +36,22 @@ const applicant = (ssn: string): Applicant => ({
   ssn,
   email: 'ada@example.com',
   phone: '+15551234567',
-  address: { line1: '2000 Allston Way', line2: null, city: 'Berkeley', state: 'CA', postalCode: '94701', country: 'US' },
+  address: {
+    line1: '2000 Allston Way',
+    line2: null,
+    city: 'Berkeley',
+    state: 'CA',
+    postalCode: '94701',
+    country: 'US',
+  },
 });
 const jiko: JikoProviderInput = {
-  investmentProfile: { employmentStatus: 'EMPLOYED', income: 'BETWEEN_100K_AND_250K', netWorth: 'BETWEEN_1M_AND_5M', occupation: 'Mathematician' },
+  investmentProfile: {
+    employmentStatus: 'EMPLOYED',
+    income: 'BETWEEN_100K_AND_250K',
+    netWorth: 'BETWEEN_1M_AND_5M',
+    occupation: 'Mathematician',
+  },
   contactVerification: { phoneVerifiedAt: '2026-01-01T00:00:00Z', emailVerifiedAt: '2026-01-01T00:00:00Z' },
 };
 const consent = { version: '1', timestamp: '2026-01-01T12:00:00+00:00' };
@@ -46,7 +59,11 @@ const consent = { version: '1', timestamp: '2026-01-01T12:00:00+00:00' };
 let workflowCounter = 0;
 const newWorkflowId = () => `onboarding:jiko:test-${process.pid}-${++workflowCounter}`;
 function inWorkflow<T>(workflowId: string, fn: () => Promise<T>, attempt = 1): Promise<T> {
-  return new MockActivityEnvironment({ attempt, workflowExecution: { workflowId, runId: 'run-1' } }).run(fn);
+  // Expected failures are asserted below; keep the SDK's "Activity failed" warnings out of the output.
+  return new MockActivityEnvironment(
+    { attempt, workflowExecution: { workflowId, runId: 'run-1' } },
+    { logger: new DefaultLogger('ERROR') },
+  ).run(fn);
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
@@ -227,7 +244,11 @@ describe('Jiko activities on the sandbox', () => {
   it('maps a 422 to a non-retryable business error naming the field', async () => {
     const failure = await failureOf(
       inWorkflow(newWorkflowId(), () =>
-        activities.createApplication({ applicant: applicant('400123458'), jiko, consent: { ...consent, version: '99' } }),
+        activities.createApplication({
+          applicant: applicant('400123458'),
+          jiko,
+          consent: { ...consent, version: '99' },
+        }),
       ),
     );
     expect(failure.type).toBe(PROVIDER_BUSINESS_ERROR);

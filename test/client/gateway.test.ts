@@ -139,7 +139,12 @@ describe('webhooks', () => {
       method: 'POST',
       url: '/webhooks/jiko',
       headers: { 'content-type': 'application/json', 'x-jiko-signature': Buffer.alloc(32).toString('base64') },
-      payload: JSON.stringify({ event_id: 'e1', timestamp: '2026-01-01T00:00:00Z', event_type: 'application.approved', payload: {} }),
+      payload: JSON.stringify({
+        event_id: 'e1',
+        timestamp: '2026-01-01T00:00:00Z',
+        event_type: 'application.approved',
+        payload: {},
+      }),
     });
     expect(response.statusCode).toBe(401);
     expect(response.json().error.code).toBe('webhook_unauthenticated');
@@ -178,12 +183,60 @@ describe('codec endpoint', () => {
     expect(response.headers['access-control-allow-origin']).toBeUndefined();
   });
 
+  it('trusts the Web UI origin without a key only when configured to (local development)', async () => {
+    const localConfig = testConfig({ GATEWAY_CODEC_TRUST_UI_ORIGIN: 'true' });
+    const local = await buildGateway({
+      onboarding: new OnboardingClient({ client: unreachableClient(), config: localConfig }),
+      config: localConfig,
+      codec: createPiiCodec(localConfig),
+      logger: quietLogger,
+    });
+    try {
+      const fromUi = await local.inject({
+        method: 'POST',
+        url: '/codec/decode',
+        headers: { origin: 'http://localhost:8233' },
+        payload: { payloads: [] },
+      });
+      expect(fromUi.statusCode).toBe(200);
+      const fromElsewhere = await local.inject({
+        method: 'POST',
+        url: '/codec/decode',
+        headers: { origin: 'http://evil.example' },
+        payload: { payloads: [] },
+      });
+      expect(fromElsewhere.statusCode).toBe(401);
+    } finally {
+      await local.close();
+    }
+    const strict = await app.inject({
+      method: 'POST',
+      url: '/codec/decode',
+      headers: { origin: 'http://127.0.0.1:8233' },
+      payload: { payloads: [] },
+    });
+    expect(strict.statusCode).toBe(401);
+  });
+
   it('round-trips payloads: encode then decode', async () => {
-    const plain = { metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('{"ssn":"400123456"}').toString('base64') };
-    const encoded = await app.inject({ method: 'POST', url: '/codec/encode', headers: { ...auth, 'x-namespace': 'default' }, payload: { payloads: [plain] } });
+    const plain = {
+      metadata: { encoding: Buffer.from('json/plain').toString('base64') },
+      data: Buffer.from('{"ssn":"400123456"}').toString('base64'),
+    };
+    const encoded = await app.inject({
+      method: 'POST',
+      url: '/codec/encode',
+      headers: { ...auth, 'x-namespace': 'default' },
+      payload: { payloads: [plain] },
+    });
     expect(encoded.statusCode).toBe(200);
     expect(encoded.body).not.toContain(plain.data);
-    const decoded = await app.inject({ method: 'POST', url: '/codec/decode', headers: { ...auth, 'x-namespace': 'default' }, payload: encoded.json() });
+    const decoded = await app.inject({
+      method: 'POST',
+      url: '/codec/decode',
+      headers: { ...auth, 'x-namespace': 'default' },
+      payload: encoded.json(),
+    });
     expect(decoded.statusCode).toBe(200);
     expect(decoded.json()).toEqual({ payloads: [plain] });
   });
@@ -205,12 +258,19 @@ describe('description', () => {
     const document = response.json();
     expect(document.openapi).toMatch(/^3\./);
     expect(Object.keys(document.paths)).toEqual(
-      expect.arrayContaining(['/v1/onboardings', '/v1/onboardings/{id}', '/v1/onboardings/{id}/actions/{action}', '/webhooks/{provider}']),
+      expect.arrayContaining([
+        '/v1/onboardings',
+        '/v1/onboardings/{id}',
+        '/v1/onboardings/{id}/actions/{action}',
+        '/webhooks/{provider}',
+      ]),
     );
     const schemas = document.components.schemas;
     expect(JSON.stringify(schemas.StartOnboardingBody)).toContain('customerRef');
     const applicant = schemas.Applicant;
-    expect(applicant.required).toEqual(expect.arrayContaining(['name', 'dateOfBirth', 'ssn', 'email', 'phone', 'address']));
+    expect(applicant.required).toEqual(
+      expect.arrayContaining(['name', 'dateOfBirth', 'ssn', 'email', 'phone', 'address']),
+    );
     expect(applicant.properties.ssn.pattern).toBe('^\\d{9}$');
   });
 });

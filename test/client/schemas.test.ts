@@ -27,9 +27,11 @@ describe('start body', () => {
     expect(issuePaths(withApplicant({ ssn: '123-45-6789' }))).toEqual(['applicant.ssn']);
     expect(issuePaths(withApplicant({ phone: '5551234567' }))).toEqual(['applicant.phone']);
     expect(issuePaths(withApplicant({ email: 'not-an-email' }))).toEqual(['applicant.email']);
-    expect(issuePaths(withApplicant({ address: { line1: 'x', city: 'y', state: 'California', postalCode: '1', country: 'US' } }))).toEqual([
-      'applicant.address.state',
-    ]);
+    expect(
+      issuePaths(
+        withApplicant({ address: { line1: 'x', city: 'y', state: 'California', postalCode: '1', country: 'US' } }),
+      ),
+    ).toEqual(['applicant.address.state']);
   });
 
   it('requires a real calendar date of birth of an adult', () => {
@@ -46,7 +48,10 @@ describe('start body', () => {
     const body = jikoStartBody() as { jiko: { investmentProfile: Record<string, unknown> } };
     const noOccupation = {
       ...body,
-      jiko: { ...body.jiko, investmentProfile: { employmentStatus: 'EMPLOYED', income: 'OVER_250K', netWorth: 'OVER_5M' } },
+      jiko: {
+        ...body.jiko,
+        investmentProfile: { employmentStatus: 'EMPLOYED', income: 'OVER_250K', netWorth: 'OVER_5M' },
+      },
     };
     expect(issuePaths(noOccupation)).toEqual(['jiko.investmentProfile.occupation']);
   });
@@ -60,7 +65,10 @@ describe('start body', () => {
   it('validates option durations', () => {
     const body = { ...(jikoStartBody() as object), options: { deadlines: { agreements: { expireAfter: 'soon' } } } };
     expect(issuePaths(body)).toEqual(['options.deadlines.agreements.expireAfter']);
-    const good = { ...(jikoStartBody() as object), options: { deadlines: { agreements: { expireAfter: '30s', remindAfter: '10s' } }, pollInitialInterval: '5s' } };
+    const good = {
+      ...(jikoStartBody() as object),
+      options: { deadlines: { agreements: { expireAfter: '30s', remindAfter: '10s' } }, pollInitialInterval: '5s' },
+    };
     expect(issuePaths(good)).toEqual([]);
   });
 });
@@ -88,8 +96,14 @@ describe('action bodies', () => {
   const png = Buffer.from('\x89PNG\r\n\x1a\nfake').toString('base64');
 
   it('accepts documents as base64 and refuses bad base64 or repeated types', () => {
-    expect(uploadDocumentsBodySchema.safeParse({ documents: [{ type: 'ID_FRONT', contentType: 'image/png', contentBase64: png }] }).success).toBe(true);
-    const bad = uploadDocumentsBodySchema.safeParse({ documents: [{ type: 'ID_FRONT', contentType: 'image/png', contentBase64: 'not base64!' }] });
+    expect(
+      uploadDocumentsBodySchema.safeParse({
+        documents: [{ type: 'ID_FRONT', contentType: 'image/png', contentBase64: png }],
+      }).success,
+    ).toBe(true);
+    const bad = uploadDocumentsBodySchema.safeParse({
+      documents: [{ type: 'ID_FRONT', contentType: 'image/png', contentBase64: 'not base64!' }],
+    });
     expect(bad.success).toBe(false);
     if (!bad.success) expect(fieldIssues(bad.error)[0]?.path).toBe('documents.0.contentBase64');
     const twice = uploadDocumentsBodySchema.safeParse({

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import type * as NodeCrypto from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
@@ -64,7 +65,7 @@ describe('Jiko webhook verification', () => {
     const calls: [number, number][] = [];
     vi.resetModules();
     vi.doMock('node:crypto', async (importOriginal) => {
-      const crypto = await importOriginal<typeof import('node:crypto')>();
+      const crypto = await importOriginal<typeof NodeCrypto>();
       return {
         ...crypto,
         timingSafeEqual: (a: NodeJS.ArrayBufferView, b: NodeJS.ArrayBufferView) => {
@@ -101,7 +102,10 @@ describe('Jiko webhook normalization', () => {
   });
 
   it('keeps unknown and non-onboarding event types, not routable', () => {
-    const card = intake.normalize(jikoEvent({ event_type: 'card.status.frozen', payload: { card_id: 'c1', status: 'FROZEN' } }), {});
+    const card = intake.normalize(
+      jikoEvent({ event_type: 'card.status.frozen', payload: { card_id: 'c1', status: 'FROZEN' } }),
+      {},
+    );
     expect(card.routable).toBe(false);
     expect(card.event.refs).toEqual([]);
     const future = intake.normalize(jikoEvent({ event_type: 'application.something_new' }), {});
@@ -130,7 +134,8 @@ describe('deliverWebhook', () => {
       workflow: {
         start: async (workflowType: string, options: Record<string, unknown>) => {
           const workflowId = String(options.workflowId);
-          if (started.has(workflowId)) throw new WorkflowExecutionAlreadyStartedError('already started', workflowId, workflowType);
+          if (started.has(workflowId))
+            throw new WorkflowExecutionAlreadyStartedError('already started', workflowId, workflowType);
           started.add(workflowId);
           starts.push({ workflowType, options });
           return { workflowId };
@@ -144,7 +149,11 @@ describe('deliverWebhook', () => {
     const { client, starts } = fakeTemporal();
     const inbox: InboxRecord[] = [];
     const config = testConfig({ JIKO_WEBHOOK_SECRET: SECRET, TASK_QUEUE_PREFIX: 'onb' });
-    const onboarding = new OnboardingClient({ client, config, inbox: { append: async (record) => void inbox.push(record) } });
+    const onboarding = new OnboardingClient({
+      client,
+      config,
+      inbox: { append: async (record) => void inbox.push(record) },
+    });
     const body = jikoEvent();
 
     const first = await onboarding.deliverWebhook('jiko', body, signed(body));
@@ -174,7 +183,9 @@ describe('deliverWebhook', () => {
       inbox: { append: async (record) => void inbox.push(record) },
     });
     const body = jikoEvent();
-    await expect(onboarding.deliverWebhook('jiko', body, signed(body, 'forged-secret-forged'))).rejects.toMatchObject({ httpStatus: 401 });
+    await expect(onboarding.deliverWebhook('jiko', body, signed(body, 'forged-secret-forged'))).rejects.toMatchObject({
+      httpStatus: 401,
+    });
     expect(starts).toHaveLength(0);
     expect(inbox).toHaveLength(0);
   });

@@ -125,7 +125,9 @@ describe('docker-compose.yml', () => {
     const temporalPort = Number(String(services.temporal?.ports?.[0]).split(':').at(-1));
     expect(worker.TEMPORAL_ADDRESS).toBe(`temporal:${temporalPort}`);
     expect(gateway.TEMPORAL_ADDRESS).toBe(`temporal:${temporalPort}`);
-    expect(String(worker.JIKO_BASE_URL)).toMatch(new RegExp(`^http://sandbox:${services.sandbox?.environment?.SANDBOX_PORT}/`));
+    expect(String(worker.JIKO_BASE_URL)).toMatch(
+      new RegExp(`^http://sandbox:${services.sandbox?.environment?.SANDBOX_PORT}/`),
+    );
     expect(services['temporal-ui']?.environment?.TEMPORAL_CODEC_ENDPOINT).toBe(`${gateway.GATEWAY_PUBLIC_URL}/codec`);
     const uiHostPort = String(services['temporal-ui']?.ports?.[0]).split(':')[0];
     expect(gateway.TEMPORAL_UI_URL).toBe(`http://localhost:${uiHostPort}`);

@@ -29,7 +29,10 @@ describe('launcher lock file', () => {
   });
 
   it('takes over a stale lock and hands back what it recorded', () => {
-    writeFileSync(lockPath, JSON.stringify({ pid: 4242, startedAt: 'then', children: [{ name: 'temporal', pid: 4243 }] }));
+    writeFileSync(
+      lockPath,
+      JSON.stringify({ pid: 4242, startedAt: 'then', children: [{ name: 'temporal', pid: 4243 }] }),
+    );
     const result = acquireLock(lockPath, 5353, () => false);
     expect(result.acquired).toBe(true);
     if (result.acquired) expect(result.staleLock?.children).toEqual([{ name: 'temporal', pid: 4243 }]);

@@ -31,7 +31,11 @@ describe('time-skipping environment (Java test server)', () => {
 
   it('runs a workflow that sleeps a day, skipping the time', async () => {
     const result = await runOn(env, 'foundation-ts', () =>
-      env.client.workflow.execute(greetTomorrow, { taskQueue: 'foundation-ts', workflowId: 'greet-tomorrow', args: ['ada'] }),
+      env.client.workflow.execute(greetTomorrow, {
+        taskQueue: 'foundation-ts',
+        workflowId: 'greet-tomorrow',
+        args: ['ada'],
+      }),
     );
     expect(result).toBe('HELLO ADA');
   });
@@ -48,7 +52,11 @@ describe('local environment (Temporal CLI dev server)', () => {
 
   it('runs a workflow that sets our search attributes, and visibility finds it by them', async () => {
     const result = await runOn(env, 'foundation-local', () =>
-      env.client.workflow.execute(greetAndMark, { taskQueue: 'foundation-local', workflowId: 'greet-mark', args: ['ada'] }),
+      env.client.workflow.execute(greetAndMark, {
+        taskQueue: 'foundation-local',
+        workflowId: 'greet-mark',
+        args: ['ada'],
+      }),
     );
     expect(result).toBe('HELLO ADA from foundation-local');
     const description = await env.client.workflow.getHandle('greet-mark').describe();

@@ -12,6 +12,8 @@ import {
   UnknownKeyIdError,
 } from '../../common/codec.js';
 import { failureConverter } from '../../common/failure-converter.js';
+import { createDataConverter } from '../../common/data-converter.js';
+import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow/index.js';
 
 const key = () => randomBytes(32).toString('base64');
 const converter = new DefaultPayloadConverter();
@@ -114,5 +116,12 @@ describe('AesGcmPayloadCodec', () => {
     expect(text(attributes)).toContain('400123456');
     const [sealed] = await codec.encode([attributes]);
     expect(text(sealed!)).not.toContain('400123456');
+  });
+
+  it('the data converter loads its failure converter the way the SDK does (require of failureConverterPath)', () => {
+    const loaded = loadDataConverter(createDataConverter({ PII_KEYS: oldSpec }));
+    const failure = loaded.failureConverter.errorToFailure(new Error('ssn 400123456'), converter);
+    expect(failure.message).toBe('Encoded failure');
+    expect(loaded.payloadCodecs[0]).toBeInstanceOf(AesGcmPayloadCodec);
   });
 });

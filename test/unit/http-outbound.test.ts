@@ -12,6 +12,7 @@ let received: { headers: IncomingHttpHeaders; body: string }[] = [];
 let answer = 200;
 
 beforeAll(async () => {
+  setLogSink(() => {});
   server = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -45,7 +46,9 @@ describe('emitOutboundEvent', () => {
     const header = received[0]!.headers['onboarding-signature'] as string;
     expect(header).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
     expect(verifyOutboundSignature({ secret, header, rawBody: received[0]!.body })).toBe(true);
-    expect(verifyOutboundSignature({ secret: 'wrong-secret-0123456789', header, rawBody: received[0]!.body })).toBe(false);
+    expect(verifyOutboundSignature({ secret: 'wrong-secret-0123456789', header, rawBody: received[0]!.body })).toBe(
+      false,
+    );
     expect(verifyOutboundSignature({ secret, header, rawBody: received[0]!.body + ' ' })).toBe(false);
     expect(verifyOutboundSignature({ secret, header, rawBody: received[0]!.body, nowSeconds: 1 })).toBe(false);
   });

@@ -141,7 +141,9 @@ describe('ProviderHttpClient', () => {
     expect(failure.nextRetryDelay).toBeUndefined();
 
     routes['POST /api/things'] = (_req, res) => json(res, 409, { message: 'still processing' });
-    const client = plainClient({ parseError: (_s, body) => ({ code: 'in_flight', message: String(body), retryable: true }) });
+    const client = plainClient({
+      parseError: (_s, body) => ({ code: 'in_flight', message: String(body), retryable: true }),
+    });
     const inFlight = await failureOf(client.request({ method: 'POST', path: '/things', body: {}, schema: thing }));
     expect(inFlight.nonRetryable).toBe(false);
   });
@@ -209,6 +211,27 @@ describe('ProviderHttpClient', () => {
     const failure = await failureOf(client.request({ method: 'GET', path: '/things', schema: thing }));
     expect(failure.type).toBe(PROVIDER_AUTH_FAILED);
     expect(issued).toBe(3); // one fresh token per 401, never a loop
+  });
+
+  it('a token call refused with 401 is a retryable ProviderAuthFailed', async () => {
+    routes['POST /api/login'] = (_req, res) => json(res, 401, { message: 'bad credentials' });
+    const client = plainClient({
+      auth: new TokenAuth({
+        defaultTtlMs: 60_000,
+        acquire: async (http) => {
+          const login = await http.request({
+            method: 'POST',
+            path: '/login',
+            auth: false,
+            schema: z.object({ token: z.string() }),
+          });
+          return { token: login.token };
+        },
+      }),
+    });
+    const failure = await failureOf(client.request({ method: 'GET', path: '/things', schema: thing }));
+    expect(failure.type).toBe(PROVIDER_AUTH_FAILED);
+    expect(failure.nonRetryable).toBe(false);
   });
 
   it('refreshes a token before it expires', async () => {

@@ -55,13 +55,24 @@ function outcomeFor(ssn: string, applies: number): JikoApplicationStatus {
   return 'MANUAL_REVIEW';
 }
 
+function currentWorkflowId(): string {
+  const workflowId = Context.current().info.workflowExecution?.workflowId;
+  if (!workflowId) throw new Error('the fake Jiko runs only as activities of a workflow');
+  return workflowId;
+}
+
 export class FakeJiko {
   readonly agreements: JikoAgreementBundle = {
     version: '2024-06-01',
     releaseDate: '2024-06-01',
     documents: [
       { title: 'Terms of use', url: 'https://example.test/terms.pdf', type: 'TERMS_OF_USE', category: 'GENERAL' },
-      { title: 'E-sign consent', url: 'https://example.test/esign.pdf', type: 'ELECTRONIC_COMMUNICATIONS', category: 'E-SIGN' },
+      {
+        title: 'E-sign consent',
+        url: 'https://example.test/esign.pdf',
+        type: 'ELECTRONIC_COMMUNICATIONS',
+        category: 'E-SIGN',
+      },
     ],
   };
   readonly applications = new Map<string, FakeApplication>();
@@ -105,7 +116,7 @@ export class FakeJiko {
         if (consent.version !== this.agreements.version) {
           throw ApplicationFailure.nonRetryable('stale agreement version', 'ProviderBusinessError');
         }
-        const workflowId = Context.current().info.workflowExecution.workflowId;
+        const workflowId = currentWorkflowId();
         const application: FakeApplication = {
           id: `app-${++this.sequence}`,
           workflowId,
@@ -178,7 +189,7 @@ export class FakeJiko {
   }
 
   private maybeFail(activity: string): void {
-    const key = `${Context.current().info.workflowExecution.workflowId}:${activity}`;
+    const key = `${currentWorkflowId()}:${activity}`;
     const failure = this.failures.get(key);
     if (!failure || failure.remaining <= 0) return;
     failure.remaining -= 1;

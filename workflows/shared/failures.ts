@@ -66,5 +66,10 @@ export function describeFailure(err: unknown): string {
 
 /** The provider's answer leaves nothing sensible to do (e.g. documents needed, none named): a permanent failure. */
 export function unexpectedProviderState(message: string, details: Record<string, unknown>): ApplicationFailure {
-  return ApplicationFailure.create({ type: UNEXPECTED_PROVIDER_STATE, message, nonRetryable: true, details: [details] });
+  return ApplicationFailure.create({
+    type: UNEXPECTED_PROVIDER_STATE,
+    message,
+    nonRetryable: true,
+    details: [details],
+  });
 }

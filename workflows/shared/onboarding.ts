@@ -88,6 +88,8 @@ export type ContinuableOnboardingInput<ProviderInput> = OnboardingInput<Provider
 export interface ProviderOutcome {
   state: Extract<OnboardingState, 'completed' | 'rejected'>;
   why?: string;
+  /** Undo what was created before recording the outcome (e.g. close the account of a rejected applicant). */
+  compensate?: boolean;
 }
 
 export interface CustomerWait {
@@ -382,7 +384,7 @@ export class Onboarding {
     this.emit('onboarding.action_required', { step: this.status.step, action: actionName, expiresAt });
 
     try {
-      for (let reminders = 0; ; ) {
+      for (let reminders = 0; ;) {
         const wakeAtMs = Math.min(startedMs + (reminders + 1) * remindMs, expiresAtMs);
         const remaining = wakeAtMs - Date.now();
         if (remaining > 0 ? await condition(spec.until, remaining) : spec.until()) break;
@@ -417,14 +419,21 @@ export class Onboarding {
     const maxMs = durationMs(this.options.pollMaxInterval ?? DEFAULT_POLL_MAX_INTERVAL, 'options.pollMaxInterval');
     const reviewer = spec.blockedOn === 'reviewer';
     const slaSetting =
-      spec.sla?.after ?? (reviewer ? (this.options.deadlines?.[spec.wait]?.remindAfter ?? DEFAULT_REVIEW_SLA) : undefined);
+      spec.sla?.after ??
+      (reviewer ? (this.options.deadlines?.[spec.wait]?.remindAfter ?? DEFAULT_REVIEW_SLA) : undefined);
     const slaAtMs =
-      slaSetting === undefined ? undefined : Date.now() + durationMs(slaSetting, `options.deadlines.${spec.wait}.remindAfter`);
+      slaSetting === undefined
+        ? undefined
+        : Date.now() + durationMs(slaSetting, `options.deadlines.${spec.wait}.remindAfter`);
     let slaPassed = false;
 
     this.status.state = reviewer ? 'in_review' : 'in_progress';
     this.setBlocked(spec.blockedOn);
-    this.addTimeline('system', reviewer ? 'waiting for a reviewer at the provider' : 'waiting for the provider', spec.wait);
+    this.addTimeline(
+      'system',
+      reviewer ? 'waiting for a reviewer at the provider' : 'waiting for the provider',
+      spec.wait,
+    );
     this.touch();
 
     let intervalMs = initialMs;
@@ -480,7 +489,10 @@ export class Onboarding {
       {
         validator: (input: Input) => {
           if (this.isFinal || this.closing) {
-            throw actionNotExpected(`the onboarding is ${this.closing ? 'closing' : this.status.state}`, this.context());
+            throw actionNotExpected(
+              `the onboarding is ${this.closing ? 'closing' : this.status.state}`,
+              this.context(),
+            );
           }
           const expected = spec.expectedWhen ? spec.expectedWhen() : this.hasPendingAction(update.name);
           if (!expected) throw actionNotExpected(`${update.name} is not expected now`, this.context());
@@ -531,6 +543,10 @@ export class Onboarding {
     try {
       const ended = await this.sagaScope.run(body);
       outcome = { state: ended.state, actor: 'provider', ...(ended.why ? { why: ended.why } : {}) };
+      if (ended.compensate) {
+        this.closing = true;
+        await CancellationScope.nonCancellable(() => this.compensate());
+      }
     } catch (err) {
       if (err instanceof ContinueAsNew) throw err;
       if (isCancellation(err)) {
@@ -620,7 +636,10 @@ export class Onboarding {
       {
         validator: (request: CancelRequest) => {
           if (this.isFinal || this.closing) {
-            throw actionNotExpected(`the onboarding is ${this.closing ? 'closing' : this.status.state}`, this.context());
+            throw actionNotExpected(
+              `the onboarding is ${this.closing ? 'closing' : this.status.state}`,
+              this.context(),
+            );
           }
           if (this.cancelRequest) throw actionNotExpected('a cancel is already in progress', this.context());
           if (!request || typeof request.reason !== 'string' || request.reason.trim() === '') {

@@ -1,0 +1,105 @@
+/**
+ * The simulated customer: starts an onboarding through the gateway's HTTP API, watches its status, acts at once on
+ * every pending action (POST /v1/onboardings/:id/actions/:action) and, for the floor, plays the provider by posting
+ * a signed webhook when the floor waits for one. Completion is seen through a long poll on the workflow's result
+ * (one call, no polling), so latency is start request → workflow closed.
+ */
+import type { Client } from '@temporalio/client';
+import { FLOOR_WAITING_FOR_EVENT } from './floor-shape.js';
+import type { BenchProvider } from './providers.js';
+import { BENCH_API_KEY } from './stack.js';
+
+export type Side = 'real' | 'floor';
+
+export interface OnboardingRun {
+  onboardingId: string;
+  latencyMs: number;
+  state: string;
+}
+
+interface StatusView {
+  onboardingId: string;
+  state: string;
+  pendingActions?: { action: string; data?: Record<string, unknown> }[];
+}
+
+const FINAL = new Set(['completed', 'rejected', 'failed', 'cancelled', 'expired']);
+const POLL_MS = 20;
+
+export class GatewayError extends Error {
+  override name = 'GatewayError';
+}
+
+async function call(url: string, init: { method: string; body?: string; headers?: Record<string, string> }): Promise<unknown> {
+  const response = await fetch(url, {
+    method: init.method,
+    headers: {
+      authorization: `Bearer ${BENCH_API_KEY}`,
+      ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...init.headers,
+    },
+    body: init.body,
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new GatewayError(`${init.method} ${new URL(url).pathname} → ${response.status}: ${text.slice(0, 300)}`);
+  return text ? (JSON.parse(text) as unknown) : undefined;
+}
+
+export interface CustomerOptions {
+  client: Client;
+  gatewayUrl: string;
+  provider: BenchProvider;
+  side: Side;
+  /** The provider's webhook secret, for the floor's webhooks. */
+  webhookSecret: string;
+  timeoutMs?: number;
+}
+
+export async function runOnboarding(options: CustomerOptions, customerRef: string): Promise<OnboardingRun> {
+  const { client, gatewayUrl, provider, side } = options;
+  const started = performance.now();
+  const status = (await call(`${gatewayUrl}/v1/onboardings`, {
+    method: 'POST',
+    body: JSON.stringify(provider.startBody(customerRef)),
+  })) as StatusView;
+  const id = status.onboardingId;
+  const path = `${gatewayUrl}/v1/onboardings/${encodeURIComponent(id)}`;
+  let closed = false;
+  const result = client.workflow
+    .getHandle(id)
+    .result()
+    .finally(() => {
+      closed = true;
+    });
+  const acted = new Set<string>();
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  let view: StatusView = status;
+  const customer = (async () => {
+    while (!closed && !FINAL.has(view.state)) {
+      if (Date.now() > deadline) throw new Error(`${id} did not finish in time (state ${view.state})`);
+      const pending = view.pendingActions?.[0];
+      // Acting twice on the same pending action (the status may lag one poll behind an accepted Update) is a 409.
+      const key = pending ? `${pending.action}#${JSON.stringify(pending.data ?? {})}` : '';
+      if (pending && !acted.has(key)) {
+        acted.add(key);
+        if (pending.action === FLOOR_WAITING_FOR_EVENT) {
+          const webhook = provider.floorWebhook(id, options.webhookSecret);
+          await call(`${gatewayUrl}/webhooks/${provider.name}`, { method: 'POST', body: webhook.body, headers: webhook.headers });
+        } else {
+          const body = provider.actionBody(pending.action, pending.data ?? {});
+          if (!body) throw new Error(`${side} ${id}: the bench cannot answer the action ${pending.action}`);
+          view = (await call(`${path}/actions/${pending.action}`, { method: 'POST', body: JSON.stringify(body) })) as StatusView;
+          continue;
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      if (closed) break;
+      view = (await call(path, { method: 'GET' })) as StatusView;
+    }
+  })();
+  const [final] = await Promise.all([result, customer]);
+  const latencyMs = performance.now() - started;
+  const state = typeof final === 'object' && final !== null ? String((final as StatusView).state) : 'unknown';
+  return { onboardingId: id, latencyMs, state };
+}

@@ -1,0 +1,39 @@
+/**
+ * The shape of one onboarding as Temporal sees it, read from a real onboarding's history: what the workflow did in
+ * each workflow task (activities, timers) and what it waited for in between (an Update, a signal). The floor
+ * workflow replays exactly this shape with no-op activities and payloads of the same sizes. Plain types and
+ * functions only: the floor workflow bundle imports the types.
+ */
+export interface FloorActivityCall {
+  /** Plaintext bytes of the real call's input and result payloads (before the PII codec). */
+  inputBytes: number;
+  resultBytes: number;
+}
+
+export type FloorStep =
+  /** Activities scheduled in one workflow task, run together. */
+  | { kind: 'activities'; calls: FloorActivityCall[] }
+  /** A timer that fired (a sleep, a reconciliation poll). */
+  | { kind: 'sleep'; ms: number }
+  /** A wait for the customer's Update; `timerMs` when the real wait had a deadline timer (started, then cancelled). */
+  | { kind: 'update'; name: string; resultBytes: number; timerMs?: number }
+  /** A wait for a provider event signal. */
+  | { kind: 'signal'; timerMs?: number };
+
+export interface FloorShape {
+  provider: string;
+  steps: FloorStep[];
+  /** Plaintext bytes of the workflow's result. */
+  resultBytes: number;
+  counts: ShapeCounts;
+}
+
+export interface ShapeCounts {
+  activities: number;
+  timers: number;
+  updates: number;
+  signals: number;
+}
+
+/** The pending action's data a floor onboarding shows, so one simulated customer drives both. */
+export const FLOOR_WAITING_FOR_EVENT = 'floor:awaitProviderEvent';

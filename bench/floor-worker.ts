@@ -1,0 +1,70 @@
+/**
+ * The floor's worker process: its own workflow bundle (bench/floor-workflow.ts), no-op activities, the same data
+ * converter (PII codec) as the engine, on the floor's task queues (`${TASK_QUEUE_PREFIX}-<provider>` and
+ * `-webhooks`). The shape each floor onboarding replays is read from BENCH_FLOOR_SHAPE_DIR/<provider>.json, which
+ * the bench writes after measuring a real onboarding.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Runtime, Worker, bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { loadConfig, taskQueueFor } from '../common/config.js';
+import { connectWorker } from '../common/temporal.js';
+import type { FloorShape } from './floor-shape.js';
+import type { FloorActivities } from './floor-workflow.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const QUEUES = ['jiko', 'netspend', 'webhooks'];
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const shapeDir = process.env.BENCH_FLOOR_SHAPE_DIR;
+  if (!shapeDir) throw new Error('BENCH_FLOOR_SHAPE_DIR is not set');
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: ['SIGTERM', 'SIGINT'] });
+  const { connection, target, dataConverter } = await connectWorker();
+
+  const shapes = new Map<string, FloorShape>();
+  const activities: FloorActivities = {
+    async floorPlan(provider) {
+      let shape = shapes.get(provider);
+      if (!shape) {
+        shape = JSON.parse(await readFile(path.join(shapeDir, `${provider}.json`), 'utf8')) as FloorShape;
+        shapes.set(provider, shape);
+      }
+      const first = shape.steps.find((step) => step.kind === 'activities');
+      const wanted = first?.kind === 'activities' ? (first.calls[0]?.resultBytes ?? 0) : 0;
+      const bare = JSON.stringify({ shape, padding: '' }).length;
+      return { shape, padding: 'x'.repeat(Math.max(0, wanted - bare)) };
+    },
+    async floorNoop(padding) {
+      return padding;
+    },
+  };
+
+  const workflowBundle = await bundleWorkflowCode({
+    workflowsPath: path.join(here, 'floor-workflow.ts'),
+    failureConverterPath: dataConverter.failureConverterPath,
+    payloadConverterPath: dataConverter.payloadConverterPath,
+    logger: new DefaultLogger('WARN'),
+  });
+  const workers = await Promise.all(
+    QUEUES.map((queue) =>
+      Worker.create({
+        connection,
+        namespace: target.namespace,
+        taskQueue: taskQueueFor(config, queue),
+        workflowBundle,
+        activities,
+        dataConverter,
+      }),
+    ),
+  );
+  console.log(`floor worker ready: ${workers.map((worker) => worker.options.taskQueue).join(', ')}`);
+  await Promise.all(workers.map((worker) => worker.run()));
+  await connection.close();
+}
+
+main().catch((err: unknown) => {
+  console.error('floor worker failed:', err instanceof Error ? (err.stack ?? err.message) : err);
+  process.exit(1);
+});

@@ -1,0 +1,158 @@
+/**
+ * The floor: what an onboarding of the same shape costs on bare Temporal. Registered under the real workflow
+ * types (jikoOnboarding, netspendOnboarding, webhookDelivery) but only on the floor's task queues, so the very
+ * same gateway code starts and drives it. It keeps no status model, publishes no search attributes and calls
+ * no-op activities: it only replays, step by step, the activities, timers, Updates and signals of a real
+ * onboarding (bench/floor-shape.ts), with payloads of the same sizes.
+ */
+import {
+  condition,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { FloorShape } from './floor-shape.js';
+import { FLOOR_WAITING_FOR_EVENT } from './floor-shape.js';
+
+export interface FloorActivities {
+  /** The shape to replay, padded to the size of the real onboarding's first activity result. */
+  floorPlan(provider: string, padding: string): Promise<{ shape: FloorShape; padding: string }>;
+  floorNoop(padding: string): Promise<string>;
+}
+
+const { floorPlan, floorNoop } = proxyActivities<FloorActivities>({ startToCloseTimeout: '30s' });
+
+interface FloorInput {
+  provider: string;
+  customerRef: string;
+}
+
+interface FloorEvent {
+  eventId: string;
+}
+
+const statusQuery = defineQuery<unknown>('status');
+const providerEventSignal = defineSignal<[FloorEvent]>('providerEvent');
+
+function pad(bytes: number): string {
+  // A JSON string payload is its characters plus two quotes.
+  return 'x'.repeat(Math.max(0, bytes - 2));
+}
+
+/** `value` with a `padding` field that brings its JSON to `bytes`. */
+function padded<T extends object>(value: T, bytes: number): T & { padding: string } {
+  const bare = JSON.stringify({ ...value, padding: '' }).length;
+  return { ...value, padding: 'x'.repeat(Math.max(0, bytes - bare)) };
+}
+
+async function floorOnboarding(input: FloorInput): Promise<unknown> {
+  const startedAt = new Date().toISOString();
+  const status = {
+    onboardingId: workflowInfo().workflowId,
+    provider: input.provider,
+    customerRef: input.customerRef,
+    state: 'in_progress',
+    step: 'floor',
+    blockedOn: null as string | null,
+    pendingActions: [] as { action: string; data: Record<string, unknown> }[],
+    startedAt,
+  };
+  const updatesDone = new Map<string, number>();
+  let signals = 0;
+  setHandler(statusQuery, () => status);
+  setHandler(providerEventSignal, () => {
+    signals += 1;
+  });
+
+  const plan = await floorPlan(input.provider, '');
+  const { shape } = plan;
+  const resultPadding = new Map<string, number>();
+  for (const step of shape.steps) {
+    if (step.kind !== 'update' || updatesDone.has(step.name)) continue;
+    updatesDone.set(step.name, 0);
+    resultPadding.set(step.name, step.resultBytes);
+    const name = step.name;
+    setHandler(
+      defineUpdate<unknown, [unknown]>(name),
+      () => {
+        updatesDone.set(name, (updatesDone.get(name) ?? 0) + 1);
+        status.pendingActions = status.pendingActions.filter((action) => action.action !== name);
+        return padded(status, resultPadding.get(name) ?? 0);
+      },
+      {
+        validator: () => {
+          if (!status.pendingActions.some((action) => action.action === name)) throw new Error(`${name} not expected`);
+        },
+      },
+    );
+  }
+
+  let signalsSeen = 0;
+  let first = true;
+  for (const step of shape.steps) {
+    switch (step.kind) {
+      case 'activities': {
+        // The plan call stands for the real onboarding's first activity.
+        const calls = first ? step.calls.slice(1) : step.calls;
+        first = false;
+        await Promise.all(calls.map((call) => floorNoop(pad(call.inputBytes))));
+        break;
+      }
+      case 'sleep':
+        await sleep(step.ms);
+        break;
+      case 'update': {
+        const before = updatesDone.get(step.name) ?? 0;
+        status.state = 'action_required';
+        status.blockedOn = 'customer';
+        status.pendingActions = [{ action: step.name, data: {} }];
+        const done = (): boolean => (updatesDone.get(step.name) ?? 0) > before;
+        if (step.timerMs) await condition(done, step.timerMs);
+        else await condition(done);
+        status.state = 'in_progress';
+        status.blockedOn = null;
+        break;
+      }
+      case 'signal': {
+        const expected = signalsSeen + 1;
+        status.blockedOn = 'provider';
+        status.pendingActions = [{ action: FLOOR_WAITING_FOR_EVENT, data: { eventNumber: expected } }];
+        const done = (): boolean => signals >= expected;
+        if (step.timerMs) await condition(done, step.timerMs);
+        else await condition(done);
+        signalsSeen = expected;
+        status.pendingActions = [];
+        status.blockedOn = null;
+        break;
+      }
+    }
+  }
+  status.state = 'completed';
+  return padded(status, shape.resultBytes);
+}
+
+export async function jikoOnboarding(input: FloorInput): Promise<unknown> {
+  return floorOnboarding(input);
+}
+
+export async function netspendOnboarding(input: FloorInput): Promise<unknown> {
+  return floorOnboarding(input);
+}
+
+/**
+ * The gateway's webhook intake starts this, as for a real webhook; the floor routes by id instead of searching
+ * visibility: the floor's events name the onboarding's workflow id in `data.onboardingId`.
+ */
+export async function webhookDelivery(input: {
+  event: { eventId: string; data: Record<string, unknown> };
+}): Promise<{ outcome: string }> {
+  const target = input.event.data.onboardingId;
+  if (typeof target !== 'string') return { outcome: 'ignored' };
+  await getExternalWorkflowHandle(target).signal(providerEventSignal, { eventId: input.event.eventId });
+  return { outcome: 'routed' };
+}

@@ -1,0 +1,123 @@
+/**
+ * Histories: their size (events, encoded bytes) and, for a real onboarding, the shape the floor replays.
+ * Payload sizes are plaintext sizes (after the PII codec's decode), so the floor, sealed by the same codec,
+ * writes payloads of the same size.
+ */
+import type { Client } from '@temporalio/client';
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import proto from '@temporalio/proto';
+import type { FloorShape, FloorStep, ShapeCounts } from './floor-shape.js';
+
+const { temporal } = proto;
+type History = InstanceType<typeof temporal.api.history.v1.History>;
+type IPayloads = { payloads?: Payload[] | null } | null | undefined;
+
+export interface HistorySize {
+  events: number;
+  bytes: number;
+  counts: ShapeCounts;
+}
+
+export async function fetchHistory(client: Client, workflowId: string): Promise<History> {
+  return temporal.api.history.v1.History.fromObject(await client.workflow.getHandle(workflowId).fetchHistory());
+}
+
+export function countsOf(history: History): ShapeCounts {
+  const counts: ShapeCounts = { activities: 0, timers: 0, updates: 0, signals: 0 };
+  for (const event of history.events ?? []) {
+    if (event.activityTaskScheduledEventAttributes) counts.activities += 1;
+    if (event.timerStartedEventAttributes) counts.timers += 1;
+    if (event.workflowExecutionUpdateAcceptedEventAttributes) counts.updates += 1;
+    if (event.workflowExecutionSignaledEventAttributes) counts.signals += 1;
+  }
+  return counts;
+}
+
+export function sizeOf(history: History): HistorySize {
+  return {
+    events: history.events?.length ?? 0,
+    bytes: temporal.api.history.v1.History.encode(history).finish().length,
+    counts: countsOf(history),
+  };
+}
+
+async function plaintextBytes(codec: PayloadCodec, payloads: IPayloads): Promise<number> {
+  const list = payloads?.payloads ?? [];
+  if (list.length === 0) return 0;
+  const decoded = await codec.decode(list as Payload[]);
+  return decoded.reduce((sum, payload) => sum + (payload.data?.length ?? 0), 0);
+}
+
+function durationMs(duration: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
+  if (!duration) return 0;
+  return Number(duration.seconds ?? 0) * 1000 + Math.round((duration.nanos ?? 0) / 1e6);
+}
+
+/** The floor's shape of a real onboarding's history (see floor-shape.ts). */
+export async function shapeOf(provider: string, history: History, codec: PayloadCodec): Promise<FloorShape> {
+  const steps: FloorStep[] = [];
+  const activities = new Map<string, { inputBytes: number; resultBytes: number }>();
+  const updates = new Map<string, Extract<FloorStep, { kind: 'update' }>>();
+  const timers = new Map<string, { ms: number; stepsBefore: number }>();
+  let batch: Extract<FloorStep, { kind: 'activities' }> | undefined;
+  let resultBytes = 0;
+  for (const event of history.events ?? []) {
+    const id = String(event.eventId);
+    if (event.workflowTaskCompletedEventAttributes) batch = undefined;
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled) {
+      if (!batch) {
+        batch = { kind: 'activities', calls: [] };
+        steps.push(batch);
+      }
+      const call = { inputBytes: await plaintextBytes(codec, scheduled.input), resultBytes: 0 };
+      batch.calls.push(call);
+      activities.set(id, call);
+    }
+    const completed = event.activityTaskCompletedEventAttributes;
+    if (completed) {
+      const call = activities.get(String(completed.scheduledEventId));
+      if (call) call.resultBytes = await plaintextBytes(codec, completed.result);
+    }
+    const timerStarted = event.timerStartedEventAttributes;
+    if (timerStarted) {
+      timers.set(String(timerStarted.timerId), { ms: durationMs(timerStarted.startToFireTimeout), stepsBefore: steps.length });
+    }
+    const fired = event.timerFiredEventAttributes;
+    if (fired) {
+      const timer = timers.get(String(fired.timerId));
+      steps.push({ kind: 'sleep', ms: timer?.ms ?? 0 });
+      batch = undefined;
+    }
+    const cancelled = event.timerCanceledEventAttributes;
+    if (cancelled) {
+      const timer = timers.get(String(cancelled.timerId));
+      // A deadline around a wait: the first wait after the timer started carries it.
+      const wait = timer ? steps.slice(timer.stepsBefore).find((step) => step.kind === 'update' || step.kind === 'signal') : undefined;
+      if (timer && wait && (wait.kind === 'update' || wait.kind === 'signal') && wait.timerMs === undefined) wait.timerMs = timer.ms;
+    }
+    const accepted = event.workflowExecutionUpdateAcceptedEventAttributes;
+    if (accepted) {
+      const step: Extract<FloorStep, { kind: 'update' }> = {
+        kind: 'update',
+        name: accepted.acceptedRequest?.input?.name ?? 'unknown',
+        resultBytes: 0,
+      };
+      steps.push(step);
+      updates.set(accepted.protocolInstanceId ?? '', step);
+      batch = undefined;
+    }
+    const updateCompleted = event.workflowExecutionUpdateCompletedEventAttributes;
+    if (updateCompleted) {
+      const step = updates.get(updateCompleted.meta?.updateId ?? '');
+      if (step) step.resultBytes = await plaintextBytes(codec, updateCompleted.outcome?.success);
+    }
+    if (event.workflowExecutionSignaledEventAttributes) {
+      steps.push({ kind: 'signal' });
+      batch = undefined;
+    }
+    const done = event.workflowExecutionCompletedEventAttributes;
+    if (done) resultBytes = await plaintextBytes(codec, done.result);
+  }
+  return { provider, steps, resultBytes, counts: countsOf(history) };
+}

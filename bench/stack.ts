@@ -1,0 +1,264 @@
+/**
+ * The stack the bench measures, started by itself: a Temporal dev server on a file-backed SQLite database in a
+ * temp dir (our search attributes registered), the provider sandbox, the engine's worker and gateway, and beside
+ * them the floor's worker and gateway. Every piece is a separate `node` process (no tsx wrapper process), so its
+ * CPU time and memory can be read from /proc/<pid>.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SEARCH_ATTRIBUTES } from '../workflows/contract.js';
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export const BENCH_API_KEY = 'bench-api-key';
+/** Task queue prefixes: the engine's queues and the floor's, side by side on one server. */
+export const REAL_PREFIX = 'bench';
+export const FLOOR_PREFIX = 'benchfloor';
+/** High enough never to bind: the bench measures the engine, not the providers' rate limits. */
+const UNBOUNDED_RATE = '100000';
+
+export type ProcessName = 'temporal' | 'sandbox' | 'worker' | 'gateway' | 'floorWorker' | 'floorGateway';
+
+export interface StackProcess {
+  name: ProcessName;
+  pid: number;
+  child: ChildProcess;
+  logPath: string;
+}
+
+export interface Stack {
+  dir: string;
+  temporalAddress: string;
+  gatewayUrl: string;
+  floorGatewayUrl: string;
+  sandboxUrl: string;
+  workerMetricsUrl: string;
+  /** The environment every engine process got (PII key, Temporal address…); the bench's own client uses it too. */
+  env: NodeJS.ProcessEnv;
+  processes: Map<ProcessName, StackProcess>;
+  pid(name: ProcessName): number | undefined;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function tcpOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    const done = (open: boolean): void => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+async function httpOk(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, alive: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!alive()) throw new Error(`${what} exited before it was ready`);
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${what} not ready after ${timeoutMs / 1000}s`);
+}
+
+export function temporalCliPath(): string {
+  const candidates = [process.env.TEMPORAL_CLI_PATH, path.join(projectRoot, '.tools', 'bin', 'temporal')];
+  for (const candidate of candidates) if (candidate && existsSync(candidate)) return candidate;
+  throw new Error('no Temporal CLI: run `npm run setup` (it builds .tools/bin/temporal) or set TEMPORAL_CLI_PATH');
+}
+
+export async function startStack(options: { dir: string; log: (line: string) => void }): Promise<Stack> {
+  const { dir, log } = options;
+  mkdirSync(path.join(dir, 'logs'), { recursive: true });
+  mkdirSync(path.join(dir, 'shapes'), { recursive: true });
+  const [temporalPort, sandboxPort, gatewayPort, floorGatewayPort, metricsPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  const temporalAddress = `127.0.0.1:${temporalPort}`;
+  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  const floorGatewayUrl = `http://127.0.0.1:${floorGatewayPort}`;
+  const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_NAMESPACE: 'default',
+    GATEWAY_API_KEYS: BENCH_API_KEY,
+    DOCUMENT_STORE_DIR: path.join(dir, 'documents'),
+    WEBHOOK_INBOX_DIR: path.join(dir, 'webhooks'),
+    BENCH_FLOOR_SHAPE_DIR: path.join(dir, 'shapes'),
+    JIKO_BASE_URL: `${sandboxUrl}/jiko`,
+    NETSPEND_BASE_URL: `${sandboxUrl}/netspend/netspend-api/v1`,
+    JIKO_RATE_LIMIT_PER_SECOND: UNBOUNDED_RATE,
+    NETSPEND_RATE_LIMIT_PER_SECOND: UNBOUNDED_RATE,
+    WORKER_SHUTDOWN_GRACE_SECONDS: '2',
+    SANDBOX_HOST: '127.0.0.1',
+    SANDBOX_PORT: String(sandboxPort),
+    SANDBOX_LOG_LEVEL: 'error',
+    // A provider that decides at once: the bench measures the engine, not the simulator's pretend review time.
+    SANDBOX_JIKO_SUBMITTED_DELAY_MS: '0',
+    SANDBOX_WEBHOOK_URL_JIKO: `${gatewayUrl}/webhooks/jiko`,
+    SANDBOX_WEBHOOK_URL_NETSPEND: `${gatewayUrl}/webhooks/netspend`,
+    SANDBOX_WEBHOOK_URL_GREENDOT: `${gatewayUrl}/webhooks/greendot`,
+    SANDBOX_WEBHOOK_URL_LINKCY: `${gatewayUrl}/webhooks/linkcy`,
+  };
+  delete env.OUTBOUND_WEBHOOK_URL;
+  delete env.TEMPORAL_API_KEY;
+  delete env.TEMPORAL_PROFILE;
+  delete env.TEMPORAL_CONFIG_FILE;
+
+  const processes = new Map<ProcessName, StackProcess>();
+  const launch = (name: ProcessName, command: string, args: string[], childEnv: NodeJS.ProcessEnv): StackProcess => {
+    const logPath = path.join(dir, 'logs', `${name}.log`);
+    const out = createWriteStream(logPath);
+    const child = spawn(command, args, { cwd: projectRoot, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.pipe(out);
+    child.stderr?.pipe(out);
+    if (child.pid === undefined) throw new Error(`${name} did not start`);
+    const entry: StackProcess = { name, pid: child.pid, child, logPath };
+    processes.set(name, entry);
+    return entry;
+  };
+  const alive = (entry: StackProcess) => (): boolean => entry.child.exitCode === null && entry.child.signalCode === null;
+  const node = (entry: string): [string, string[]] => [
+    process.execPath,
+    ['--import', 'tsx', path.join(projectRoot, entry)],
+  ];
+  const stack: Stack = {
+    dir,
+    temporalAddress,
+    gatewayUrl,
+    floorGatewayUrl,
+    sandboxUrl,
+    workerMetricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+    env,
+    processes,
+    pid: (name) => processes.get(name)?.pid,
+    stop: async () => {
+      const order: ProcessName[][] = [['gateway', 'floorGateway', 'sandbox', 'worker', 'floorWorker'], ['temporal']];
+      for (const group of order) {
+        await Promise.all(
+          group.map(async (name) => {
+            const entry = processes.get(name);
+            if (!entry || !alive(entry)()) return;
+            const exited = new Promise<void>((resolve) => entry.child.once('exit', () => resolve()));
+            entry.child.kill('SIGTERM');
+            const timer = setTimeout(() => entry.child.kill('SIGKILL'), 8_000);
+            await exited;
+            clearTimeout(timer);
+          }),
+        );
+      }
+    },
+  };
+
+  try {
+    const searchAttributeFlags = Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => [
+      '--search-attribute',
+      `${name}=${type}`,
+    ]);
+    const temporal = launch(
+      'temporal',
+      temporalCliPath(),
+      [
+        'server',
+        'start-dev',
+        '--db-filename',
+        path.join(dir, 'temporal.db'),
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(temporalPort),
+        '--headless',
+        '--log-level',
+        'error',
+        ...searchAttributeFlags,
+      ],
+      env,
+    );
+    const sandbox = launch('sandbox', ...node('sandbox/main.ts'), env);
+    await waitFor('temporal', () => tcpOpen(temporalPort), 90_000, alive(temporal));
+    await waitFor('sandbox', () => httpOk(`${sandboxUrl}/_sandbox/health`), 60_000, alive(sandbox));
+    log(`temporal ${temporalAddress} (db ${path.join(dir, 'temporal.db')}), sandbox ${sandboxUrl}`);
+
+    const worker = launch('worker', ...node('workers/main.ts'), {
+      ...env,
+      TASK_QUEUE_PREFIX: REAL_PREFIX,
+      WORKER_METRICS_PORT: String(metricsPort),
+    });
+    const floorWorker = launch('floorWorker', ...node('bench/floor-worker.ts'), {
+      ...env,
+      TASK_QUEUE_PREFIX: FLOOR_PREFIX,
+      WORKER_METRICS_PORT: '0',
+    });
+    const gateway = launch('gateway', ...node('client/gateway/main.ts'), {
+      ...env,
+      TASK_QUEUE_PREFIX: REAL_PREFIX,
+      GATEWAY_PORT: String(gatewayPort),
+      GATEWAY_PUBLIC_URL: gatewayUrl,
+    });
+    // The floor goes through the very same gateway code; only its task queues differ.
+    const floorGateway = launch('floorGateway', ...node('client/gateway/main.ts'), {
+      ...env,
+      TASK_QUEUE_PREFIX: FLOOR_PREFIX,
+      GATEWAY_PORT: String(floorGatewayPort),
+      GATEWAY_PUBLIC_URL: floorGatewayUrl,
+    });
+    const sawLine = (entry: StackProcess, pattern: RegExp): (() => Promise<boolean>) => {
+      let seen = false;
+      let buffered = '';
+      entry.child.stdout?.on('data', (chunk: Buffer) => {
+        buffered = (buffered + chunk.toString('utf8')).slice(-4096);
+        if (pattern.test(buffered)) seen = true;
+      });
+      return async () => seen;
+    };
+    const workerReady = sawLine(worker, /worker ready:/);
+    const floorReady = sawLine(floorWorker, /floor worker ready/);
+    await Promise.all([
+      waitFor('gateway', () => httpOk(`${gatewayUrl}/healthz`), 90_000, alive(gateway)),
+      waitFor('floor gateway', () => httpOk(`${floorGatewayUrl}/healthz`), 90_000, alive(floorGateway)),
+      waitFor('worker', workerReady, 180_000, alive(worker)),
+      waitFor('floor worker', floorReady, 180_000, alive(floorWorker)),
+    ]);
+    log(`worker, gateway ${gatewayUrl}, floor worker, floor gateway ${floorGatewayUrl}: ready (logs in ${dir}/logs)`);
+    return stack;
+  } catch (err) {
+    await stack.stop();
+    throw err;
+  }
+}

@@ -1,0 +1,560 @@
+/**
+ * Netspend onboarding: session → account → person (KYC and OFAC at creation) → KYC decision (review, identity
+ * questions) → person session → agreements → expected use (DDA only) → activation → card order → PIN (physical).
+ * Everything created hangs off the account, so compensation closes the account after voiding any card.
+ */
+import { ApplicationFailure, CancellationScope, condition, setHandler } from '@temporalio/workflow';
+import type { ActivityOptions } from '@temporalio/workflow';
+// A constants-only file written for workflows; the lint pattern meant for Node's `http` module matches its folder.
+// eslint-disable-next-line no-restricted-imports
+import { NON_RETRYABLE_ERROR_TYPES, PROVIDER_BUSINESS_ERROR } from '../activities/http/error-types.js';
+import { NETSPEND_CARD_TYPES } from '../activities/netspend/types.js';
+import type {
+  NetspendAccountView,
+  NetspendActivities,
+  NetspendAgreement,
+  NetspendAnswer,
+  NetspendCardBrand,
+  NetspendCardType,
+  NetspendCardView,
+  NetspendPersonView,
+  NetspendProviderInput,
+  NetspendQuestion,
+} from '../activities/netspend/types.js';
+import { ACTION_NOT_EXPECTED } from './contract.js';
+import type { OnboardingInput, OnboardingStatus } from './contract.js';
+import {
+  NETSPEND_ACTIONS,
+  netspendAcceptAgreementsUpdate,
+  netspendActivateCardUpdate,
+  netspendAnswerExpectedUseUpdate,
+  netspendChooseCardUpdate,
+  netspendCureKycUpdate,
+} from './netspend-messages.js';
+import type {
+  NetspendAcceptAgreementsInput,
+  NetspendActivateCardActionData,
+  NetspendAgreementsActionData,
+  NetspendAnswersInput,
+  NetspendChooseCardActionData,
+  NetspendChooseCardInput,
+} from './netspend-messages.js';
+import { actionNotExpected, invalidAction, unexpectedProviderState } from './shared/failures.js';
+import type { InvalidField } from './shared/failures.js';
+import { Onboarding } from './shared/onboarding.js';
+import type { ContinuableOnboardingInput, ProviderOutcome } from './shared/onboarding.js';
+
+export const NETSPEND_STEPS = [
+  'session',
+  'account',
+  'person',
+  'kyc',
+  'person_session',
+  'agreements',
+  'expected_use',
+  'activation',
+  'card_order',
+  'card_activation',
+] as const;
+
+export const NETSPEND_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  // No attempt limit: an outage delays the onboarding; only the provider saying no ends it.
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '1m',
+    nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
+  },
+};
+
+/** Setting the PIN runs inside the customer's Update, who is waiting for the answer: give up after a while. */
+const PIN_ACTIVITY_OPTIONS: ActivityOptions = { ...NETSPEND_ACTIVITY_OPTIONS, scheduleToCloseTimeout: '2m' };
+
+/**
+ * A physical card takes days to arrive by mail, so its wait defaults longer than the other customer waits; a
+ * caller's own `cardActivation` or `default` deadline still wins.
+ */
+export const CARD_ACTIVATION_DEFAULT_DEADLINE = { expireAfter: '60d', remindAfter: '7d' } as const;
+
+const PIN_FORMAT = /^\d{4}$/;
+
+export async function netspendOnboarding(
+  input: ContinuableOnboardingInput<NetspendProviderInput>,
+): Promise<OnboardingStatus> {
+  const onboarding = new Onboarding(withNetspendDeadlines(input), { steps: NETSPEND_STEPS });
+  const netspend = onboarding.activities<NetspendActivities>(NETSPEND_ACTIVITY_OPTIONS);
+  const netspendPin = onboarding.activities<NetspendActivities>(PIN_ACTIVITY_OPTIONS);
+
+  /** What Netspend offered and the customer answered; the PIN is deliberately not kept here. */
+  const offered = {
+    identityQuestions: [] as NetspendQuestion[],
+    agreements: [] as NetspendAgreement[],
+    expectedUse: [] as NetspendQuestion[],
+    brands: [] as NetspendCardBrand[],
+  };
+  const answered: {
+    identity?: NetspendAnswer[];
+    expectedUse?: NetspendAnswer[];
+    card?: NetspendChooseCardInput;
+  } = {};
+  const acceptedAgreementIds = new Set<string>();
+  const ids: { sessionId?: string; accountId?: string; personId?: string; card?: NetspendCardView } = {};
+  const activation = { open: false, inFlight: false, done: false };
+
+  const session = (): string => {
+    if (!ids.sessionId) throw unexpectedProviderState('no Netspend session yet', { step: onboarding.snapshot().step });
+    return ids.sessionId;
+  };
+
+  onboarding.defineCustomerAction(netspendCureKycUpdate, {
+    validate: (body) => validateAnswers(body, offered.identityQuestions),
+    handle: (body) => {
+      answered.identity = body.answers.map(({ questionId, answerId }) => ({ questionId, answerId }));
+    },
+    // The answers themselves describe the applicant's past: they stay out of the timeline.
+    describe: (body) => ({ what: 'answered the identity questions', why: `${body.answers.length} answers` }),
+  });
+
+  onboarding.defineCustomerAction(netspendAcceptAgreementsUpdate, {
+    validate: (body) => validateAgreementIds(body, offered.agreements),
+    handle: (body) => {
+      for (const agreementId of body.agreementIds) acceptedAgreementIds.add(agreementId);
+      onboarding.updatePendingActionData(NETSPEND_ACTIONS.acceptAgreements, agreementsActionData());
+    },
+    describe: (body) => ({ what: 'accepted agreements', why: [...new Set(body.agreementIds)].join(', ') }),
+  });
+
+  onboarding.defineCustomerAction(netspendAnswerExpectedUseUpdate, {
+    validate: (body) => validateAnswers(body, offered.expectedUse),
+    handle: (body) => {
+      answered.expectedUse = body.answers.map(({ questionId, answerId }) => ({ questionId, answerId }));
+    },
+    describe: () => ({ what: 'answered the expected-use questions' }),
+  });
+
+  onboarding.defineCustomerAction(netspendChooseCardUpdate, {
+    validate: (body) => validateCardChoice(body, offered.brands),
+    handle: (body) => {
+      answered.card = {
+        type: body.type,
+        brandName: body.brandName,
+        ...(body.type === 'physical' && body.shippingAddress ? { shippingAddress: body.shippingAddress } : {}),
+      };
+    },
+    describe: (body) => ({
+      what: `chose a ${body.type} card`,
+      why: body.type === 'physical' && !body.shippingAddress ? `${body.brandName}, to the applicant's address` : body.brandName,
+    }),
+  });
+
+  // The PIN goes straight from this Update's (encrypted) input to the activity's (encrypted) input: it is never
+  // kept in workflow state, the status or the timeline, and the customer learns at once whether Netspend took it.
+  setHandler(
+    netspendActivateCardUpdate,
+    async (body) => {
+      const card = ids.card;
+      if (!card) throw actionNotExpected('no card to activate', { action: NETSPEND_ACTIONS.activateCard });
+      activation.inFlight = true;
+      try {
+        await netspendPin.activateCard({ sessionId: session(), cardId: card.cardId, pin: body.pin });
+      } catch (err) {
+        const refused = pinRefusal(err);
+        onboarding.addTimeline('system', 'card activation failed', refused.message);
+        throw refused;
+      } finally {
+        activation.inFlight = false;
+      }
+      activation.done = true;
+      onboarding.addTimeline('customer', 'set the card PIN', 'the card is active');
+      // Answer with the status after the wait has ended, not a moment before.
+      await condition(() => !onboarding.hasPendingAction(NETSPEND_ACTIONS.activateCard) || onboarding.isFinal);
+      return onboarding.snapshot();
+    },
+    {
+      validator: (body) => {
+        if (onboarding.isFinal || !activation.open || !onboarding.hasPendingAction(NETSPEND_ACTIONS.activateCard)) {
+          throw actionNotExpected(`${NETSPEND_ACTIONS.activateCard} is not expected now`, {
+            state: onboarding.state,
+            step: onboarding.snapshot().step,
+          });
+        }
+        if (activation.inFlight) {
+          throw actionNotExpected('the PIN is already being set', { action: NETSPEND_ACTIONS.activateCard });
+        }
+        const pin: unknown = (body as Partial<{ pin: unknown }> | undefined)?.pin;
+        // Never echo the value: the message names the rule only.
+        if (typeof pin !== 'string' || !PIN_FORMAT.test(pin)) {
+          throw invalidAction({ field: 'pin', message: 'must be exactly four digits' });
+        }
+      },
+    },
+  );
+
+  function agreementsActionData(): NetspendAgreementsActionData {
+    return {
+      agreements: offered.agreements.map(({ agreementId, type, name, version, url }) => ({
+        agreementId,
+        type,
+        name,
+        version,
+        url,
+        accepted: acceptedAgreementIds.has(agreementId),
+      })),
+    };
+  }
+
+  async function createAccount(sessionId: string): Promise<NetspendAccountView> {
+    // Not cancellable: a cancel that lands now waits for the account id, so compensation can close it.
+    const account = await CancellationScope.nonCancellable(() =>
+      netspend.createAccount({
+        sessionId,
+        ...(input.providerInput.accountType ? { accountType: input.providerInput.accountType } : {}),
+        ...(input.providerInput.providedId ? { providedId: input.providerInput.providedId } : {}),
+      }),
+    );
+    ids.accountId = account.accountId;
+    onboarding.addCompensation('account', () => closeAccount(sessionId, account.accountId));
+    onboarding.addRef('account', account.accountId);
+    onboarding.setResult('accountId', account.accountId);
+    onboarding.setResult('accountType', account.accountType);
+    return account;
+  }
+
+  /** Re-reads before undoing: cards (even one whose order was interrupted) are voided, then the account closed. */
+  async function closeAccount(sessionId: string, accountId: string): Promise<void> {
+    const cards = await netspend.listCards({ sessionId, accountId });
+    for (const card of cards.filter((candidate) => candidate.status !== 'closed')) {
+      await netspend.closeCard({ sessionId, cardId: card.cardId });
+      onboarding.addTimeline('system', `card ${card.cardId} voided`, 'before closing the account');
+    }
+    const account = await netspend.getAccount({ sessionId, accountId });
+    if (account.status !== 'closed') await netspend.closeAccount({ sessionId, accountId });
+    onboarding.addTimeline('system', `account ${accountId} closed`);
+  }
+
+  /** Follows KYC and OFAC to a decision: waits out a review, cures a conditional KYC with identity questions. */
+  async function decideKyc(created: NetspendPersonView): Promise<{ approved: boolean; why: string }> {
+    let person = created;
+    for (;;) {
+      if (person.ofacStatus === 'rejected') return { approved: false, why: 'the OFAC check flagged the applicant' };
+      if (person.kycStatus === 'rejected') return { approved: false, why: 'Netspend rejected the KYC check' };
+      if (person.kycStatus === 'approved' && person.ofacStatus === 'approved') {
+        return { approved: true, why: 'KYC and OFAC approved' };
+      }
+      if (person.kycStatus === 'conditional') {
+        onboarding.addTimeline('provider', 'KYC is conditional', 'identity questions can cure it');
+        person = await cureKyc(person.personId);
+      } else {
+        person = await awaitKycReview(person);
+      }
+    }
+  }
+
+  async function awaitKycReview(person: NetspendPersonView): Promise<NetspendPersonView> {
+    if (person.kycDataMissing.length > 0) {
+      throw unexpectedProviderState('Netspend lacks KYC data the applicant gave', { missing: person.kycDataMissing });
+    }
+    const latest = { person };
+    await onboarding.waitForProvider({
+      wait: 'kycReview',
+      blockedOn: 'reviewer',
+      poll: async () => {
+        latest.person = await netspend.getPerson({ sessionId: session(), personId: person.personId });
+        return latest.person.kycStatus !== 'pending' && latest.person.ofacStatus !== 'pending';
+      },
+    });
+    return latest.person;
+  }
+
+  async function cureKyc(personId: string): Promise<NetspendPersonView> {
+    offered.identityQuestions = await netspend.getIdentityQuestions({ sessionId: session(), personId });
+    if (offered.identityQuestions.length === 0) {
+      throw unexpectedProviderState('conditional KYC without identity questions', { personId });
+    }
+    answered.identity = undefined;
+    await onboarding.waitForCustomer({
+      wait: 'kycCure',
+      action: {
+        action: NETSPEND_ACTIONS.cureKyc,
+        description: "Ask the customer Netspend's identity questions and send one answer to each",
+        data: { method: 'identity_questions', questions: offered.identityQuestions },
+      },
+      until: () => answered.identity !== undefined,
+    });
+    const answers = answered.identity ?? [];
+    answered.identity = undefined;
+    offered.identityQuestions = [];
+    const person = await netspend.answerIdentityQuestions({ sessionId: session(), personId, answers });
+    onboarding.addTimeline('provider', `KYC is ${person.kycStatus} after the identity questions`);
+    return person;
+  }
+
+  async function acceptAgreements(account: NetspendAccountView, personId: string): Promise<void> {
+    const sessionId = session();
+    const all = await netspend.searchAgreements({ sessionId, providedId: account.providedId });
+    offered.agreements = all.filter((agreement) => agreement.requiredForOnboarding);
+    const recorded = new Set(await netspend.getAcceptedAgreements({ sessionId, personId }));
+    for (const agreementId of recorded) acceptedAgreementIds.add(agreementId);
+    const allAccepted = (): boolean =>
+      offered.agreements.every((agreement) => acceptedAgreementIds.has(agreement.agreementId));
+    await onboarding.waitForCustomer({
+      wait: 'agreements',
+      action: {
+        action: NETSPEND_ACTIONS.acceptAgreements,
+        description: 'Show these agreements (links) and send the ids the customer accepted, in one call or several',
+        data: agreementsActionData(),
+      },
+      until: allAccepted,
+    });
+    for (const agreement of offered.agreements) {
+      if (recorded.has(agreement.agreementId)) continue;
+      await netspend.acceptAgreement({ sessionId, personId, agreementId: agreement.agreementId });
+    }
+    onboarding.addTimeline('system', 'agreements recorded at Netspend', offered.agreements.length + ' agreements');
+  }
+
+  async function answerExpectedUse(personId: string): Promise<void> {
+    const sessionId = session();
+    offered.expectedUse = await netspend.getExpectedUseQuestions({ sessionId, personId });
+    answered.expectedUse = undefined;
+    await onboarding.waitForCustomer({
+      wait: 'expectedUse',
+      action: {
+        action: NETSPEND_ACTIONS.answerExpectedUse,
+        description: "Ask Netspend's expected-use questions (required for a DDA) and send one answer to each",
+        data: { questions: offered.expectedUse },
+      },
+      until: () => answered.expectedUse !== undefined,
+    });
+    await netspend.answerExpectedUse({ sessionId, personId, answers: answered.expectedUse ?? [] });
+  }
+
+  async function awaitActivation(accountId: string): Promise<void> {
+    await onboarding.waitForProvider({
+      wait: 'activation',
+      blockedOn: 'provider',
+      poll: async () => {
+        const account = await netspend.getAccount({ sessionId: session(), accountId });
+        if (account.status === 'closed') {
+          throw unexpectedProviderState('Netspend closed the account before activating it', { accountId });
+        }
+        return account.status === 'active';
+      },
+    });
+    onboarding.addTimeline('provider', 'account active');
+  }
+
+  async function orderCard(accountId: string, personId: string): Promise<NetspendCardView> {
+    const sessionId = session();
+    offered.brands = await netspend.searchCardBrands({ sessionId, personId });
+    if (offered.brands.length === 0) throw unexpectedProviderState('Netspend offers no card brand', { personId });
+    answered.card = undefined;
+    const choice: NetspendChooseCardActionData = {
+      cardTypes: [...NETSPEND_CARD_TYPES],
+      brands: offered.brands,
+      defaultShippingAddress: 'applicant',
+    };
+    await onboarding.waitForCustomer({
+      wait: 'cardChoice',
+      action: {
+        action: NETSPEND_ACTIONS.chooseCard,
+        description: 'Let the customer pick a card type and brand (and, for a physical card, where to ship it)',
+        data: choice,
+      },
+      until: () => answered.card !== undefined,
+    });
+    // Set by the chooseCard Update while we waited (TypeScript cannot see that).
+    const chosen = answered.card as NetspendChooseCardInput | undefined;
+    if (!chosen) throw unexpectedProviderState('card chosen without a choice', { personId });
+    // Not cancellable, for the same reason as the account: compensation must know the card it voids.
+    const card = await CancellationScope.nonCancellable(() =>
+      netspend.orderCard({
+        sessionId,
+        accountId,
+        personId,
+        type: chosen.type,
+        brandName: chosen.brandName,
+        ...(chosen.type === 'physical' ? { shippingAddress: chosen.shippingAddress ?? input.applicant.address } : {}),
+      }),
+    );
+    ids.card = card;
+    onboarding.addCompensation('card_order', async () => {
+      await netspend.closeCard({ sessionId, cardId: card.cardId });
+      onboarding.addTimeline('system', `card ${card.cardId} voided`);
+    });
+    onboarding.setResult('cardId', card.cardId);
+    onboarding.setResult('cardType', card.type);
+    return card;
+  }
+
+  async function awaitCardActivation(card: NetspendCardView): Promise<void> {
+    const data: NetspendActivateCardActionData = {
+      cardId: card.cardId,
+      brandName: card.brandName,
+      pinFormat: 'four digits',
+    };
+    activation.open = true;
+    try {
+      await onboarding.waitForCustomer({
+        wait: 'cardActivation',
+        action: {
+          action: NETSPEND_ACTIONS.activateCard,
+          description: 'Once the customer has the card, send the PIN they chose: setting it activates the card',
+          data,
+        },
+        until: () => activation.done,
+      });
+    } finally {
+      activation.open = false;
+    }
+  }
+
+  return onboarding.run(async (): Promise<ProviderOutcome> => {
+    const created = await onboarding.runStep('session', () =>
+      netspend.createSession(input.providerInput.deviceData ? { deviceData: input.providerInput.deviceData } : {}),
+    );
+    ids.sessionId = created.sessionId;
+    onboarding.setResult('sessionId', created.sessionId);
+
+    const account = await onboarding.runStep('account', () => createAccount(created.sessionId));
+
+    const person = await onboarding.runStep('person', () =>
+      netspend.createPerson({ sessionId: session(), accountId: account.accountId, applicant: input.applicant }),
+    );
+    ids.personId = person.personId;
+    onboarding.addRef('person', person.personId);
+    onboarding.setResult('personId', person.personId);
+
+    const decision = await onboarding.runStep('kyc', () => decideKyc(person));
+    if (!decision.approved) return { state: 'rejected', why: decision.why, compensate: true };
+
+    await onboarding.runStep('person_session', () =>
+      netspend.attachPersonToSession({ sessionId: session(), personId: person.personId }),
+    );
+    await onboarding.runStep('agreements', () => acceptAgreements(account, person.personId));
+    if (account.accountType === 'DDA') {
+      await onboarding.runStep('expected_use', () => answerExpectedUse(person.personId));
+    } else {
+      onboarding.addTimeline('system', 'expected use not asked', `${account.accountType} accounts skip it`);
+    }
+    await onboarding.runStep('activation', () => awaitActivation(account.accountId));
+
+    const card = await onboarding.runStep('card_order', () => orderCard(account.accountId, person.personId));
+    if (card.status === 'ordered') {
+      await onboarding.runStep('card_activation', () => awaitCardActivation(card));
+    }
+    return { state: 'completed' };
+  });
+}
+
+/** The caller's deadlines, plus the longer default of the physical card's wait when the caller set neither. */
+export function withNetspendDeadlines<T extends OnboardingInput<NetspendProviderInput>>(input: T): T {
+  const deadlines = input.options?.deadlines ?? {};
+  if (deadlines.cardActivation || deadlines.default) return input;
+  return {
+    ...input,
+    options: { ...input.options, deadlines: { ...deadlines, cardActivation: { ...CARD_ACTIVATION_DEFAULT_DEADLINE } } },
+  };
+}
+
+/** Netspend refusing the PIN is the customer's to fix (422); anything else is "try again later". Never the PIN. */
+function pinRefusal(err: unknown): ApplicationFailure {
+  let cause: unknown = err;
+  while (cause instanceof Error && !(cause instanceof ApplicationFailure) && cause.cause) cause = cause.cause;
+  if (cause instanceof ApplicationFailure && cause.type === PROVIDER_BUSINESS_ERROR) {
+    const details = cause.details?.[0] as { code?: unknown } | undefined;
+    const code = typeof details?.code === 'string' ? details.code : 'refused';
+    return invalidAction({ field: 'pin', message: `Netspend did not accept this PIN (${code})` });
+  }
+  if (cause instanceof ApplicationFailure && cause.type === ACTION_NOT_EXPECTED) return cause;
+  return ApplicationFailure.create({
+    type: 'CardActivationUnavailable',
+    message: 'Netspend could not set the PIN now; send it again later',
+    nonRetryable: true,
+  });
+}
+
+function validateAnswers(body: NetspendAnswersInput, questions: readonly NetspendQuestion[]): InvalidField | null {
+  const answers: unknown = (body as Partial<NetspendAnswersInput> | undefined)?.answers;
+  if (!Array.isArray(answers) || answers.length === 0) {
+    return { field: 'answers', message: 'one answer per question is required' };
+  }
+  const seen = new Set<string>();
+  for (const [index, answer] of answers.entries()) {
+    const at = `answers[${index}]`;
+    const { questionId, answerId } = (answer ?? {}) as Partial<Record<keyof NetspendAnswer, unknown>>;
+    const question = questions.find((candidate) => candidate.questionId === questionId);
+    if (typeof questionId !== 'string' || !question) {
+      return { field: `${at}.questionId`, message: `not one of ${questions.map((q) => q.questionId).join(', ')}` };
+    }
+    if (seen.has(questionId)) return { field: `${at}.questionId`, message: `${questionId} is answered twice` };
+    seen.add(questionId);
+    if (typeof answerId !== 'string' || !question.answers.some((choice) => choice.answerId === answerId)) {
+      return { field: `${at}.answerId`, message: `not one of the answers offered for ${questionId}` };
+    }
+  }
+  const unanswered = questions.filter((question) => !seen.has(question.questionId));
+  if (unanswered.length > 0) {
+    return { field: 'answers', message: `unanswered: ${unanswered.map((question) => question.questionId).join(', ')}` };
+  }
+  return null;
+}
+
+function validateAgreementIds(
+  body: NetspendAcceptAgreementsInput,
+  offered: readonly NetspendAgreement[],
+): InvalidField | null {
+  const agreementIds: unknown = (body as Partial<NetspendAcceptAgreementsInput> | undefined)?.agreementIds;
+  if (!Array.isArray(agreementIds) || agreementIds.length === 0) {
+    return { field: 'agreementIds', message: 'at least one agreement id is required' };
+  }
+  for (const [index, agreementId] of agreementIds.entries()) {
+    if (typeof agreementId !== 'string' || !offered.some((agreement) => agreement.agreementId === agreementId)) {
+      return {
+        field: `agreementIds[${index}]`,
+        message: `not one of ${offered.map((agreement) => agreement.agreementId).join(', ')}`,
+      };
+    }
+  }
+  return null;
+}
+
+const US_STATE = /^[A-Z]{2}$/;
+const US_ZIP = /^\d{5}(-\d{4})?$/;
+
+function validateCardChoice(body: NetspendChooseCardInput, brands: readonly NetspendCardBrand[]): InvalidField | null {
+  const { type, brandName, shippingAddress } = (body ?? {}) as Partial<Record<keyof NetspendChooseCardInput, unknown>>;
+  if (typeof type !== 'string' || !(NETSPEND_CARD_TYPES as readonly string[]).includes(type)) {
+    return { field: 'type', message: `one of ${NETSPEND_CARD_TYPES.join(', ')}` };
+  }
+  if (typeof brandName !== 'string' || !brands.some((brand) => brand.brandName === brandName)) {
+    return { field: 'brandName', message: `one of ${brands.map((brand) => brand.brandName).join(', ')}` };
+  }
+  if (shippingAddress === undefined || shippingAddress === null) return null;
+  if ((type as NetspendCardType) !== 'physical') {
+    return { field: 'shippingAddress', message: 'only a physical card is shipped' };
+  }
+  return validateAddress(shippingAddress);
+}
+
+function validateAddress(address: unknown): InvalidField | null {
+  if (typeof address !== 'object' || address === null) {
+    return { field: 'shippingAddress', message: 'must be an address' };
+  }
+  const { line1, line2, city, state, postalCode, country } = address as Record<string, unknown>;
+  const text = (value: unknown): boolean => typeof value === 'string' && value.trim() !== '' && value.length <= 100;
+  if (!text(line1)) return { field: 'shippingAddress.line1', message: 'required, at most 100 characters' };
+  if (line2 !== undefined && line2 !== null && (typeof line2 !== 'string' || line2.length > 100)) {
+    return { field: 'shippingAddress.line2', message: 'at most 100 characters' };
+  }
+  if (!text(city)) return { field: 'shippingAddress.city', message: 'required' };
+  if (typeof state !== 'string' || !US_STATE.test(state)) {
+    return { field: 'shippingAddress.state', message: 'a two-letter US state code' };
+  }
+  if (typeof postalCode !== 'string' || !US_ZIP.test(postalCode)) {
+    return { field: 'shippingAddress.postalCode', message: 'a US ZIP code (12345 or 12345-6789)' };
+  }
+  if (country !== 'US') return { field: 'shippingAddress.country', message: 'Netspend ships cards in the US only' };
+  return null;
+}
