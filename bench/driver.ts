@@ -5,7 +5,7 @@
  * (one call, no polling), so latency is start request → workflow closed.
  */
 import type { Client } from '@temporalio/client';
-import { FLOOR_WAITING_FOR_EVENT } from './floor-shape.js';
+import { FLOOR_EVENTS_FIELD } from './floor-shape.js';
 import type { BenchProvider } from './providers.js';
 import { BENCH_API_KEY } from './stack.js';
 
@@ -21,6 +21,7 @@ interface StatusView {
   onboardingId: string;
   state: string;
   pendingActions?: { action: string; data?: Record<string, unknown> }[];
+  [FLOOR_EVENTS_FIELD]?: number;
 }
 
 const FINAL = new Set(['completed', 'rejected', 'failed', 'cancelled', 'expired']);
@@ -73,6 +74,7 @@ export async function runOnboarding(options: CustomerOptions, customerRef: strin
       closed = true;
     });
   const acted = new Set<string>();
+  let eventsSent = 0;
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   let view: StatusView = status;
   const customer = (async () => {
@@ -81,17 +83,24 @@ export async function runOnboarding(options: CustomerOptions, customerRef: strin
       const pending = view.pendingActions?.[0];
       // Acting twice on the same pending action (the status may lag one poll behind an accepted Update) is a 409.
       const key = pending ? `${pending.action}#${JSON.stringify(pending.data ?? {})}` : '';
+      const eventsWanted = view[FLOOR_EVENTS_FIELD] ?? 0;
+      if (side === 'floor' && eventsSent < eventsWanted) {
+        const webhooks = Array.from({ length: eventsWanted - eventsSent }, () =>
+          provider.floorWebhook(id, options.webhookSecret),
+        );
+        eventsSent = eventsWanted;
+        await Promise.all(
+          webhooks.map((webhook) =>
+            call(`${gatewayUrl}/webhooks/${provider.name}`, { method: 'POST', body: webhook.body, headers: webhook.headers }),
+          ),
+        );
+      }
       if (pending && !acted.has(key)) {
         acted.add(key);
-        if (pending.action === FLOOR_WAITING_FOR_EVENT) {
-          const webhook = provider.floorWebhook(id, options.webhookSecret);
-          await call(`${gatewayUrl}/webhooks/${provider.name}`, { method: 'POST', body: webhook.body, headers: webhook.headers });
-        } else {
-          const body = provider.actionBody(pending.action, pending.data ?? {});
-          if (!body) throw new Error(`${side} ${id}: the bench cannot answer the action ${pending.action}`);
-          view = (await call(`${path}/actions/${pending.action}`, { method: 'POST', body: JSON.stringify(body) })) as StatusView;
-          continue;
-        }
+        const body = provider.actionBody(pending.action, pending.data ?? {});
+        if (!body) throw new Error(`${side} ${id}: the bench cannot answer the action ${pending.action}`);
+        view = (await call(`${path}/actions/${pending.action}`, { method: 'POST', body: JSON.stringify(body) })) as StatusView;
+        continue;
       }
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       if (closed) break;

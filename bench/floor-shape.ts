@@ -35,5 +35,9 @@ export interface ShapeCounts {
   signals: number;
 }
 
-/** The pending action's data a floor onboarding shows, so one simulated customer drives both. */
-export const FLOOR_WAITING_FOR_EVENT = 'floor:awaitProviderEvent';
+/**
+ * The status field in which a floor onboarding asks the simulated customer (playing the provider) for the provider
+ * events it will consume. Asked for at once and consumed at the real onboarding's position, so the floor never
+ * waits on a webhook the real onboarding did not wait on either (the real one treats events as hints).
+ */
+export const FLOOR_EVENTS_FIELD = 'floorEventsWanted';

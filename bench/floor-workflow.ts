@@ -17,7 +17,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { FloorShape } from './floor-shape.js';
-import { FLOOR_WAITING_FOR_EVENT } from './floor-shape.js';
+import { FLOOR_EVENTS_FIELD } from './floor-shape.js';
 
 export interface FloorActivities {
   /** The shape to replay, padded to the size of the real onboarding's first activity result. */
@@ -60,6 +60,7 @@ async function floorOnboarding(input: FloorInput): Promise<unknown> {
     step: 'floor',
     blockedOn: null as string | null,
     pendingActions: [] as { action: string; data: Record<string, unknown> }[],
+    [FLOOR_EVENTS_FIELD]: 0,
     startedAt,
   };
   const updatesDone = new Map<string, number>();
@@ -71,6 +72,7 @@ async function floorOnboarding(input: FloorInput): Promise<unknown> {
 
   const plan = await floorPlan(input.provider, '');
   const { shape } = plan;
+  status[FLOOR_EVENTS_FIELD] = shape.steps.filter((step) => step.kind === 'signal').length;
   const resultPadding = new Map<string, number>();
   for (const step of shape.steps) {
     if (step.kind !== 'update' || updatesDone.has(step.name)) continue;
@@ -120,14 +122,10 @@ async function floorOnboarding(input: FloorInput): Promise<unknown> {
       }
       case 'signal': {
         const expected = signalsSeen + 1;
-        status.blockedOn = 'provider';
-        status.pendingActions = [{ action: FLOOR_WAITING_FOR_EVENT, data: { eventNumber: expected } }];
         const done = (): boolean => signals >= expected;
         if (step.timerMs) await condition(done, step.timerMs);
         else await condition(done);
         signalsSeen = expected;
-        status.pendingActions = [];
-        status.blockedOn = null;
         break;
       }
     }

@@ -9,7 +9,6 @@ import { Client, Connection } from '@temporalio/client';
 import type { ConnectionOptions } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnection, NativeConnectionOptions } from '@temporalio/worker';
-// TODO(foundation): common/data-converter.ts is being written in parallel; re-check this import once it lands.
 import { dataConverter } from './data-converter.js';
 
 export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';

@@ -338,7 +338,15 @@ async function main(): Promise<number> {
     const temporalAddress = process.env.TEMPORAL_ADDRESS || '127.0.0.1:7233';
     const runDevServer = LOCAL_HOSTS.has(splitAddress(temporalAddress)[0]) && !process.env.TEMPORAL_API_KEY;
     if (!runDevServer) say(`using the Temporal at TEMPORAL_ADDRESS=${temporalAddress}: no local dev server started`);
-    const env: NodeJS.ProcessEnv = { ...process.env, PII_KEYS: pii.keys, TEMPORAL_ADDRESS: temporalAddress };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PII_KEYS: pii.keys,
+      TEMPORAL_ADDRESS: temporalAddress,
+      // The local Web UI sends no API key to the codec endpoint; trusting its origin is what makes payloads readable.
+      GATEWAY_CODEC_TRUST_UI_ORIGIN: process.env.GATEWAY_CODEC_TRUST_UI_ORIGIN ?? 'true',
+      // The sandbox posts provider webhooks to our gateway, wherever GATEWAY_PUBLIC_URL puts it.
+      SANDBOX_WEBHOOK_BASE_URL: process.env.SANDBOX_WEBHOOK_BASE_URL ?? config.GATEWAY_PUBLIC_URL,
+    };
 
     const selection = selectedProcesses(process.argv.slice(2));
     const planned = plan(config, env, temporalAddress, runDevServer).filter((p) => {

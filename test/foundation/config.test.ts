@@ -1,6 +1,9 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, taskQueueFor } from '../../common/config.js';
+import { ConfigError, configSchema, parseConfig, taskQueueFor } from '../../common/config.js';
 import { temporalTarget } from '../../common/temporal.js';
+import { projectRoot } from '../helpers/temporal.js';
 
 describe('config', () => {
   it('starts with no variables set: every default is valid', () => {
@@ -14,6 +17,16 @@ describe('config', () => {
   it('names the bad variable and the value it got', () => {
     expect(() => parseConfig({ GATEWAY_PORT: 'eighty' })).toThrow(ConfigError);
     expect(() => parseConfig({ GATEWAY_PORT: 'eighty' })).toThrow(/GATEWAY_PORT: .*\(got "eighty"\)/);
+  });
+
+  it('documents every variable (docs/RUNNING.md or README.md)', () => {
+    const docs = ['README.md', 'docs/RUNNING.md']
+      .map((file) => path.join(projectRoot, file))
+      .filter((file) => existsSync(file))
+      .map((file) => readFileSync(file, 'utf8'))
+      .join('\n');
+    const undocumented = Object.keys(configSchema.shape).filter((key) => !docs.includes(`\`${key}\``));
+    expect(undocumented).toEqual([]);
   });
 
   it('reports every bad variable at once', () => {

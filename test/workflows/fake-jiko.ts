@@ -90,6 +90,24 @@ export class FakeJiko {
     return found;
   }
 
+  /** An application created by an earlier run of the workflow (as after continue-as-new). */
+  seedApplication(workflowId: string, ssn: string, status: JikoApplicationStatus): FakeApplication {
+    const application: FakeApplication = {
+      id: `app-${++this.sequence}`,
+      workflowId,
+      ssn,
+      status,
+      flags: { ...NO_FLAGS },
+      documents: [],
+      customerId: null,
+      applies: 1,
+      outcome: null,
+      held: false,
+    };
+    this.applications.set(application.id, application);
+    return application;
+  }
+
   release(workflowId: string): void {
     this.application(workflowId).held = false;
   }

@@ -26,7 +26,13 @@ import {
   providerEventSignal,
   statusQuery,
 } from '../../workflows/contract.js';
-import type { OnboardingInput, OnboardingOptions, OnboardingStatus, ProviderEvent } from '../../workflows/contract.js';
+import type {
+  OnboardingInput,
+  OnboardingOptions,
+  OnboardingStatus,
+  ProviderEvent,
+  StepRecord,
+} from '../../workflows/contract.js';
 import { acceptAgreementsUpdate, uploadDocumentsUpdate } from '../../workflows/jiko-messages.js';
 import type { JikoDocumentsActionData } from '../../workflows/jiko-messages.js';
 import type { jikoOnboarding } from '../../workflows/jiko.js';
@@ -61,6 +67,8 @@ afterAll(async () => {
 
 type Handle = WorkflowHandle<typeof jikoOnboarding>;
 let customers = 0;
+/** Every onboarding this file started, replayed at the end to prove the workflow code is deterministic. */
+const started: Handle[] = [];
 
 function onboardingInput(ssn: string, options?: OnboardingOptions): OnboardingInput<JikoProviderInput> {
   return {
@@ -86,11 +94,13 @@ async function start(ssn: string, options?: OnboardingOptions, before?: (workflo
   const input = onboardingInput(ssn, options);
   const workflowId = onboardingWorkflowId('jiko', input.customerRef);
   before?.(workflowId);
-  return env.client.workflow.start<typeof jikoOnboarding>('jikoOnboarding', {
+  const handle = await env.client.workflow.start<typeof jikoOnboarding>('jikoOnboarding', {
     taskQueue: TASK_QUEUE,
     workflowId,
     args: [input],
   });
+  started.push(handle);
+  return handle;
 }
 
 /** Polls the status query (in real time: the server skips time only while a test awaits a result or sleeps). */
@@ -475,6 +485,77 @@ describe('jikoOnboarding: provider events', () => {
   });
 });
 
+describe('jikoOnboarding: continue-as-new', () => {
+  it('resumes at the decision from the carried status, still deduping events seen before', async () => {
+    const input = onboardingInput('300123456');
+    const workflowId = onboardingWorkflowId('jiko', input.customerRef);
+    const application = fake.seedApplication(workflowId, '300123456', 'MANUAL_REVIEW');
+    const at = '2024-06-01T00:00:00.000Z';
+    const done = (name: string): StepRecord => ({
+      name,
+      status: 'done',
+      startedAt: at,
+      endedAt: at,
+      attempts: 1,
+      lastError: null,
+    });
+    const carriedStatus: OnboardingStatus = {
+      onboardingId: workflowId,
+      provider: 'jiko',
+      customerRef: input.customerRef,
+      state: 'in_review',
+      step: 'decision',
+      blockedOn: 'reviewer',
+      blockedSince: at,
+      pendingActions: [],
+      steps: [
+        done('agreements'),
+        done('application'),
+        done('apply'),
+        { name: 'decision', status: 'running', startedAt: at, endedAt: null, attempts: 1, lastError: null },
+        { name: 'documents', status: 'pending', startedAt: null, endedAt: null, attempts: 0, lastError: null },
+        { name: 'accounts', status: 'pending', startedAt: null, endedAt: null, attempts: 0, lastError: null },
+      ],
+      result: { applicationId: application.id },
+      timeline: [{ at, actor: 'system', what: 'onboarding started' }],
+      startedAt: at,
+      updatedAt: at,
+    };
+    const applicationsBefore = fake.applications.size;
+    const handle = await env.client.workflow.start<typeof jikoOnboarding>('jikoOnboarding', {
+      taskQueue: TASK_QUEUE,
+      workflowId,
+      args: [
+        {
+          ...input,
+          carryOver: {
+            status: carriedStatus,
+            refs: [`jiko:application:${application.id}`],
+            seenEventIds: ['evt-before'],
+            checkpoint: { applicationId: application.id, round: 1 },
+          },
+        },
+      ],
+    });
+    const inReview = await waitForStatus(handle, 'manual review', (status) => status.state === 'in_review');
+    expect(inReview.startedAt).toBe(at);
+    expect(inReview.timeline.map((entry) => entry.what)).toContain('continued as new');
+
+    await handle.signal(providerEventSignal, providerEvent('evt-before', 'application.approved', application.id, at));
+    fake.resolveReview(workflowId, 'APPROVED');
+    await handle.signal(providerEventSignal, providerEvent('evt-after', 'application.approved', application.id, at));
+    const final = await waitForStatus(handle, 'completed', (status) => status.state === 'completed');
+    expect(final.timeline.filter((entry) => entry.what.startsWith('event '))).toHaveLength(1);
+    expect(final.result.applicationId).toBe(application.id);
+    expect(fake.applications.size).toBe(applicationsBefore);
+    expect((await searchAttributes(handle)).refs).toEqual([
+      `jiko:application:${application.id}`,
+      `jiko:customer:cus-${application.id}`,
+      `jiko:account:acct-cus-${application.id}`,
+    ]);
+  });
+});
+
 describe('jikoOnboarding: cancel', () => {
   it('cancels while the customer has the agreements, answering with the final status', async () => {
     const handle = await start('400123456');
@@ -545,5 +626,19 @@ describe('jikoOnboarding: provider failures', () => {
       attempts: 1,
     });
     expect((await searchAttributes(handle)).state).toBe('failed');
+  });
+});
+
+describe('jikoOnboarding: determinism', () => {
+  it('replays every history recorded in this file without a nondeterminism error', async () => {
+    expect(started.length).toBeGreaterThan(10);
+    const histories = await Promise.all(
+      started.map(async (handle) => ({ workflowId: handle.workflowId, history: await handle.fetchHistory() })),
+    );
+    const failures: string[] = [];
+    for await (const replay of Worker.runReplayHistories({ workflowBundle }, histories)) {
+      if (replay.error) failures.push(`${replay.workflowId}: ${String(replay.error)}`);
+    }
+    expect(failures).toEqual([]);
   });
 });

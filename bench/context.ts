@@ -1,0 +1,59 @@
+/** What every bench section gets: the running stack, a Temporal client, the PII codec, the budget. */
+import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
+import type { Stack } from './stack.js';
+
+export interface Budget {
+  rounds: number;
+  /** Closed-loop latency phase per side and round. */
+  latencySeconds: number;
+  latencyConcurrency: number;
+  /** Throughput ramp: seconds per step, concurrency levels tried in order until throughput stops rising. */
+  rampStepSeconds: number;
+  rampLevels: number[];
+  /** Onboardings held in the worker's cache for the memory figure. */
+  memoryHeld: number;
+  webhookCapacitySeconds: number;
+  webhookLoadSeconds: number;
+  webhookTargets: number;
+  scaleLevels: number[];
+  scaleSignals: number;
+}
+
+export const FULL_BUDGET: Budget = {
+  rounds: 3,
+  latencySeconds: 6,
+  latencyConcurrency: 2,
+  rampStepSeconds: 4,
+  rampLevels: [2, 4, 8, 16, 32, 64],
+  memoryHeld: 100,
+  webhookCapacitySeconds: 4,
+  webhookLoadSeconds: 8,
+  webhookTargets: 40,
+  scaleLevels: [1_000, 10_000],
+  scaleSignals: 200,
+};
+
+export const QUICK_BUDGET: Budget = {
+  rounds: 1,
+  latencySeconds: 3,
+  latencyConcurrency: 2,
+  rampStepSeconds: 2,
+  rampLevels: [2, 8, 16],
+  memoryHeld: 20,
+  webhookCapacitySeconds: 2,
+  webhookLoadSeconds: 3,
+  webhookTargets: 10,
+  scaleLevels: [200],
+  scaleSignals: 40,
+};
+
+export interface BenchContext {
+  stack: Stack;
+  client: Client;
+  codec: PayloadCodec;
+  budget: Budget;
+  quick: boolean;
+  log: (line: string) => void;
+  webhookSecrets: Record<string, string>;
+}

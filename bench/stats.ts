@@ -1,0 +1,94 @@
+/** Small statistics helpers and load shapes (closed loop, open loop at a fixed rate). */
+
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank] as number;
+}
+
+export const median = (values: readonly number[]): number => percentile(values, 50);
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface LoopResult<T> {
+  results: T[];
+  /** Completions that ended inside the window. */
+  completedInWindow: number;
+  errors: string[];
+  windowMs: number;
+}
+
+/** `concurrency` loops calling `task` until `durationMs` has passed; in-flight calls are awaited, not counted. */
+export async function closedLoop<T>(
+  concurrency: number,
+  durationMs: number,
+  task: (index: number) => Promise<T>,
+): Promise<LoopResult<T>> {
+  const results: T[] = [];
+  const errors: string[] = [];
+  const started = performance.now();
+  const end = started + durationMs;
+  let next = 0;
+  let completedInWindow = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const index = next++;
+        try {
+          const result = await task(index);
+          results.push(result);
+          if (performance.now() <= end) completedInWindow += 1;
+        } catch (err) {
+          errors.push(err instanceof Error ? err.message : String(err));
+          if (errors.length > 20) return;
+        }
+      }
+    }),
+  );
+  return { results, completedInWindow, errors, windowMs: durationMs };
+}
+
+/** Calls `task` `count` times at `perSecond`, not waiting for one to end before the next (open loop). */
+export async function openLoop<T>(
+  perSecond: number,
+  count: number,
+  task: (index: number) => Promise<T>,
+): Promise<{ results: T[]; errors: string[]; elapsedMs: number }> {
+  const results: T[] = [];
+  const errors: string[] = [];
+  const started = performance.now();
+  const running: Promise<void>[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const due = started + (index * 1000) / perSecond;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    running.push(
+      task(index).then(
+        (result) => {
+          results.push(result);
+        },
+        (err: unknown) => {
+          errors.push(err instanceof Error ? err.message : String(err));
+        },
+      ),
+    );
+  }
+  await Promise.all(running);
+  return { results, errors, elapsedMs: performance.now() - started };
+}
+
+/** Runs `task` over `items` with at most `concurrency` at once. */
+export async function pool<I, T>(items: readonly I[], concurrency: number, task: (item: I) => Promise<T>): Promise<T[]> {
+  const results: T[] = new Array<T>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await task(items[index] as I);
+      }
+    }),
+  );
+  return results;
+}
