@@ -1,14 +1,12 @@
 /**
- * The worker's workflowsPath: every workflow function, plus the message definitions and status types callers use.
- * Only workflow functions are exported as runtime functions here (the worker registers every exported function).
+ * The worker's workflowsPath. The worker registers every exported function as a workflow type, so only workflow
+ * functions are exported as values here; callers import messages and status types from contract.ts and the
+ * provider *-messages.ts files directly.
  */
 export { jikoOnboarding } from './jiko.js';
 export { netspendOnboarding } from './netspend.js';
 export { webhookDelivery } from './webhook-delivery.js';
 
-export * from './contract.js';
-export * from './jiko-messages.js';
-export * from './netspend-messages.js';
 export type {
   ContinuableOnboardingInput,
   CustomerActionSpec,
@@ -19,4 +17,3 @@ export type {
   ProviderWait,
 } from './shared/onboarding.js';
 export type { InvalidField } from './shared/failures.js';
-export { CUSTOMER_DEADLINE_EXPIRED, UNEXPECTED_PROVIDER_STATE } from './shared/failures.js';

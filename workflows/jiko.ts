@@ -4,7 +4,6 @@
  */
 import type { ActivityOptions } from '@temporalio/workflow';
 // A constants-only file written for workflows; the lint pattern meant for Node's `http` module matches its folder.
-// eslint-disable-next-line no-restricted-imports
 import { NON_RETRYABLE_ERROR_TYPES } from '../activities/http/error-types.js';
 import type {
   DocumentClaim,

@@ -6,7 +6,6 @@
 import { ApplicationFailure, CancellationScope, condition, setHandler } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 // A constants-only file written for workflows; the lint pattern meant for Node's `http` module matches its folder.
-// eslint-disable-next-line no-restricted-imports
 import { NON_RETRYABLE_ERROR_TYPES, PROVIDER_BUSINESS_ERROR } from '../activities/http/error-types.js';
 import { NETSPEND_CARD_TYPES } from '../activities/netspend/types.js';
 import type {

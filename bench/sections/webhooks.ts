@@ -1,0 +1,147 @@
+/**
+ * Section 2: webhook intake. How many verified webhooks per second the gateway durably accepts (2xx only once
+ * the delivery workflow is recorded), then the time from the webhook POST to the signal being handled in the
+ * onboarding at 50% and 80% of that rate, with the count of lost ones; beside it, a direct client.signal of the
+ * same event at the same rates.
+ */
+import { createHmac, randomUUID } from 'node:crypto';
+import type { BenchContext } from '../context.js';
+import { jiko } from '../providers.js';
+import { closedLoop, percentile, pool } from '../stats.js';
+import { gatewayCall, timeProbes, waitForStatus } from './common.js';
+
+export interface LoadPoint {
+  loadFraction: number;
+  perSecond: number;
+  sent: number;
+  accepted: number;
+  lost: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: string[];
+}
+
+export interface WebhookResults {
+  provider: string;
+  capacityPerSecond: number;
+  capacityRamp: { concurrency: number; perSecond: number; errors: number }[];
+  webhook: LoadPoint[];
+  directSignal: LoadPoint[];
+}
+
+const PROBE_TYPE = 'application.manual_review';
+const CAPACITY_LEVELS = [8, 16, 32];
+
+function signedJikoWebhook(secret: string, eventType: string, payload: Record<string, unknown>): { body: string; signature: string } {
+  const body = JSON.stringify({ event_id: `bench-${randomUUID()}`, timestamp: new Date().toISOString(), event_type: eventType, payload });
+  return { body, signature: createHmac('sha256', secret).update(body).digest('base64') };
+}
+
+export async function webhookIntake(ctx: BenchContext): Promise<WebhookResults> {
+  const { stack, client, budget } = ctx;
+  const secret = ctx.webhookSecrets.jiko ?? '';
+  const post = async (eventType: string, payload: Record<string, unknown>): Promise<void> => {
+    const { body, signature } = signedJikoWebhook(secret, eventType, payload);
+    const response = await fetch(`${stack.gatewayUrl}/webhooks/jiko`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-jiko-signature': signature },
+      body,
+      signal: AbortSignal.timeout(30_000),
+    });
+    await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`webhook → ${response.status}`);
+  };
+
+  // Targets: onboardings whose application is created and that wait on the customer for documents (SSN 21…),
+  // so a routed event finds them through OnboardingRefs.
+  ctx.log(`webhooks: preparing ${budget.webhookTargets} onboardings waiting for documents`);
+  const targets = await pool(
+    Array.from({ length: budget.webhookTargets }, (_, i) => `wh-${i}`),
+    8,
+    async (customerRef) => {
+      const body = jiko.startBody(customerRef) as { applicant: Record<string, unknown> };
+      body.applicant = { ...body.applicant, ssn: '210123456' };
+      const started = await gatewayCall(`${stack.gatewayUrl}/v1/onboardings`, 'POST', body);
+      const id = started.onboardingId;
+      const agreements = await waitForStatus(client, id, (v) => (v.pendingActions?.length ?? 0) > 0);
+      const version = agreements.pendingActions?.[0]?.data?.version;
+      await gatewayCall(`${stack.gatewayUrl}/v1/onboardings/${encodeURIComponent(id)}/actions/acceptAgreements`, 'POST', {
+        version: typeof version === 'string' ? version : '1',
+      });
+      const waiting = await waitForStatus(client, id, (v) =>
+        (v.pendingActions ?? []).some((action) => action.action === 'uploadDocuments'),
+      );
+      const applicationId = waiting.result?.applicationId;
+      if (!applicationId) throw new Error(`${id}: no application id (state ${waiting.state})`);
+      return { id, applicationId };
+    },
+  );
+  const byId = new Map(targets.map((target) => [target.id, target.applicationId]));
+
+  ctx.log('webhooks: capacity (verified, recorded, acknowledged)');
+  const capacityRamp: WebhookResults['capacityRamp'] = [];
+  let capacity = 0;
+  for (const concurrency of CAPACITY_LEVELS) {
+    // Recorded, not routed (an event type the onboarding does not act on): the intake alone is measured.
+    const step = await closedLoop(concurrency, budget.webhookCapacitySeconds * 1000, () =>
+      post('card.created', { card_id: `card-${randomUUID()}` }),
+    );
+    const perSecond = step.completedInWindow / budget.webhookCapacitySeconds;
+    capacityRamp.push({ concurrency, perSecond, errors: step.errors.length });
+    ctx.log(`  concurrency ${concurrency}: ${perSecond.toFixed(0)}/s${step.errors.length ? `, ${step.errors.length} errors: ${step.errors[0]}` : ''}`);
+    if (perSecond <= capacity * 1.05) {
+      capacity = Math.max(capacity, perSecond);
+      break;
+    }
+    capacity = Math.max(capacity, perSecond);
+  }
+
+  const point = async (loadFraction: number, direct: boolean): Promise<LoadPoint> => {
+    const perSecond = Math.max(1, capacity * loadFraction);
+    const count = Math.max(10, Math.round(perSecond * budget.webhookLoadSeconds));
+    const result = await timeProbes({
+      client,
+      targets: targets.map((target) => target.id),
+      what: `event ${PROBE_TYPE}`,
+      count,
+      perSecond,
+      send: async (target) => {
+        const applicationId = byId.get(target) as string;
+        if (!direct) return post(PROBE_TYPE, { application_id: applicationId });
+        await client.workflow.getHandle(target).signal('providerEvent', {
+          provider: 'jiko',
+          eventId: `direct-${randomUUID()}`,
+          type: PROBE_TYPE,
+          refs: [`jiko:application:${applicationId}`],
+          occurredAt: new Date().toISOString(),
+          data: { application_id: applicationId },
+        });
+      },
+    });
+    const summary: LoadPoint = {
+      loadFraction,
+      perSecond,
+      sent: result.sent,
+      accepted: result.accepted,
+      lost: result.lost,
+      p50Ms: percentile(result.latenciesMs, 50),
+      p99Ms: percentile(result.latenciesMs, 99),
+      errors: result.errors,
+    };
+    ctx.log(
+      `  ${direct ? 'direct signal' : 'webhook'} at ${(loadFraction * 100).toFixed(0)}% (${perSecond.toFixed(0)}/s): ` +
+        `p50 ${summary.p50Ms.toFixed(0)} ms, p99 ${summary.p99Ms.toFixed(0)} ms, lost ${summary.lost}/${summary.sent}`,
+    );
+    return summary;
+  };
+
+  ctx.log('webhooks: POST → signal handled, at 50% and 80% of capacity');
+  const webhook: LoadPoint[] = [];
+  const directSignal: LoadPoint[] = [];
+  for (const fraction of [0.5, 0.8]) {
+    webhook.push(await point(fraction, false));
+    directSignal.push(await point(fraction, true));
+  }
+  await pool(targets, 16, (target) => client.workflow.getHandle(target.id).terminate('bench: webhook probe done').catch(() => undefined));
+  return { provider: 'jiko', capacityPerSecond: capacity, capacityRamp, webhook, directSignal };
+}
