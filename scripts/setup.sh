@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the engine and its tests need, and nothing twice:
-#   - npm packages (npm ci when node_modules is missing or older than package-lock.json)
+#   - npm packages (when node_modules is missing or older than package-lock.json), at the locked versions
 #   - the Temporal CLI (dev server): TEMPORAL_CLI_PATH, a `temporal` on PATH, or built from source
 #     with `go install` into .tools/bin (pinned: later tags carry a `replace` directive go install refuses)
 #   - Temporal's Java time-skipping test server from Maven Central into .tools/test-server
@@ -18,7 +18,10 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] || \
    { [ -f package-lock.json ] && [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
   log "installing npm packages"
-  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund >&2; else npm install --no-audit --no-fund >&2; fi
+  # Not `npm ci`: the lock omits optional platform packages the registry does not serve (e.g. some @swc/core
+  # builds), which `npm ci` reports as out of sync. `npm install --no-save` installs the locked versions and
+  # leaves package.json and package-lock.json untouched.
+  npm install --no-audit --no-fund --no-save >&2
 fi
 
 # --- Temporal CLI -------------------------------------------------------------------------
