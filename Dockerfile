@@ -13,7 +13,7 @@ ENV NODE_ENV=production
 
 # Dependencies first, so source edits reuse this layer.
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+RUN npm install --omit=dev --no-save --no-audit --no-fund
 
 COPY . .
 # Documents and the webhook inbox live here; docker-compose.yml mounts a volume shared by gateway and worker.

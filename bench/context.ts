@@ -10,6 +10,8 @@ export interface Budget {
   latencyConcurrency: number;
   /** Throughput ramp: seconds per step, concurrency levels tried in order until throughput stops rising. */
   rampStepSeconds: number;
+  /** Seconds each ramp step runs before its completions count. */
+  rampWarmupSeconds: number;
   rampLevels: number[];
   /** Onboardings held in the worker's cache for the memory figure. */
   memoryHeld: number;
@@ -22,11 +24,12 @@ export interface Budget {
 
 export const FULL_BUDGET: Budget = {
   rounds: 3,
-  latencySeconds: 6,
+  latencySeconds: 5,
   latencyConcurrency: 2,
-  rampStepSeconds: 4,
+  rampStepSeconds: 3,
+  rampWarmupSeconds: 1,
   rampLevels: [2, 4, 8, 16, 32, 64],
-  memoryHeld: 100,
+  memoryHeld: 150,
   webhookCapacitySeconds: 4,
   webhookLoadSeconds: 8,
   webhookTargets: 40,
@@ -38,8 +41,9 @@ export const QUICK_BUDGET: Budget = {
   rounds: 1,
   latencySeconds: 3,
   latencyConcurrency: 2,
-  rampStepSeconds: 2,
-  rampLevels: [2, 8, 16],
+  rampStepSeconds: 3,
+  rampWarmupSeconds: 1,
+  rampLevels: [2, 8],
   memoryHeld: 20,
   webhookCapacitySeconds: 2,
   webhookLoadSeconds: 3,

@@ -25,13 +25,18 @@ interface StatusView {
 }
 
 const FINAL = new Set(['completed', 'rejected', 'failed', 'cancelled', 'expired']);
-const POLL_MS = 20;
+/** The customer looks again after 10 ms, then backs off to 160 ms; an action taken starts it over. */
+const POLL_FIRST_MS = 10;
+const POLL_MAX_MS = 160;
 
 export class GatewayError extends Error {
   override name = 'GatewayError';
 }
 
-async function call(url: string, init: { method: string; body?: string; headers?: Record<string, string> }): Promise<unknown> {
+async function call(
+  url: string,
+  init: { method: string; body?: string; headers?: Record<string, string> },
+): Promise<unknown> {
   const response = await fetch(url, {
     method: init.method,
     headers: {
@@ -43,7 +48,8 @@ async function call(url: string, init: { method: string; body?: string; headers?
     signal: AbortSignal.timeout(30_000),
   });
   const text = await response.text();
-  if (!response.ok) throw new GatewayError(`${init.method} ${new URL(url).pathname} → ${response.status}: ${text.slice(0, 300)}`);
+  if (!response.ok)
+    throw new GatewayError(`${init.method} ${new URL(url).pathname} → ${response.status}: ${text.slice(0, 300)}`);
   return text ? (JSON.parse(text) as unknown) : undefined;
 }
 
@@ -75,6 +81,7 @@ export async function runOnboarding(options: CustomerOptions, customerRef: strin
     });
   const acted = new Set<string>();
   let eventsSent = 0;
+  let pollMs = POLL_FIRST_MS;
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   let view: StatusView = status;
   const customer = (async () => {
@@ -91,7 +98,11 @@ export async function runOnboarding(options: CustomerOptions, customerRef: strin
         eventsSent = eventsWanted;
         await Promise.all(
           webhooks.map((webhook) =>
-            call(`${gatewayUrl}/webhooks/${provider.name}`, { method: 'POST', body: webhook.body, headers: webhook.headers }),
+            call(`${gatewayUrl}/webhooks/${provider.name}`, {
+              method: 'POST',
+              body: webhook.body,
+              headers: webhook.headers,
+            }),
           ),
         );
       }
@@ -99,10 +110,15 @@ export async function runOnboarding(options: CustomerOptions, customerRef: strin
         acted.add(key);
         const body = provider.actionBody(pending.action, pending.data ?? {});
         if (!body) throw new Error(`${side} ${id}: the bench cannot answer the action ${pending.action}`);
-        view = (await call(`${path}/actions/${pending.action}`, { method: 'POST', body: JSON.stringify(body) })) as StatusView;
+        view = (await call(`${path}/actions/${pending.action}`, {
+          method: 'POST',
+          body: JSON.stringify(body),
+        })) as StatusView;
+        pollMs = POLL_FIRST_MS;
         continue;
       }
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      pollMs = Math.min(POLL_MAX_MS, pollMs * 2);
       if (closed) break;
       view = (await call(path, { method: 'GET' })) as StatusView;
     }

@@ -11,13 +11,16 @@ export interface FloorActivityCall {
 }
 
 export type FloorStep =
-  /** Activities scheduled in one workflow task, run together. */
-  | { kind: 'activities'; calls: FloorActivityCall[] }
+  /**
+   * Activities scheduled in one workflow task, run together. `background`: scheduled in the same task as the start
+   * of a wait (fire-and-forget, like outbound events), so they run during the wait and are awaited at the end.
+   */
+  | { kind: 'activities'; calls: FloorActivityCall[]; background?: boolean }
   /** A timer that fired (a sleep, a reconciliation poll). */
   | { kind: 'sleep'; ms: number }
   /** A wait for the customer's Update; `timerMs` when the real wait had a deadline timer (started, then cancelled). */
   | { kind: 'update'; name: string; resultBytes: number; timerMs?: number }
-  /** A wait for a provider event signal. */
+  /** Where the real onboarding received a provider event (a hint it did not wait for). */
   | { kind: 'signal'; timerMs?: number };
 
 export interface FloorShape {

@@ -9,7 +9,7 @@ import proto from '@temporalio/proto';
 import type { FloorShape, FloorStep, ShapeCounts } from './floor-shape.js';
 
 const { temporal } = proto;
-type History = InstanceType<typeof temporal.api.history.v1.History>;
+type History = proto.temporal.api.history.v1.History;
 type IPayloads = { payloads?: Payload[] | null } | null | undefined;
 
 export interface HistorySize {
@@ -81,7 +81,11 @@ export async function shapeOf(provider: string, history: History, codec: Payload
     }
     const timerStarted = event.timerStartedEventAttributes;
     if (timerStarted) {
-      timers.set(String(timerStarted.timerId), { ms: durationMs(timerStarted.startToFireTimeout), stepsBefore: steps.length });
+      if (batch) batch.background = true;
+      timers.set(String(timerStarted.timerId), {
+        ms: durationMs(timerStarted.startToFireTimeout),
+        stepsBefore: steps.length,
+      });
     }
     const fired = event.timerFiredEventAttributes;
     if (fired) {
@@ -93,8 +97,11 @@ export async function shapeOf(provider: string, history: History, codec: Payload
     if (cancelled) {
       const timer = timers.get(String(cancelled.timerId));
       // A deadline around a wait: the first wait after the timer started carries it.
-      const wait = timer ? steps.slice(timer.stepsBefore).find((step) => step.kind === 'update' || step.kind === 'signal') : undefined;
-      if (timer && wait && (wait.kind === 'update' || wait.kind === 'signal') && wait.timerMs === undefined) wait.timerMs = timer.ms;
+      const wait = timer
+        ? steps.slice(timer.stepsBefore).find((step) => step.kind === 'update' || step.kind === 'signal')
+        : undefined;
+      if (timer && wait && (wait.kind === 'update' || wait.kind === 'signal') && wait.timerMs === undefined)
+        wait.timerMs = timer.ms;
     }
     const accepted = event.workflowExecutionUpdateAcceptedEventAttributes;
     if (accepted) {

@@ -29,11 +29,20 @@ const applicant = {
   ssn: '400123456',
   email: 'ada@example.com',
   phone: '+15551234567',
-  address: { line1: '2000 Allston Way', line2: null, city: 'Berkeley', state: 'CA', postalCode: '94701', country: 'US' },
+  address: {
+    line1: '2000 Allston Way',
+    line2: null,
+    city: 'Berkeley',
+    state: 'CA',
+    postalCode: '94701',
+    country: 'US',
+  },
 };
 
 const records = (value: unknown): Record<string, unknown>[] =>
-  Array.isArray(value) ? value.filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null) : [];
+  Array.isArray(value)
+    ? value.filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null)
+    : [];
 
 const firstAnswers = (data: Record<string, unknown>): { questionId: string; answerId: string }[] =>
   records(data.questions).map((question) => ({
@@ -119,12 +128,14 @@ export const BENCH_PROVIDERS: readonly BenchProvider[] = [jiko, netspend];
 /** Why a provider cannot be benchmarked yet (its workflow or client registration has not landed), or null. */
 export async function missingPieces(provider: BenchProviderName): Promise<string | null> {
   const missing: string[] = [];
-  if (!providerDefinition(provider)) missing.push(`client/providers.ts has no '${provider}' entry (gateway refuses it)`);
+  if (!providerDefinition(provider))
+    missing.push(`client/providers.ts has no '${provider}' entry (gateway refuses it)`);
   const workflows = (await import('../workflows/index.js')) as Record<string, unknown>;
   if (typeof workflows[`${provider}Onboarding`] !== 'function') {
     missing.push(`workflows/index.ts exports no ${provider}Onboarding`);
   }
   const queues = (await import('../workers/providers.js')).TASK_QUEUES;
-  if (!queues.some((queue) => queue.name === provider)) missing.push(`workers/providers.ts serves no '${provider}' queue`);
+  if (!queues.some((queue) => queue.name === provider))
+    missing.push(`workers/providers.ts serves no '${provider}' queue`);
   return missing.length > 0 ? missing.join('; ') : null;
 }

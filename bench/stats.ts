@@ -19,11 +19,15 @@ export interface LoopResult<T> {
   windowMs: number;
 }
 
-/** `concurrency` loops calling `task` until `durationMs` has passed; in-flight calls are awaited, not counted. */
+/**
+ * `concurrency` loops calling `task` until `durationMs` has passed; in-flight calls are awaited, not counted.
+ * Completions in the first `warmupMs` are not counted either (the loop has not reached its steady state).
+ */
 export async function closedLoop<T>(
   concurrency: number,
   durationMs: number,
   task: (index: number) => Promise<T>,
+  warmupMs = 0,
 ): Promise<LoopResult<T>> {
   const results: T[] = [];
   const errors: string[] = [];
@@ -38,7 +42,8 @@ export async function closedLoop<T>(
         try {
           const result = await task(index);
           results.push(result);
-          if (performance.now() <= end) completedInWindow += 1;
+          const now = performance.now();
+          if (now <= end && now >= started + warmupMs) completedInWindow += 1;
         } catch (err) {
           errors.push(err instanceof Error ? err.message : String(err));
           if (errors.length > 20) return;
@@ -46,7 +51,7 @@ export async function closedLoop<T>(
       }
     }),
   );
-  return { results, completedInWindow, errors, windowMs: durationMs };
+  return { results, completedInWindow, errors, windowMs: durationMs - warmupMs };
 }
 
 /** Calls `task` `count` times at `perSecond`, not waiting for one to end before the next (open loop). */
@@ -79,7 +84,11 @@ export async function openLoop<T>(
 }
 
 /** Runs `task` over `items` with at most `concurrency` at once. */
-export async function pool<I, T>(items: readonly I[], concurrency: number, task: (item: I) => Promise<T>): Promise<T[]> {
+export async function pool<I, T>(
+  items: readonly I[],
+  concurrency: number,
+  task: (item: I) => Promise<T>,
+): Promise<T[]> {
   const results: T[] = new Array<T>(items.length);
   let next = 0;
   await Promise.all(

@@ -68,6 +68,9 @@ export const configSchema = z.object({
   NETSPEND_API_KEY: z.string().default('sandbox-key'),
   NETSPEND_API_SECRET: z.string().default('sandbox-secret'),
   NETSPEND_WEBHOOK_SECRET: z.string().min(16).default('netspend-sandbox-webhook-secret'),
+  /** Account creation contexts (`provided_id`) Netspend configured for the partner, used when a start names none. */
+  NETSPEND_DDA_PROVIDED_ID: z.string().min(1).default('sandbox-dda-checking'),
+  NETSPEND_GPR_PROVIDED_ID: z.string().min(1).default('sandbox-gpr-prepaid'),
 
   /** Default deadlines for waits on a person; each start may override them. */
   DEFAULT_CUSTOMER_EXPIRY: duration.default('14d'),

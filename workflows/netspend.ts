@@ -3,7 +3,13 @@
  * questions) → person session → agreements → expected use (DDA only) → activation → card order → PIN (physical).
  * Everything created hangs off the account, so compensation closes the account after voiding any card.
  */
-import { ApplicationFailure, CancellationScope, condition, setHandler } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  setHandler,
+} from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 // A constants-only file written for workflows; the lint pattern meant for Node's `http` module matches its folder.
 import { NON_RETRYABLE_ERROR_TYPES, PROVIDER_BUSINESS_ERROR } from '../activities/http/error-types.js';
@@ -20,7 +26,6 @@ import type {
   NetspendProviderInput,
   NetspendQuestion,
 } from '../activities/netspend/types.js';
-import { ACTION_NOT_EXPECTED } from './contract.js';
 import type { OnboardingInput, OnboardingStatus } from './contract.js';
 import {
   NETSPEND_ACTIONS,
@@ -58,6 +63,9 @@ export const NETSPEND_STEPS = [
 
 export const NETSPEND_ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30s',
+  // A cancel waits for the call in flight to finish (or acknowledge the cancel) before compensation runs, so
+  // compensation re-reads a settled provider and no call outlives the onboarding.
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   // No attempt limit: an outage delays the onboarding; only the provider saying no ends it.
   retry: {
     initialInterval: '1s',
@@ -143,7 +151,10 @@ export async function netspendOnboarding(
     },
     describe: (body) => ({
       what: `chose a ${body.type} card`,
-      why: body.type === 'physical' && !body.shippingAddress ? `${body.brandName}, to the applicant's address` : body.brandName,
+      why:
+        body.type === 'physical' && !body.shippingAddress
+          ? `${body.brandName}, to the applicant's address`
+          : body.brandName,
     }),
   });
 
@@ -204,6 +215,8 @@ export async function netspendOnboarding(
   }
 
   async function createAccount(sessionId: string): Promise<NetspendAccountView> {
+    // A cancel that came in with the previous call's answer must not start a create nobody wants.
+    await honourPendingCancel();
     // Not cancellable: a cancel that lands now waits for the account id, so compensation can close it.
     const account = await CancellationScope.nonCancellable(() =>
       netspend.createAccount({
@@ -310,7 +323,7 @@ export async function netspendOnboarding(
       if (recorded.has(agreement.agreementId)) continue;
       await netspend.acceptAgreement({ sessionId, personId, agreementId: agreement.agreementId });
     }
-    onboarding.addTimeline('system', 'agreements recorded at Netspend', offered.agreements.length + ' agreements');
+    onboarding.addTimeline('system', 'agreements recorded at Netspend', `${offered.agreements.length} agreements`);
   }
 
   async function answerExpectedUse(personId: string): Promise<void> {
@@ -366,6 +379,7 @@ export async function netspendOnboarding(
     // Set by the chooseCard Update while we waited (TypeScript cannot see that).
     const chosen = answered.card as NetspendChooseCardInput | undefined;
     if (!chosen) throw unexpectedProviderState('card chosen without a choice', { personId });
+    await honourPendingCancel();
     // Not cancellable, for the same reason as the account: compensation must know the card it voids.
     const card = await CancellationScope.nonCancellable(() =>
       netspend.orderCard({
@@ -417,6 +431,7 @@ export async function netspendOnboarding(
     onboarding.setResult('sessionId', created.sessionId);
 
     const account = await onboarding.runStep('account', () => createAccount(created.sessionId));
+    await honourPendingCancel();
 
     const person = await onboarding.runStep('person', () =>
       netspend.createPerson({ sessionId: session(), accountId: account.accountId, applicant: input.applicant }),
@@ -440,11 +455,21 @@ export async function netspendOnboarding(
     await onboarding.runStep('activation', () => awaitActivation(account.accountId));
 
     const card = await onboarding.runStep('card_order', () => orderCard(account.accountId, person.personId));
+    await honourPendingCancel();
     if (card.status === 'ordered') {
       await onboarding.runStep('card_activation', () => awaitCardActivation(card));
     }
     return { state: 'completed' };
   });
+}
+
+/**
+ * After a step whose provider call is not cancellable: a cancel that arrived during it takes effect now (what
+ * the call created is already registered for compensation), not at the next wait, which may never come.
+ */
+async function honourPendingCancel(): Promise<void> {
+  const scope = CancellationScope.current();
+  if (scope.consideredCancelled) await scope.cancelRequested;
 }
 
 /** The caller's deadlines, plus the longer default of the physical card's wait when the caller set neither. */
@@ -466,7 +491,6 @@ function pinRefusal(err: unknown): ApplicationFailure {
     const code = typeof details?.code === 'string' ? details.code : 'refused';
     return invalidAction({ field: 'pin', message: `Netspend did not accept this PIN (${code})` });
   }
-  if (cause instanceof ApplicationFailure && cause.type === ACTION_NOT_EXPECTED) return cause;
   return ApplicationFailure.create({
     type: 'CardActivationUnavailable',
     message: 'Netspend could not set the PIN now; send it again later',

@@ -99,7 +99,9 @@ export interface NetspendActivities {
   /** Moves the session to the person (anonymous → person), so person-level features hang off it. */
   attachPersonToSession(input: InSession & { personId: string }): Promise<NetspendSessionView>;
 
-  createAccount(input: InSession & Pick<NetspendProviderInput, 'accountType' | 'providedId'>): Promise<NetspendAccountView>;
+  createAccount(
+    input: InSession & Pick<NetspendProviderInput, 'accountType' | 'providedId'>,
+  ): Promise<NetspendAccountView>;
   getAccount(input: InSession & { accountId: string }): Promise<NetspendAccountView>;
   /** Compensation: closing an already closed account succeeds. */
   closeAccount(input: InSession & { accountId: string }): Promise<NetspendAccountView>;
@@ -109,7 +111,9 @@ export interface NetspendActivities {
   getPerson(input: InSession & { personId: string }): Promise<NetspendPersonView>;
   /** What Netspend asks to cure a conditional KYC. */
   getIdentityQuestions(input: InSession & { personId: string }): Promise<NetspendQuestion[]>;
-  answerIdentityQuestions(input: InSession & { personId: string; answers: NetspendAnswer[] }): Promise<NetspendPersonView>;
+  answerIdentityQuestions(
+    input: InSession & { personId: string; answers: NetspendAnswer[] },
+  ): Promise<NetspendPersonView>;
 
   /** The onboarding agreements of the account's creation context. */
   searchAgreements(input: InSession & { providedId: string }): Promise<NetspendAgreement[]>;

@@ -10,7 +10,11 @@ export interface TimelineView {
   timeline?: { at: string; actor: string; what: string }[];
 }
 
-export async function gatewayCall(url: string, method: string, body?: unknown): Promise<TimelineView & { onboardingId: string }> {
+export async function gatewayCall(
+  url: string,
+  method: string,
+  body?: unknown,
+): Promise<TimelineView & { onboardingId: string }> {
   const response = await fetch(url, {
     method,
     headers: {
@@ -61,7 +65,14 @@ export async function timeProbes(options: {
   perSecond: number;
   send: (target: string, index: number) => Promise<void>;
   settleMs?: number;
-}): Promise<{ latenciesMs: number[]; sent: number; accepted: number; lost: number; errors: string[]; elapsedMs: number }> {
+}): Promise<{
+  latenciesMs: number[];
+  sent: number;
+  accepted: number;
+  lost: number;
+  errors: string[];
+  elapsedMs: number;
+}> {
   const { client, targets, what } = options;
   const baseline = new Map<string, number>();
   await pool(targets, 8, async (target) => baseline.set(target, entriesAt(await status(client, target), what).length));
@@ -97,7 +108,12 @@ export async function timeProbes(options: {
   const deadline = Date.now() + (options.settleMs ?? 30_000);
   await pool([...sentAt.entries()], 8, async ([target, sends]) => {
     const want = (baseline.get(target) ?? 0) + sends.length;
-    const view = await waitForStatus(client, target, (v) => entriesAt(v, what).length >= want, Math.max(1_000, deadline - Date.now()));
+    const view = await waitForStatus(
+      client,
+      target,
+      (v) => entriesAt(v, what).length >= want,
+      Math.max(1_000, deadline - Date.now()),
+    );
     const handled = entriesAt(view, what).slice(baseline.get(target) ?? 0);
     // Probes to one target are spaced far apart, so they are handled in the order they were sent.
     sends.forEach((sent, k) => {

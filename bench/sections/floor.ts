@@ -73,10 +73,10 @@ function pidsOf(ctx: BenchContext, side: Side): Record<string, number> {
   return pids;
 }
 
-async function untilSettled(ctx: BenchContext, side: Side): Promise<void> {
-  // Trailing work (webhook deliveries, outbound events) of the phase before must not land in the next one.
+/** Trailing work (webhook deliveries, outbound events) of the phase before must not land in the next one. */
+export async function untilSettled(ctx: BenchContext, side: Side, maxMs = 5_000): Promise<void> {
   const pids = pidsOf(ctx, side);
-  for (let i = 0; i < 20; i += 1) {
+  for (let i = 0; i < maxMs / 250; i += 1) {
     const before = cpuSnapshot(pids);
     await sleep(250);
     const used = Object.values(cpuDelta(before, cpuSnapshot(pids))).reduce((a, b) => a + b, 0);
@@ -134,8 +134,11 @@ export async function compareWithFloor(ctx: BenchContext, provider: BenchProvide
     let flat = 0;
     for (const concurrency of budget.rampLevels) {
       await untilSettled(ctx, side);
-      const step = await closedLoop(concurrency, budget.rampStepSeconds * 1000, () =>
-        runOnboarding(customer(side), ref(side, `t${round}`)),
+      const step = await closedLoop(
+        concurrency,
+        (budget.rampWarmupSeconds + budget.rampStepSeconds) * 1000,
+        () => runOnboarding(customer(side), ref(side, `t${round}`)),
+        budget.rampWarmupSeconds * 1000,
       );
       errors.push(...step.errors.slice(0, 3));
       const perSecond = step.completedInWindow / budget.rampStepSeconds;
@@ -156,7 +159,9 @@ export async function compareWithFloor(ctx: BenchContext, provider: BenchProvide
       latencyP99Ms: percentile(latencies, 99),
       samples: latencies.length,
       cpuSecondsPerOnboarding: completed.length > 0 ? cpuTotal / completed.length : Number.NaN,
-      cpuByProcess: Object.fromEntries(Object.entries(cpu).map(([name, seconds]) => [name, seconds / Math.max(1, completed.length)])),
+      cpuByProcess: Object.fromEntries(
+        Object.entries(cpu).map(([name, seconds]) => [name, seconds / Math.max(1, completed.length)]),
+      ),
       maxOnboardingsPerSecond: best,
       ramp,
       history,
@@ -253,6 +258,11 @@ async function memoryPerWorkflow(
   });
   await untilSettled(ctx, side);
   const after = rssBytes(workerPid);
-  await pool(ids, 16, (id) => client.workflow.getHandle(id).terminate('bench: memory probe done').catch(() => undefined));
+  await pool(ids, 16, (id) =>
+    client.workflow
+      .getHandle(id)
+      .terminate('bench: memory probe done')
+      .catch(() => undefined),
+  );
   return (after - before) / Math.max(1, ids.length);
 }

@@ -9,6 +9,7 @@ import type { BenchContext } from '../context.js';
 import { jiko } from '../providers.js';
 import { closedLoop, percentile, pool } from '../stats.js';
 import { gatewayCall, timeProbes, waitForStatus } from './common.js';
+import { untilSettled } from './floor.js';
 
 export interface LoadPoint {
   loadFraction: number;
@@ -32,8 +33,17 @@ export interface WebhookResults {
 const PROBE_TYPE = 'application.manual_review';
 const CAPACITY_LEVELS = [8, 16, 32];
 
-function signedJikoWebhook(secret: string, eventType: string, payload: Record<string, unknown>): { body: string; signature: string } {
-  const body = JSON.stringify({ event_id: `bench-${randomUUID()}`, timestamp: new Date().toISOString(), event_type: eventType, payload });
+function signedJikoWebhook(
+  secret: string,
+  eventType: string,
+  payload: Record<string, unknown>,
+): { body: string; signature: string } {
+  const body = JSON.stringify({
+    event_id: `bench-${randomUUID()}`,
+    timestamp: new Date().toISOString(),
+    event_type: eventType,
+    payload,
+  });
   return { body, signature: createHmac('sha256', secret).update(body).digest('base64') };
 }
 
@@ -65,9 +75,13 @@ export async function webhookIntake(ctx: BenchContext): Promise<WebhookResults> 
       const id = started.onboardingId;
       const agreements = await waitForStatus(client, id, (v) => (v.pendingActions?.length ?? 0) > 0);
       const version = agreements.pendingActions?.[0]?.data?.version;
-      await gatewayCall(`${stack.gatewayUrl}/v1/onboardings/${encodeURIComponent(id)}/actions/acceptAgreements`, 'POST', {
-        version: typeof version === 'string' ? version : '1',
-      });
+      await gatewayCall(
+        `${stack.gatewayUrl}/v1/onboardings/${encodeURIComponent(id)}/actions/acceptAgreements`,
+        'POST',
+        {
+          version: typeof version === 'string' ? version : '1',
+        },
+      );
       const waiting = await waitForStatus(client, id, (v) =>
         (v.pendingActions ?? []).some((action) => action.action === 'uploadDocuments'),
       );
@@ -88,7 +102,9 @@ export async function webhookIntake(ctx: BenchContext): Promise<WebhookResults> 
     );
     const perSecond = step.completedInWindow / budget.webhookCapacitySeconds;
     capacityRamp.push({ concurrency, perSecond, errors: step.errors.length });
-    ctx.log(`  concurrency ${concurrency}: ${perSecond.toFixed(0)}/s${step.errors.length ? `, ${step.errors.length} errors: ${step.errors[0]}` : ''}`);
+    ctx.log(
+      `  concurrency ${concurrency}: ${perSecond.toFixed(0)}/s${step.errors.length ? `, ${step.errors.length} errors: ${step.errors[0]}` : ''}`,
+    );
     if (perSecond <= capacity * 1.05) {
       capacity = Math.max(capacity, perSecond);
       break;
@@ -97,6 +113,7 @@ export async function webhookIntake(ctx: BenchContext): Promise<WebhookResults> 
   }
 
   const point = async (loadFraction: number, direct: boolean): Promise<LoadPoint> => {
+    await untilSettled(ctx, 'real', 60_000);
     const perSecond = Math.max(1, capacity * loadFraction);
     const count = Math.max(10, Math.round(perSecond * budget.webhookLoadSeconds));
     const result = await timeProbes({
@@ -142,6 +159,11 @@ export async function webhookIntake(ctx: BenchContext): Promise<WebhookResults> 
     webhook.push(await point(fraction, false));
     directSignal.push(await point(fraction, true));
   }
-  await pool(targets, 16, (target) => client.workflow.getHandle(target.id).terminate('bench: webhook probe done').catch(() => undefined));
+  await pool(targets, 16, (target) =>
+    client.workflow
+      .getHandle(target.id)
+      .terminate('bench: webhook probe done')
+      .catch(() => undefined),
+  );
   return { provider: 'jiko', capacityPerSecond: capacity, capacityRamp, webhook, directSignal };
 }

@@ -149,7 +149,7 @@ describe('docker-compose.yml', () => {
 describe('Dockerfile', () => {
   it('runs TypeScript entry files through tsx from a node 20 image', () => {
     expect(dockerfile).toMatch(/^FROM node:20/m);
-    expect(dockerfile).toMatch(/RUN npm ci/);
+    expect(dockerfile).toMatch(/RUN npm install --omit=dev --no-save/);
     expect(dockerfile).toMatch(/^ENTRYPOINT \["node_modules\/\.bin\/tsx"\]/m);
   });
 

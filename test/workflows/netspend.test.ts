@@ -19,9 +19,10 @@ import {
   SA_REFS,
   cancelUpdate,
   onboardingWorkflowId,
+  providerEventSignal,
   statusQuery,
 } from '../../workflows/contract.js';
-import type { OnboardingInput, OnboardingOptions, OnboardingStatus } from '../../workflows/contract.js';
+import type { OnboardingInput, OnboardingOptions, OnboardingStatus, ProviderEvent } from '../../workflows/contract.js';
 import {
   NETSPEND_ACTIONS,
   netspendAcceptAgreementsUpdate,
@@ -137,7 +138,10 @@ function stepStatuses(status: OnboardingStatus): Record<string, string> {
 
 const allAgreementIds = () => fake.agreements.map((agreement) => agreement.agreementId);
 const expectedUseAnswers = () =>
-  fake.expectedUseQuestions.map((question) => ({ questionId: question.questionId, answerId: question.answers[0]!.answerId }));
+  fake.expectedUseQuestions.map((question) => ({
+    questionId: question.questionId,
+    answerId: question.answers[0]!.answerId,
+  }));
 
 async function acceptAgreements(handle: Handle): Promise<OnboardingStatus> {
   await waitForAction(handle, NETSPEND_ACTIONS.acceptAgreements);
@@ -277,7 +281,10 @@ describe('netspendOnboarding: happy paths by account and card type', () => {
     expect(account.status).toBe('active');
     expect(fake.cards.get(card!.cardId)?.status).toBe('active');
     const { typedSearchAttributes } = await handle.describe();
-    expect(typedSearchAttributes.get(SA_REFS)).toEqual([`netspend:account:${account.id}`, `netspend:person:${person.id}`]);
+    expect(typedSearchAttributes.get(SA_REFS)).toEqual([
+      `netspend:account:${account.id}`,
+      `netspend:person:${person.id}`,
+    ]);
 
     // The PIN: not in the status or timeline; in history only inside the Update and the one activity input
     // (both encrypted by the codec in production); and no other activity ever saw it.
@@ -328,7 +335,9 @@ describe('netspendOnboarding: KYC and OFAC', () => {
     });
 
     const unknown = await rejection(
-      handle.executeUpdate(netspendCureKycUpdate, { args: [{ answers: [{ questionId: 'idq_street', answerId: 'x' }] }] }),
+      handle.executeUpdate(netspendCureKycUpdate, {
+        args: [{ answers: [{ questionId: 'idq_street', answerId: 'x' }] }],
+      }),
     );
     expect(unknown).toMatchObject({ type: INVALID_ACTION, message: expect.stringContaining('answers[0].answerId') });
 
@@ -376,14 +385,37 @@ describe('netspendOnboarding: KYC and OFAC', () => {
     expect(final.result.personId).toEqual(expect.any(String));
   });
 
-  it('waits for a reviewer on a pending KYC, through reconciliation polling', async () => {
+  it('waits for a reviewer on a pending KYC, woken by the webhook', async () => {
     const handle = await start(SSN.reviewPending, { accountType: 'GPR' });
     const inReview = await waitForStatus(handle, 'in review', (status) => status.state === 'in_review');
     expect(inReview).toMatchObject({ step: 'kyc', blockedOn: 'reviewer' });
     fake.decideKyc(handle.workflowId, 'approved');
+    // The webhook is a hint: the workflow re-reads the person (a duplicate delivery changes nothing).
+    const person = fake.personOf(handle.workflowId);
+    const event: ProviderEvent = {
+      provider: 'netspend',
+      eventId: `evt_kyc_${person.id}`,
+      type: 'person.kyc.identity_scan.modified',
+      refs: [`netspend:person:${person.id}`],
+      occurredAt: new Date().toISOString(),
+      data: { person_id: person.id, kyc_status: 'approved' },
+    };
+    await handle.signal(providerEventSignal, event);
+    await handle.signal(providerEventSignal, event);
     await reachCardChoice(handle, 'GPR');
     await chooseCard(handle, 'virtual');
-    expect((await handle.result()).state).toBe('completed');
+    const final = await handle.result();
+    expect(final.state).toBe('completed');
+    expect(final.timeline.filter((entry) => entry.what === 'event person.kyc.identity_scan.modified')).toHaveLength(1);
+  });
+
+  it('also finds the decision without any webhook, by polling', async () => {
+    const handle = await start(SSN.reviewPending, { accountType: 'GPR' });
+    await waitForStatus(handle, 'in review', (status) => status.state === 'in_review');
+    fake.decideKyc(handle.workflowId, 'rejected');
+    const final = await handle.result();
+    expect(final.state).toBe('rejected');
+    expect(fake.account(handle.workflowId).status).toBe('closed');
   });
 });
 
@@ -403,7 +435,9 @@ describe('netspendOnboarding: customer action validation', () => {
       handle.executeUpdate(netspendAcceptAgreementsUpdate, { args: [{ agreementIds: ['agr_esign', 'agr_other'] }] }),
     );
     expect(unknown).toMatchObject({ type: INVALID_ACTION, message: expect.stringContaining('agreementIds[1]') });
-    const empty = await rejection(handle.executeUpdate(netspendAcceptAgreementsUpdate, { args: [{ agreementIds: [] }] }));
+    const empty = await rejection(
+      handle.executeUpdate(netspendAcceptAgreementsUpdate, { args: [{ agreementIds: [] }] }),
+    );
     expect(empty.type).toBe(INVALID_ACTION);
     // Rejected actions changed nothing.
     const unchanged = await handle.query(statusQuery);
@@ -493,6 +527,7 @@ describe('netspendOnboarding: cancel and expiry compensate', () => {
     const final = await cancelled;
     expect(final.state).toBe('cancelled');
     expect(stepStatuses(final)).toMatchObject({ session: 'done', account: 'compensated', person: 'skipped' });
+    expect(final.steps.find((step) => step.name === 'account')?.lastError).toBeNull();
     expect(fake.account(handle.workflowId)).toMatchObject({ status: 'closed', closes: 1 });
     expect(fake.callsOf(handle.workflowId).map((call) => call.activity)).not.toContain('createPerson');
   });
@@ -507,7 +542,15 @@ describe('netspendOnboarding: cancel and expiry compensate', () => {
     await waitForAction(handle, action);
     const final = await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'no longer interested' }] });
     expect(final).toMatchObject({ state: 'cancelled', pendingActions: [] });
-    expect(stepStatuses(final)).toMatchObject({ account: 'compensated', card_order: 'skipped' });
+    const interrupted = { acceptAgreements: 'agreements', answerExpectedUse: 'expected_use', chooseCard: 'card_order' }[
+      action
+    ];
+    expect(stepStatuses(final)).toMatchObject({
+      account: 'compensated',
+      [interrupted]: 'failed',
+      card_activation: 'skipped',
+    });
+    expect(final.steps.find((step) => step.name === interrupted)?.lastError).toBe('cancelled');
     expect(fake.account(handle.workflowId)).toMatchObject({ status: 'closed', closes: 1 });
     expect(fake.cardsOf(handle.workflowId)).toEqual([]);
   });
@@ -537,7 +580,9 @@ describe('netspendOnboarding: cancel and expiry compensate', () => {
     expect(card).toMatchObject({ status: 'closed', closes: 1 });
     expect(fake.account(handle.workflowId)).toMatchObject({ status: 'closed', closes: 1 });
     const whats = final.timeline.map((entry) => entry.what);
-    expect(whats.indexOf(`card ${card?.cardId} voided`)).toBeLessThan(whats.indexOf(`account ${card?.accountId} closed`));
+    expect(whats.indexOf(`card ${card?.cardId} voided`)).toBeLessThan(
+      whats.indexOf(`account ${card?.accountId} closed`),
+    );
   });
 
   it('cancelled while the card is being ordered: the card from the interrupted call is voided too', async () => {

@@ -1,0 +1,228 @@
+/**
+ * `npm run bench`: what the onboarding engine costs on top of Temporal, measured side by side with a floor workflow
+ * of the same shape, on a real Temporal dev server started here. See bench/README.md.
+ *
+ *   npm run bench                       full run (< 15 min): every section
+ *   npm run bench -- --quick            ~2-minute smoke run, tiny N, one round
+ *   npm run bench -- --scale=100000     also hold 100,000 onboardings open in the scale section
+ *   npm run bench -- --only=floor,webhooks,scale   some sections only
+ *   npm run bench -- --providers=jiko   some providers only
+ *   npm run bench -- --keep             keep the temp dir (database, logs)
+ *   npx tsx bench/main.ts --report=bench/results/<file>.json   regenerate bench/RESULTS.md from a run's JSON
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FULL_BUDGET, QUICK_BUDGET } from './context.js';
+import type { BenchContext, Budget } from './context.js';
+import { BENCH_PROVIDERS, missingPieces } from './providers.js';
+import { renderMarkdown, renderTable, rowsOf } from './report.js';
+import type { BenchResults, Machine } from './report.js';
+import { projectRoot, startStack } from './stack.js';
+import type { Stack } from './stack.js';
+
+const resultsDir = path.join(projectRoot, 'bench', 'results');
+
+interface Options {
+  quick: boolean;
+  keep: boolean;
+  sections: Set<string>;
+  providers: Set<string> | undefined;
+  extraScale: number[];
+  report: string | undefined;
+}
+
+function parseArgs(argv: string[]): Options {
+  const value = (name: string): string | undefined =>
+    argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const list = (raw: string | undefined): string[] | undefined =>
+    raw
+      ?.split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
+  const known = ['--quick', '--keep', '--scale=', '--only=', '--providers=', '--report='];
+  for (const arg of argv) {
+    if (!known.some((flag) => (flag.endsWith('=') ? arg.startsWith(flag) : arg === flag))) {
+      throw new Error(`unknown argument ${arg} (known: ${known.join(' ')})`);
+    }
+  }
+  const scale = list(value('scale'))?.map(Number) ?? [];
+  if (scale.some((n) => !Number.isInteger(n) || n <= 0))
+    throw new Error('--scale takes positive integers, e.g. --scale=100000');
+  const providers = list(value('providers'));
+  return {
+    quick: argv.includes('--quick'),
+    keep: argv.includes('--keep'),
+    sections: new Set(list(value('only')) ?? ['floor', 'webhooks', 'scale']),
+    providers: providers ? new Set(providers) : undefined,
+    extraScale: scale,
+    report: value('report'),
+  };
+}
+
+function machine(): Machine {
+  return {
+    nproc: os.availableParallelism(),
+    memoryBytes: os.totalmem(),
+    cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    loadAverageAtStart: os.loadavg(),
+  };
+}
+
+function writeResultsMarkdown(results: BenchResults, jsonName: string): string {
+  const target = path.join(projectRoot, 'bench', 'RESULTS.md');
+  writeFileSync(target, renderMarkdown(results, jsonName));
+  return target;
+}
+
+async function run(options: Options): Promise<number> {
+  const started = new Date();
+  const log = (line: string): void => {
+    const elapsed = ((Date.now() - started.getTime()) / 1000).toFixed(0).padStart(4);
+    process.stdout.write(`[bench ${elapsed}s] ${line}\n`);
+  };
+  const budget: Budget = { ...(options.quick ? QUICK_BUDGET : FULL_BUDGET) };
+  budget.scaleLevels = [...new Set([...budget.scaleLevels, ...options.extraScale])].sort((a, b) => a - b);
+
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'onboarding-bench-'));
+  log(`${options.quick ? 'quick' : 'full'} run; stack in ${dir}`);
+  let stack: Stack | undefined;
+  const errors: string[] = [];
+  const partial: Omit<BenchResults, 'rows' | 'finishedAt' | 'durationSeconds'> = {
+    startedAt: started.toISOString(),
+    mode: options.quick ? 'quick' : 'full',
+    argv: process.argv.slice(2),
+    machine: machine(),
+    budget,
+    floor: [],
+    skipped: [],
+    webhooks: null,
+    scale: null,
+    errors,
+  };
+  let interrupted = false;
+  const interrupt = (signal: NodeJS.Signals): void => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${signal}: stopping the stack`);
+    void (stack ? stack.stop() : Promise.resolve()).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  try {
+    stack = await startStack({ dir, log });
+    // The bench's own client and codec use the stack's settings (Temporal address, PII key).
+    Object.assign(process.env, stack.env);
+    const [{ connectClient }, { createPiiCodec }, { parseConfig }] = await Promise.all([
+      import('../common/temporal.js'),
+      import('../common/codec.js'),
+      import('../common/config.js'),
+    ]);
+    const config = parseConfig(process.env);
+    const { client, close } = await connectClient();
+    const ctx: BenchContext = {
+      stack,
+      client,
+      codec: createPiiCodec(config),
+      budget,
+      quick: options.quick,
+      log,
+      webhookSecrets: { jiko: config.JIKO_WEBHOOK_SECRET, netspend: config.NETSPEND_WEBHOOK_SECRET },
+    };
+    try {
+      const providers = BENCH_PROVIDERS.filter((p) => !options.providers || options.providers.has(p.name));
+      const available = [];
+      for (const provider of providers) {
+        const missing = await missingPieces(provider.name);
+        if (missing) {
+          partial.skipped.push({ provider: provider.name, reason: missing });
+          log(`${provider.name}: skipped (${missing})`);
+        } else {
+          available.push(provider);
+        }
+      }
+      const section = async <T>(name: string, body: () => Promise<T>): Promise<T | undefined> => {
+        try {
+          return await body();
+        } catch (err) {
+          const message = `${name}: ${err instanceof Error ? err.message : String(err)}`;
+          errors.push(message);
+          log(`✖ ${message}`);
+          return undefined;
+        }
+      };
+      if (options.sections.has('floor')) {
+        const { compareWithFloor } = await import('./sections/floor.js');
+        for (const provider of available) {
+          const comparison = await section(`floor ${provider.name}`, () => compareWithFloor(ctx, provider));
+          if (comparison) partial.floor.push(comparison);
+        }
+      }
+      const jiko = available.find((p) => p.name === 'jiko');
+      if (options.sections.has('webhooks')) {
+        if (jiko) {
+          const { webhookIntake } = await import('./sections/webhooks.js');
+          partial.webhooks = (await section('webhooks', () => webhookIntake(ctx))) ?? null;
+        } else errors.push('webhooks: needs the Jiko onboarding (its webhooks route to onboardings by application id)');
+      }
+      if (options.sections.has('scale')) {
+        const subject = jiko ?? available[0];
+        if (subject) {
+          const { scaleOfWaiting } = await import('./sections/scale.js');
+          partial.scale = (await section('scale', () => scaleOfWaiting(ctx, subject))) ?? null;
+        } else errors.push('scale: no provider onboarding is available');
+      }
+    } finally {
+      await close();
+    }
+  } catch (err) {
+    errors.push(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    log(`✖ ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    if (stack) {
+      log('stopping the stack');
+      await stack.stop();
+    }
+    if (options.keep || errors.length > 0) log(`temp dir kept: ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+
+  const finished = new Date();
+  const withoutRows = {
+    ...partial,
+    finishedAt: finished.toISOString(),
+    durationSeconds: (finished.getTime() - started.getTime()) / 1000,
+  };
+  const results: BenchResults = { ...withoutRows, rows: rowsOf(withoutRows) };
+  mkdirSync(resultsDir, { recursive: true });
+  const jsonName = `${started.toISOString().replace(/[:.]/g, '-')}${options.quick ? '-quick' : ''}.json`;
+  writeFileSync(path.join(resultsDir, jsonName), JSON.stringify(results, null, 2) + '\n');
+  process.stdout.write(`\n${renderTable(results.rows)}\n\n`);
+  if (errors.length > 0) process.stdout.write(`errors:\n${errors.map((e) => `  - ${e}`).join('\n')}\n\n`);
+  log(`results: bench/results/${jsonName}`);
+  if (!options.quick && options.sections.size === 3 && !options.providers) {
+    log(`wrote ${path.relative(projectRoot, writeResultsMarkdown(results, jsonName))}`);
+  }
+  return errors.length > 0 ? 1 : 0;
+}
+
+async function main(): Promise<number> {
+  const options = parseArgs(process.argv.slice(2));
+  if (options.report) {
+    const results = JSON.parse(readFileSync(options.report, 'utf8')) as BenchResults;
+    const target = writeResultsMarkdown(results, path.basename(options.report));
+    process.stdout.write(`${renderTable(results.rows)}\n\nwrote ${path.relative(projectRoot, target)}\n`);
+    return 0;
+  }
+  return run(options);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    process.exit(1);
+  },
+);
