@@ -4,7 +4,6 @@
  */
 import type { ActivityOptions } from '@temporalio/workflow';
 // A constants-only file written for workflows; the lint pattern meant for Node's `http` module matches its folder.
-import { NON_RETRYABLE_ERROR_TYPES } from '../activities/http/error-types.js';
 import type {
   DocumentClaim,
   JikoActivities,
@@ -31,21 +30,13 @@ import type {
 } from './jiko-messages.js';
 import { unexpectedProviderState } from './shared/failures.js';
 import type { InvalidField } from './shared/failures.js';
+import { providerActivityOptions } from './shared/activity-options.js';
 import { Onboarding } from './shared/onboarding.js';
 import type { ContinuableOnboardingInput } from './shared/onboarding.js';
 
 export const JIKO_STEPS = ['agreements', 'application', 'apply', 'decision', 'documents', 'accounts'] as const;
 
-export const JIKO_ACTIVITY_OPTIONS: ActivityOptions = {
-  startToCloseTimeout: '30s',
-  // No attempt limit: an outage delays the onboarding; only the provider saying no ends it.
-  retry: {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '1m',
-    nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
-  },
-};
+export const JIKO_ACTIVITY_OPTIONS: ActivityOptions = providerActivityOptions();
 
 /** Where a continued-as-new run resumes: the application exists and has been applied `round` times. */
 interface JikoCheckpoint {

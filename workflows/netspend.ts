@@ -12,7 +12,7 @@ import {
 } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 // A constants-only file written for workflows; the lint pattern meant for Node's `http` module matches its folder.
-import { NON_RETRYABLE_ERROR_TYPES, PROVIDER_BUSINESS_ERROR } from '../activities/http/error-types.js';
+import { PROVIDER_BUSINESS_ERROR } from '../activities/http/error-types.js';
 import { NETSPEND_CARD_TYPES } from '../activities/netspend/types.js';
 import type {
   NetspendAccountView,
@@ -45,6 +45,7 @@ import type {
 } from './netspend-messages.js';
 import { actionNotExpected, invalidAction, unexpectedProviderState } from './shared/failures.js';
 import type { InvalidField } from './shared/failures.js';
+import { providerActivityOptions } from './shared/activity-options.js';
 import { Onboarding } from './shared/onboarding.js';
 import type { ContinuableOnboardingInput, ProviderOutcome } from './shared/onboarding.js';
 
@@ -61,19 +62,11 @@ export const NETSPEND_STEPS = [
   'card_activation',
 ] as const;
 
-export const NETSPEND_ACTIVITY_OPTIONS: ActivityOptions = {
-  startToCloseTimeout: '30s',
+export const NETSPEND_ACTIVITY_OPTIONS: ActivityOptions = providerActivityOptions({
   // A cancel waits for the call in flight to finish (or acknowledge the cancel) before compensation runs, so
   // compensation re-reads a settled provider and no call outlives the onboarding.
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  // No attempt limit: an outage delays the onboarding; only the provider saying no ends it.
-  retry: {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '1m',
-    nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
-  },
-};
+});
 
 /** Setting the PIN runs inside the customer's Update, who is waiting for the answer: give up after a while. */
 const PIN_ACTIVITY_OPTIONS: ActivityOptions = { ...NETSPEND_ACTIVITY_OPTIONS, scheduleToCloseTimeout: '2m' };

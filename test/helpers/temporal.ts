@@ -4,7 +4,10 @@
  * is Temporal's Java test server fetched from Maven Central (.tools/bin/temporal-test-server).
  */
 import { existsSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -37,12 +40,21 @@ export function testServerPath(): string | undefined {
 
 const searchAttributeKeys = [SA_PROVIDER, SA_STATE, SA_STEP, SA_BLOCKED_ON, SA_BLOCKED_SINCE, SA_REFS];
 
-/** Time-skipping environment on the Java test server; our search attributes registered. */
+/**
+ * Time-skipping environment on the Java test server; our search attributes registered. We start the server ourselves:
+ * the SDK gives a server 5 seconds to listen, and a JVM on a loaded 2-core machine can take longer than that.
+ */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const serverPath = testServerPath();
-  const env = await TestWorkflowEnvironment.createTimeSkipping(
-    serverPath ? { server: { executable: { type: 'existing-path', path: serverPath } } } : {},
-  );
+  if (!serverPath) {
+    // No Java here (a laptop): let the SDK fetch its own test server.
+    const env = await TestWorkflowEnvironment.createTimeSkipping();
+    await registerSearchAttributes(env);
+    return env;
+  }
+  const port = await freePort();
+  const server = await startServer('temporal-test-server', serverPath, [String(port)], port);
+  const env = await attach(server, `127.0.0.1:${port}`, true);
   await registerSearchAttributes(env);
   return env;
 }
@@ -50,13 +62,106 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
 /** A real Temporal dev server (the CLI), in memory, with our search attributes registered. */
 export async function createLocalEnv(): Promise<TestWorkflowEnvironment> {
   const cli = temporalCliPath();
-  return TestWorkflowEnvironment.createLocal({
-    server: {
-      ...(cli ? { executable: { type: 'existing-path' as const, path: cli } } : {}),
-      searchAttributes: searchAttributeKeys,
-      extraArgs: ['--log-level', 'error'],
-    },
+  if (!cli) {
+    return TestWorkflowEnvironment.createLocal({
+      server: { searchAttributes: searchAttributeKeys, extraArgs: ['--log-level', 'error'] },
+    });
+  }
+  const [port, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--http-port', String(httpPort)];
+  args.push('--metrics-port', String(metricsPort), '--headless', '--log-level', 'error', '--namespace', 'default');
+  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+  const server = await startServer('temporal dev server', cli, args, port);
+  return attach(server, `127.0.0.1:${port}`, false);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
   });
+}
+
+const SERVER_START_TIMEOUT_MS = 120_000;
+
+async function startServer(name: string, command: string, args: string[], port: number): Promise<ChildProcess> {
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
+  const deadline = Date.now() + SERVER_START_TIMEOUT_MS;
+  while (!(await accepts(port))) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before listening:\n${stderr}`);
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} did not listen on port ${port} within ${SERVER_START_TIMEOUT_MS / 1000}s:\n${stderr}`);
+    }
+    await delay(100);
+  }
+  return child;
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const killed = await Promise.race([exited.then(() => true), delay(10_000).then(() => false)]);
+  if (!killed) {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+/** The SDK's own factory, pointed at a server we run; its teardown also stops that server. */
+interface EnvironmentFactory {
+  create(options: {
+    server: { type: 'existing' };
+    supportsTimeSkipping: boolean;
+    namespace: string;
+    address: string;
+  }): Promise<TestWorkflowEnvironment>;
+}
+
+async function attach(server: ChildProcess, address: string, supportsTimeSkipping: boolean) {
+  const factory = TestWorkflowEnvironment as unknown as EnvironmentFactory;
+  let env: TestWorkflowEnvironment;
+  try {
+    env = await factory.create({ server: { type: 'existing' }, supportsTimeSkipping, namespace: 'default', address });
+  } catch (err) {
+    await stopServer(server);
+    throw err;
+  }
+  const teardownConnections = env.teardown.bind(env);
+  env.teardown = async () => {
+    try {
+      await teardownConnections();
+    } finally {
+      await stopServer(server);
+    }
+  };
+  return env;
 }
 
 async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
@@ -71,7 +176,10 @@ async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<v
     Object.entries(SEARCH_ATTRIBUTES).map(([name, type]) => [name, types[type]]),
   );
   try {
-    await env.connection.operatorService.addSearchAttributes({ namespace: env.namespace ?? 'default', searchAttributes });
+    await env.connection.operatorService.addSearchAttributes({
+      namespace: env.namespace ?? 'default',
+      searchAttributes,
+    });
   } catch (err) {
     // The Java test server accepts any search attribute; it may not implement the operator call.
     if (!/unimplemented|already exists/i.test(String(err))) throw err;

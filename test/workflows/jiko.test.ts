@@ -2,13 +2,12 @@
  * The Jiko onboarding workflow on the time-skipping test server, with the real workflow code and fake Jiko
  * activities that follow Jiko's sandbox SSN table. Days of reminders, expiries and review SLAs pass in seconds.
  */
-import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DocumentClaim, JikoDocumentType, JikoProviderInput } from '../../activities/jiko/types.js';
@@ -36,33 +35,24 @@ import type {
 import { acceptAgreementsUpdate, uploadDocumentsUpdate } from '../../workflows/jiko-messages.js';
 import type { JikoDocumentsActionData } from '../../workflows/jiko-messages.js';
 import type { jikoOnboarding } from '../../workflows/jiko.js';
-import { createTimeSkippingEnv, projectRoot } from '../helpers/temporal.js';
+import { startWorkflowHarness } from '../helpers/workflow-harness.js';
+import type { WorkflowHarness } from '../helpers/workflow-harness.js';
 import { FakeJiko } from './fake-jiko.js';
 
 const TASK_QUEUE = 'jiko-workflow-test';
 const fake = new FakeJiko();
 
+let harness: WorkflowHarness;
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let workerRun: Promise<void>;
 let workflowBundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
-  workflowBundle = await bundleWorkflowCode({ workflowsPath: path.join(projectRoot, 'workflows/index.ts') });
-  env = await createTimeSkippingEnv();
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: TASK_QUEUE,
-    workflowBundle,
-    activities: fake.activities(),
-  });
-  workerRun = worker.run();
+  harness = await startWorkflowHarness({ taskQueue: TASK_QUEUE, activities: fake.activities() });
+  ({ env, workflowBundle } = harness);
 });
 
 afterAll(async () => {
-  worker?.shutdown();
-  await workerRun;
-  await env?.teardown();
+  await harness?.teardown();
 });
 
 type Handle = WorkflowHandle<typeof jikoOnboarding>;

@@ -2,13 +2,11 @@
  * The Netspend onboarding workflow on the time-skipping test server: the real workflow code, fake Netspend
  * activities that follow the simulator's documented controls. Days of reminders and expiries pass in seconds.
  */
-import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NetspendAccountType, NetspendCardType } from '../../activities/netspend/types.js';
@@ -32,7 +30,8 @@ import {
   netspendCureKycUpdate,
 } from '../../workflows/netspend-messages.js';
 import type { netspendOnboarding } from '../../workflows/netspend.js';
-import { createTimeSkippingEnv, projectRoot } from '../helpers/temporal.js';
+import { startWorkflowHarness } from '../helpers/workflow-harness.js';
+import type { WorkflowHarness } from '../helpers/workflow-harness.js';
 import { FakeNetspend, SSN } from './netspend-fake.js';
 
 const TASK_QUEUE = 'netspend-workflow-test';
@@ -40,27 +39,17 @@ const fake = new FakeNetspend();
 /** Four digits that appear nowhere else in these tests' data. */
 const PIN = '7392';
 
+let harness: WorkflowHarness;
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let workerRun: Promise<void>;
 let workflowBundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
-  workflowBundle = await bundleWorkflowCode({ workflowsPath: path.join(projectRoot, 'workflows/index.ts') });
-  env = await createTimeSkippingEnv();
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: TASK_QUEUE,
-    workflowBundle,
-    activities: fake.activities(),
-  });
-  workerRun = worker.run();
+  harness = await startWorkflowHarness({ taskQueue: TASK_QUEUE, activities: fake.activities() });
+  ({ env, workflowBundle } = harness);
 });
 
 afterAll(async () => {
-  worker?.shutdown();
-  await workerRun;
-  await env?.teardown();
+  await harness?.teardown();
 });
 
 type Handle = WorkflowHandle<typeof netspendOnboarding>;

@@ -1,0 +1,20 @@
+import type { ActivityOptions } from '@temporalio/workflow';
+import { NON_RETRYABLE_ERROR_TYPES } from '../../activities/http/error-types.js';
+
+/**
+ * How every provider's activities are called, unless the provider says otherwise. No attempt limit: an outage
+ * delays an onboarding; only the provider saying no (a non-retryable error type) ends it.
+ */
+export function providerActivityOptions(overrides: Partial<ActivityOptions> = {}): ActivityOptions {
+  return {
+    startToCloseTimeout: '30s',
+    ...overrides,
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '1m',
+      nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
+      ...overrides.retry,
+    },
+  };
+}
