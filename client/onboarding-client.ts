@@ -41,7 +41,7 @@ import {
 } from './errors.js';
 import { DocumentStoreUnavailableError, parseOrThrow, providerDefinition, supportedProviders } from './providers.js';
 import type { DocumentSink, ProviderDefinition } from './providers.js';
-import { cancelBodySchema, listFiltersSchema, startBodySchema } from './schemas.js';
+import { cancelBodySchema, listFiltersSchema, providerBlock, startBodySchema } from './schemas.js';
 import type { ListFilters, ListResponse, OnboardingSummary, WebhookAck } from './schemas.js';
 import type { z } from 'zod';
 import { createFileInbox, inboxRecord } from './webhooks/inbox.js';
@@ -143,7 +143,7 @@ export class OnboardingClient {
       provider: parsed.provider,
       customerRef: parsed.customerRef,
       applicant: parsed.applicant,
-      providerInput: parsed[parsed.provider],
+      providerInput: providerBlock(parsed),
       ...(parsed.options ? { options: parsed.options } : {}),
     };
     // Tells "we started it" from "it was already running": USE_EXISTING answers both with the same handle.

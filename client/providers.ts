@@ -7,15 +7,29 @@ import type { z } from 'zod';
 import type { Config } from '../common/config.js';
 import type { DocumentClaim } from '../activities/jiko/types.js';
 import type { Provider } from '../workflows/contract.js';
+import { NETSPEND_ACTIONS } from '../workflows/netspend-messages.js';
+import type {
+  NetspendAcceptAgreementsInput,
+  NetspendActivateCardInput,
+  NetspendAnswersInput,
+  NetspendChooseCardInput,
+} from '../workflows/netspend-messages.js';
 import { ValidationError } from './errors.js';
 import {
   acceptAgreementsBodySchema,
   fieldIssues,
   jikoProviderInputSchema,
   jikoStartBodySchema,
+  netspendAcceptAgreementsBodySchema,
+  netspendActivateCardBodySchema,
+  netspendAnswersBodySchema,
+  netspendChooseCardBodySchema,
+  netspendProviderInputSchema,
+  netspendStartBodySchema,
   uploadDocumentsBodySchema,
 } from './schemas.js';
 import { createJikoWebhookIntake } from './webhooks/jiko.js';
+import { createNetspendWebhookIntake } from './webhooks/netspend.js';
 import type { ProviderWebhookIntake } from './webhooks/types.js';
 
 /** Where document images go instead of workflow history (claim check); common/documents.ts implements it. */
@@ -120,7 +134,56 @@ const jiko: ProviderDefinition = {
   createWebhookIntake: (config) => createJikoWebhookIntake(config),
 };
 
-export const PROVIDER_REGISTRY: Readonly<Partial<Record<Provider, ProviderDefinition>>> = { jiko };
+const netspend: ProviderDefinition = {
+  provider: 'netspend',
+  workflowType: 'netspendOnboarding',
+  blockSchema: netspendProviderInputSchema,
+  startBodySchema: netspendStartBodySchema,
+  actions: {
+    [NETSPEND_ACTIONS.cureKyc]: defineAction({
+      name: NETSPEND_ACTIONS.cureKyc,
+      summary:
+        "The customer answers Netspend's identity questions (pending action data.questions) to cure a conditional KYC.",
+      bodySchema: netspendAnswersBodySchema,
+      toUpdateArgument: async (body): Promise<NetspendAnswersInput> => ({ answers: body.answers }),
+    }),
+    [NETSPEND_ACTIONS.acceptAgreements]: defineAction({
+      name: NETSPEND_ACTIONS.acceptAgreements,
+      summary:
+        'The customer accepts Netspend agreements by id (pending action data.agreements), in one call or several.',
+      bodySchema: netspendAcceptAgreementsBodySchema,
+      toUpdateArgument: async (body): Promise<NetspendAcceptAgreementsInput> => ({
+        agreementIds: [...new Set(body.agreementIds)],
+      }),
+    }),
+    [NETSPEND_ACTIONS.answerExpectedUse]: defineAction({
+      name: NETSPEND_ACTIONS.answerExpectedUse,
+      summary: "The customer answers Netspend's expected-use questions (DDA accounts only).",
+      bodySchema: netspendAnswersBodySchema,
+      toUpdateArgument: async (body): Promise<NetspendAnswersInput> => ({ answers: body.answers }),
+    }),
+    [NETSPEND_ACTIONS.chooseCard]: defineAction({
+      name: NETSPEND_ACTIONS.chooseCard,
+      summary:
+        'The customer picks a card type and brand (pending action data.brands) and, for a physical card, where to ship it.',
+      bodySchema: netspendChooseCardBodySchema,
+      toUpdateArgument: async (body): Promise<NetspendChooseCardInput> => ({
+        type: body.type,
+        brandName: body.brandName,
+        ...(body.shippingAddress ? { shippingAddress: body.shippingAddress } : {}),
+      }),
+    }),
+    [NETSPEND_ACTIONS.activateCard]: defineAction({
+      name: NETSPEND_ACTIONS.activateCard,
+      summary: 'The customer sets the PIN of the physical card they received (four digits), which activates it.',
+      bodySchema: netspendActivateCardBodySchema,
+      toUpdateArgument: async (body): Promise<NetspendActivateCardInput> => ({ pin: body.pin }),
+    }),
+  },
+  createWebhookIntake: (config) => createNetspendWebhookIntake(config),
+};
+
+export const PROVIDER_REGISTRY: Readonly<Partial<Record<Provider, ProviderDefinition>>> = { jiko, netspend };
 
 export function supportedProviders(): Provider[] {
   return Object.keys(PROVIDER_REGISTRY) as Provider[];

@@ -145,11 +145,32 @@ export const jikoProviderInputSchema = z
   })
   .meta({ id: 'JikoProviderInput' });
 
-/** The start body's `netspend` block: which account-creation context (Netspend's `provided_id`) to open under. */
+/** Netspend's device fingerprint (from its SDK) is opaque to us; the cap keeps a start body from carrying a blob. */
+export const MAX_NETSPEND_DEVICE_DATA_CHARS = 16 * 1024;
+
+/**
+ * The start body's `netspend` block: the account-creation context to open under, named directly (`providedId`,
+ * Netspend's `provided_id` as configured for the partner) or by account type (the worker maps DDA/GPR to its
+ * configured context). Either is enough; with both, `providedId` decides.
+ */
 export const netspendProviderInputSchema = z
   .object({
-    providedId: z.string().trim().min(1).max(64),
+    providedId: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a Netspend provided_id: 1-64 of A-Z a-z 0-9 _ . -')
+      .optional(),
     accountType: z.enum(['DDA', 'GPR']).optional(),
+    /** The Netspend SDK's encrypted device data, passed through to the session as-is. */
+    deviceData: z
+      .union([z.string().min(1), z.record(z.string(), z.unknown())])
+      .refine(
+        (value) => (typeof value === 'string' ? value : JSON.stringify(value)).length <= MAX_NETSPEND_DEVICE_DATA_CHARS,
+        `at most ${MAX_NETSPEND_DEVICE_DATA_CHARS} characters`,
+      )
+      .optional(),
+  })
+  .refine((block) => block.providedId !== undefined || block.accountType !== undefined, {
+    message: 'give providedId or accountType (DDA or GPR)',
   })
   .meta({ id: 'NetspendProviderInput' });
 
@@ -192,6 +213,54 @@ export const uploadDocumentsBodySchema = z
   })
   .meta({ id: 'UploadDocumentsBody' });
 
+// Netspend's actions. The onboarding re-checks each against what Netspend offered (ids, answers, brands) and
+// answers 422 naming the field; these schemas only refuse what is malformed before it reaches the onboarding.
+
+const netspendIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'an id as shown in the pending action');
+
+export const netspendAcceptAgreementsBodySchema = z
+  .object({
+    /** Any subset of the pending action's `data.agreements[].agreementId`; repeat until all are accepted. */
+    agreementIds: z.array(netspendIdSchema).min(1, 'at least one agreement id').max(20),
+  })
+  .meta({ id: 'NetspendAcceptAgreementsBody' });
+
+export const netspendAnswersBodySchema = z
+  .object({
+    /** One answer per question of the pending action's `data.questions`. */
+    answers: z
+      .array(z.object({ questionId: netspendIdSchema, answerId: netspendIdSchema }))
+      .min(1, 'one answer per question')
+      .max(20)
+      .refine((answers) => new Set(answers.map((a) => a.questionId)).size === answers.length, {
+        message: 'each question at most once',
+      }),
+  })
+  .meta({ id: 'NetspendAnswersBody' });
+
+export const NETSPEND_CARD_TYPE_CHOICES = ['physical', 'virtual', 'digital'] as const;
+
+export const netspendChooseCardBodySchema = z
+  .object({
+    type: z.enum(NETSPEND_CARD_TYPE_CHOICES),
+    /** One of the pending action's `data.brands[].brandName`. */
+    brandName: netspendIdSchema,
+    /** Physical cards only; the applicant's address when absent. */
+    shippingAddress: addressSchema.optional(),
+  })
+  .refine((body) => body.type === 'physical' || body.shippingAddress === undefined, {
+    message: 'only a physical card is shipped',
+    path: ['shippingAddress'],
+  })
+  .meta({ id: 'NetspendChooseCardBody' });
+
+/** The PIN never appears in an error: the messages name the rule only (zod does not echo input by default). */
+export const netspendActivateCardBodySchema = z
+  .object({
+    pin: z.string('must be exactly four digits').regex(/^\d{4}$/, 'must be exactly four digits'),
+  })
+  .meta({ id: 'NetspendActivateCardBody' });
+
 export const cancelBodySchema = z
   .object({
     reason: z.string().trim().min(1).max(500),
@@ -225,13 +294,28 @@ export const netspendStartBodySchema = z.object({
  * the block named after its provider. A provider is listed here only once its workflow exists.
  */
 export const startBodySchema = z
-  .discriminatedUnion('provider', [jikoStartBodySchema], {
-    error: (issue) => (issue.code === 'invalid_union' ? 'provider must be one of: jiko' : undefined),
+  .discriminatedUnion('provider', [jikoStartBodySchema, netspendStartBodySchema], {
+    error: (issue) => (issue.code === 'invalid_union' ? 'provider must be one of: jiko, netspend' : undefined),
   })
   .meta({ id: 'StartOnboardingBody' });
 
 export type StartBody = z.infer<typeof startBodySchema>;
 export type JikoStartBody = z.infer<typeof jikoStartBodySchema>;
+export type NetspendStartBody = z.infer<typeof netspendStartBodySchema>;
+export type NetspendAcceptAgreementsBody = z.infer<typeof netspendAcceptAgreementsBodySchema>;
+export type NetspendAnswersBody = z.infer<typeof netspendAnswersBodySchema>;
+export type NetspendChooseCardBody = z.infer<typeof netspendChooseCardBodySchema>;
+export type NetspendActivateCardBody = z.infer<typeof netspendActivateCardBodySchema>;
+/** The block named after the start body's provider: what becomes the workflow's `providerInput`. */
+export function providerBlock(body: StartBody): JikoStartBody['jiko'] | NetspendStartBody['netspend'] {
+  switch (body.provider) {
+    case 'jiko':
+      return body.jiko;
+    case 'netspend':
+      return body.netspend;
+  }
+}
+
 export type AcceptAgreementsBody = z.infer<typeof acceptAgreementsBodySchema>;
 export type UploadDocumentsBody = z.infer<typeof uploadDocumentsBodySchema>;
 export type DocumentUpload = z.infer<typeof documentUploadSchema>;

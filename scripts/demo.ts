@@ -1,19 +1,45 @@
 /**
- * `npm run demo -- jiko [approved|documents]`: takes one made-up Jiko customer through the RUNNING stack
- * (`npm start`), over HTTP to the gateway, playing the customer: accepts the agreements, uploads documents when
- * Jiko asks, and prints each step as the onboarding reports it. Ends with the onboarding's page in the Web UI.
+ * `npm run demo -- <provider> [scenario]`: takes one made-up customer through the RUNNING stack (`npm start`),
+ * over HTTP to the gateway, playing the customer for whatever the onboarding asks, and prints each step as the
+ * onboarding reports it. Ends with the onboarding's page in the Web UI.
  *
- *   approved   SSN 4…  → Jiko approves after the first apply (default)
- *   documents  SSN 210… → Jiko asks for ID_FRONT, ID_BACK and a SELFIE, then approves after the re-apply
+ *   jiko approved        SSN 4…   → Jiko approves after the first apply (default)
+ *   jiko documents       SSN 210… → Jiko asks for ID_FRONT, ID_BACK and a SELFIE, then approves after the re-apply
+ *   netspend dda         DDA account: agreements, expected use, account activated, physical card, PIN (default)
+ *   netspend gpr         GPR (prepaid) account: agreements, account activated, virtual card (active at once)
+ *   netspend kyc         SSN 991… → KYC conditional, cured with the identity questions, then as dda
  */
 import { loadConfig } from '../common/config.js';
-import type { OnboardingStatus, TimelineEntry } from '../workflows/contract.js';
+import type { OnboardingStatus, PendingAction, TimelineEntry } from '../workflows/contract.js';
+
+interface Scenario {
+  ssnPrefix: string;
+  what: string;
+  /** Netspend only: the account and the card the customer picks. */
+  accountType?: 'DDA' | 'GPR';
+  cardType?: 'physical' | 'virtual';
+}
 
 const SCENARIOS = {
-  approved: { ssnPrefix: '400', what: 'approved straight away' },
-  documents: { ssnPrefix: '210', what: 'asked for identity documents, then approved' },
-} as const;
-type Scenario = keyof typeof SCENARIOS;
+  jiko: {
+    approved: { ssnPrefix: '400', what: 'approved straight away' },
+    documents: { ssnPrefix: '210', what: 'asked for identity documents, then approved' },
+  },
+  netspend: {
+    dda: { ssnPrefix: '512', what: 'a DDA account with a physical card', accountType: 'DDA', cardType: 'physical' },
+    gpr: { ssnPrefix: '512', what: 'a GPR account with a virtual card', accountType: 'GPR', cardType: 'virtual' },
+    kyc: {
+      ssnPrefix: '991',
+      what: 'KYC conditional, cured with identity questions; DDA with a physical card',
+      accountType: 'DDA',
+      cardType: 'physical',
+    },
+  },
+} as const satisfies Record<string, Record<string, Scenario>>;
+type DemoProvider = keyof typeof SCENARIOS;
+const DEFAULT_SCENARIO: Record<DemoProvider, string> = { jiko: 'approved', netspend: 'dda' };
+/** Made up; the simulator refuses only weak PINs (runs, four equal digits). Never printed. */
+const DEMO_PIN = '7392';
 
 const FINAL = new Set(['completed', 'rejected', 'failed', 'cancelled', 'expired']);
 /** A 1×1 PNG: the sandbox accepts any image, and nothing real should ever be sent in a demo. */
@@ -26,7 +52,9 @@ const apiKey = config.GATEWAY_API_KEYS.split(',')[0]?.trim() ?? '';
 const namespace = process.env.TEMPORAL_NAMESPACE || 'default';
 
 function usage(message: string): never {
-  console.error(`${message}\nusage: npm run demo -- jiko [approved|documents]`);
+  console.error(
+    `${message}\nusage: npm run demo -- jiko [approved|documents]\n       npm run demo -- netspend [dda|gpr|kyc]`,
+  );
   process.exit(64);
 }
 
@@ -68,19 +96,26 @@ function randomDigits(count: number): string {
   return Array.from({ length: count }, () => Math.floor(Math.random() * 10)).join('');
 }
 
-function startBody(customerRef: string, scenario: Scenario) {
+function applicant(scenario: Scenario) {
+  return {
+    name: { first: 'Ada', middle: 'K', last: 'Lovelace' },
+    dateOfBirth: '1990-01-31',
+    ssn: scenario.ssnPrefix + randomDigits(9 - scenario.ssnPrefix.length),
+    email: 'ada@example.com',
+    phone: '+15551234567',
+    address: { line1: '2000 Allston Way', city: 'Berkeley', state: 'CA', postalCode: '94701', country: 'US' },
+  };
+}
+
+function startBody(provider: DemoProvider, customerRef: string, scenario: Scenario) {
+  if (provider === 'netspend') {
+    return { provider, customerRef, applicant: applicant(scenario), netspend: { accountType: scenario.accountType } };
+  }
   const now = new Date().toISOString();
   return {
-    provider: 'jiko',
+    provider,
     customerRef,
-    applicant: {
-      name: { first: 'Ada', middle: 'K', last: 'Lovelace' },
-      dateOfBirth: '1990-01-31',
-      ssn: SCENARIOS[scenario].ssnPrefix + randomDigits(6),
-      email: 'ada@example.com',
-      phone: '+15551234567',
-      address: { line1: '2000 Allston Way', city: 'Berkeley', state: 'CA', postalCode: '94701', country: 'US' },
-    },
+    applicant: applicant(scenario),
     jiko: {
       investmentProfile: {
         employmentStatus: 'EMPLOYED',
@@ -93,49 +128,111 @@ function startBody(customerRef: string, scenario: Scenario) {
   };
 }
 
+interface QuestionData {
+  questionId: string;
+  text: string;
+  answers: { answerId: string; text: string }[];
+}
+
+/** What the customer sends for a pending action, and what the demo prints about it; undefined when unknown. */
+function customerMove(pending: PendingAction, scenario: Scenario): { say: string; body: unknown } | undefined {
+  switch (pending.action) {
+    case 'acceptAgreements': {
+      if (pending.data.version !== undefined) {
+        const version = String(pending.data.version);
+        return { say: `customer reads the agreements (version ${version}) and accepts them`, body: { version } };
+      }
+      const agreements = (pending.data.agreements ?? []) as { agreementId: string; name: string; accepted: boolean }[];
+      const open = agreements.filter((agreement) => !agreement.accepted);
+      return {
+        say: `customer reads and accepts ${open.map((agreement) => agreement.name).join(', ')}`,
+        body: { agreementIds: open.map((agreement) => agreement.agreementId) },
+      };
+    }
+    case 'uploadDocuments': {
+      const requirements = (pending.data.documents ?? []) as { anyOf: string[]; received: boolean }[];
+      const types = requirements.filter((r) => !r.received).map((r) => r.anyOf[0] as string);
+      const documents = types.map((type) => ({ type, contentType: 'image/png', contentBase64: TINY_PNG_BASE64 }));
+      return { say: `customer photographs ${types.join(', ')} and uploads them`, body: { documents } };
+    }
+    case 'cureKyc':
+    case 'answerExpectedUse': {
+      // The simulator's correct identity answers are the first of each question; any answer does for expected use.
+      const questions = (pending.data.questions ?? []) as QuestionData[];
+      const answers = questions.map((question) => ({
+        questionId: question.questionId,
+        answerId: question.answers[0]?.answerId ?? '',
+      }));
+      const what = pending.action === 'cureKyc' ? 'identity' : 'expected-use';
+      const said = questions.map((question) => `"${question.text}" → ${question.answers[0]?.text ?? '?'}`).join('; ');
+      return { say: `customer answers ${questions.length} ${what} questions: ${said}`, body: { answers } };
+    }
+    case 'chooseCard': {
+      const brands = (pending.data.brands ?? []) as { brandName: string; displayName: string }[];
+      const brand = brands[0];
+      const type = scenario.cardType ?? 'virtual';
+      return {
+        say: `customer picks a ${type} card, ${brand?.displayName ?? brand?.brandName}${type === 'physical' ? ', mailed to their address' : ''}`,
+        body: { type, brandName: brand?.brandName },
+      };
+    }
+    case 'activateCard':
+      return {
+        say: 'the card arrives by mail; customer sets a PIN (four digits, not shown) to activate it',
+        body: { pin: DEMO_PIN },
+      };
+    default:
+      return undefined;
+  }
+}
+
 /** Plays the customer for whatever the onboarding asks now; returns true when it acted. */
-async function playCustomer(status: OnboardingStatus, onboardingPath: string, done: Set<string>): Promise<boolean> {
+async function playCustomer(
+  status: OnboardingStatus,
+  onboardingPath: string,
+  scenario: Scenario,
+  done: Set<string>,
+): Promise<boolean> {
   for (const pending of status.pendingActions) {
     const key = `${pending.action}:${JSON.stringify(pending.data)}`;
     if (done.has(key)) continue;
-    if (pending.action === 'acceptAgreements') {
-      const version = String(pending.data.version);
-      console.log(`  ↳ customer reads the agreements (version ${version}) and accepts them`);
-      expectOk(
-        'accept agreements',
-        await api<OnboardingStatus>('POST', `${onboardingPath}/actions/acceptAgreements`, { version }),
-      );
-    } else if (pending.action === 'uploadDocuments') {
-      const requirements = (pending.data.documents ?? []) as { anyOf: string[]; received: boolean }[];
-      const types = requirements.filter((r) => !r.received).map((r) => r.anyOf[0] as string);
-      console.log(`  ↳ customer photographs ${types.join(', ')} and uploads them`);
-      const documents = types.map((type) => ({ type, contentType: 'image/png', contentBase64: TINY_PNG_BASE64 }));
-      expectOk(
-        'upload documents',
-        await api<OnboardingStatus>('POST', `${onboardingPath}/actions/uploadDocuments`, { documents }),
-      );
-    } else {
+    const move = customerMove(pending, scenario);
+    done.add(key);
+    if (!move) {
       console.log(`  ↳ the onboarding asks for '${pending.action}', which this demo does not know how to do`);
       continue;
     }
-    done.add(key);
+    console.log(`  ↳ ${move.say}`);
+    expectOk(
+      pending.action,
+      await api<OnboardingStatus>('POST', `${onboardingPath}/actions/${pending.action}`, move.body),
+    );
     return true;
   }
   return false;
 }
 
 async function main(): Promise<void> {
-  const [provider, scenarioArg = 'approved'] = process.argv.slice(2);
-  if (provider !== 'jiko') usage(provider ? `the demo covers jiko only, not '${provider}'` : 'which provider?');
-  if (!(scenarioArg in SCENARIOS)) usage(`unknown scenario '${scenarioArg}'`);
-  const scenario = scenarioArg as Scenario;
+  const [providerArg, scenarioArg] = process.argv.slice(2);
+  if (!providerArg) usage('which provider?');
+  if (!Object.hasOwn(SCENARIOS, providerArg)) usage(`the demo covers jiko and netspend, not '${providerArg}'`);
+  const provider = providerArg as DemoProvider;
+  const scenarios: Record<string, Scenario> = SCENARIOS[provider];
+  const scenarioName = scenarioArg ?? DEFAULT_SCENARIO[provider];
+  const scenario = Object.hasOwn(scenarios, scenarioName) ? scenarios[scenarioName] : undefined;
+  if (!scenario) usage(`unknown ${provider} scenario '${scenarioName}'`);
 
   const ready = await api<{ status: string } | ErrorBody>('GET', '/readyz');
   if (ready.status !== 200) usage(`the gateway at ${baseUrl} is up but Temporal is not reachable`);
 
   const customerRef = `demo-${Date.now().toString(36)}`;
-  console.log(`Jiko onboarding for customer ${customerRef}: ${SCENARIOS[scenario].what}`);
-  const started = await api<OnboardingStatus | ErrorBody>('POST', '/v1/onboardings', startBody(customerRef, scenario));
+  const providerName = provider === 'jiko' ? 'Jiko' : 'Netspend';
+  console.log(`${providerName} onboarding for customer ${customerRef}: ${scenario.what}`);
+  const started = await api<OnboardingStatus | ErrorBody>(
+    'POST',
+    '/v1/onboardings',
+    startBody(provider, customerRef, scenario),
+  );
   const first = expectOk('start', started);
   const onboardingPath = `/v1/onboardings/${encodeURIComponent(first.onboardingId)}`;
   console.log(`✓ started ${first.onboardingId} (HTTP ${started.status})`);
@@ -162,7 +259,7 @@ async function main(): Promise<void> {
       console.log('… still not finished after 5 minutes; it keeps running in Temporal.');
       break;
     }
-    if (!(await playCustomer(status, onboardingPath, acted))) await sleep(500);
+    if (!(await playCustomer(status, onboardingPath, scenario, acted))) await sleep(500);
   }
 
   const ids = Object.entries(status.result)

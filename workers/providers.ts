@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../common/config.js';
 import type { DocumentStore } from '../common/documents.js';
 import { createJikoActivities } from '../activities/jiko/activities.js';
+import { createNetspendActivities } from '../activities/netspend/activities.js';
 import { createCommonActivities } from '../activities/outbound.js';
 import { createWebhookActivities } from '../activities/webhooks/activities.js';
 
@@ -48,7 +49,11 @@ export const TASK_QUEUES: readonly TaskQueueDefinition[] = [
     createActivities: (deps) =>
       withCommonActivities(deps, createJikoActivities({ config: deps.config, documents: deps.documents })),
   },
-  // Next provider: { name: 'netspend', maxActivitiesPerSecond: (c) => c.NETSPEND_RATE_LIMIT_PER_SECOND, createActivities: … }
+  {
+    name: 'netspend',
+    maxActivitiesPerSecond: (config) => config.NETSPEND_RATE_LIMIT_PER_SECOND,
+    createActivities: (deps) => withCommonActivities(deps, createNetspendActivities({ config: deps.config })),
+  },
   {
     // Webhook deliveries: record, resolve the onboarding through OnboardingRefs, signal it. No provider calls.
     name: 'webhooks',

@@ -10,14 +10,7 @@ export const PROVIDERS = ['jiko', 'netspend', 'greendot', 'linkcy'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
 export type OnboardingState =
-  | 'in_progress'
-  | 'action_required'
-  | 'in_review'
-  | 'completed'
-  | 'rejected'
-  | 'failed'
-  | 'cancelled'
-  | 'expired';
+  'in_progress' | 'action_required' | 'in_review' | 'completed' | 'rejected' | 'failed' | 'cancelled' | 'expired';
 export const FINAL_STATES: readonly OnboardingState[] = ['completed', 'rejected', 'failed', 'cancelled', 'expired'];
 
 export type BlockedOn = 'customer' | 'provider' | 'reviewer' | 'retrying' | null;

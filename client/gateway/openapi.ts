@@ -8,6 +8,11 @@ import {
   acceptAgreementsBodySchema,
   applicantSchema,
   jikoProviderInputSchema,
+  netspendAcceptAgreementsBodySchema,
+  netspendActivateCardBodySchema,
+  netspendAnswersBodySchema,
+  netspendChooseCardBodySchema,
+  netspendProviderInputSchema,
   onboardingOptionsSchema,
   onboardingSummarySchema,
   cancelBodySchema,
@@ -40,6 +45,11 @@ function components(): Record<string, unknown> {
     [applicantSchema, 'Applicant'],
     [onboardingOptionsSchema, 'OnboardingOptions'],
     [jikoProviderInputSchema, 'JikoProviderInput'],
+    [netspendProviderInputSchema, 'NetspendProviderInput'],
+    [netspendAcceptAgreementsBodySchema, 'NetspendAcceptAgreementsBody'],
+    [netspendAnswersBodySchema, 'NetspendAnswersBody'],
+    [netspendChooseCardBodySchema, 'NetspendChooseCardBody'],
+    [netspendActivateCardBodySchema, 'NetspendActivateCardBody'],
     [onboardingSummarySchema, 'OnboardingSummary'],
   ];
   for (const [schema, id] of named) registry.add(schema, { id });
@@ -59,7 +69,9 @@ function components(): Record<string, unknown> {
 }
 
 export function buildOpenApiDocument(options: { serverUrl: string }): JsonObject {
-  const actionNames = Object.values(PROVIDER_REGISTRY).flatMap((definition) => Object.keys(definition.actions));
+  const actionNames = [
+    ...new Set(Object.values(PROVIDER_REGISTRY).flatMap((definition) => Object.keys(definition.actions))),
+  ];
   const idParam = {
     name: 'id',
     in: 'path',
@@ -155,7 +167,16 @@ export function buildOpenApiDocument(options: { serverUrl: string }): JsonObject
             required: true,
             content: {
               'application/json': {
-                schema: { oneOf: [ref('AcceptAgreementsBody'), ref('UploadDocumentsBody')] },
+                schema: {
+                  oneOf: [
+                    ref('AcceptAgreementsBody'),
+                    ref('UploadDocumentsBody'),
+                    ref('NetspendAcceptAgreementsBody'),
+                    ref('NetspendAnswersBody'),
+                    ref('NetspendChooseCardBody'),
+                    ref('NetspendActivateCardBody'),
+                  ],
+                },
               },
             },
           },

@@ -18,3 +18,15 @@ export function base64SignatureMatches(expected: Buffer, receivedBase64: string)
   const equal = timingSafeEqual(expectedText, sameLength ? received : expectedText);
   return sameLength && equal;
 }
+
+/**
+ * The hex twin of base64SignatureMatches: compared as canonical lowercase hex text (hex is case-insensitive, so
+ * `ABCD` and `abcd` are the same signature), equal lengths for timingSafeEqual, same work whatever is presented.
+ */
+export function hexSignatureMatches(expected: Buffer, receivedHex: string): boolean {
+  const expectedText = Buffer.from(expected.toString('hex'), 'utf8');
+  const received = Buffer.from(receivedHex.trim().toLowerCase(), 'utf8');
+  const sameLength = received.length === expectedText.length;
+  const equal = timingSafeEqual(expectedText, sameLength ? received : expectedText);
+  return sameLength && equal;
+}

@@ -4,134 +4,30 @@
  * through the gateway, duplicated and reordered on purpose. Polling is slowed to minutes so the webhooks are
  * what moves each onboarding along.
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { Client } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { temporal } from '@temporalio/proto';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildGateway } from '../../client/gateway/app.js';
-import { OnboardingClient } from '../../client/onboarding-client.js';
-import { createPiiCodec } from '../../common/codec.js';
-import { parseConfig, taskQueueFor } from '../../common/config.js';
-import type { Config } from '../../common/config.js';
-import { createDataConverter } from '../../common/data-converter.js';
-import { DocumentStore } from '../../common/documents.js';
-import { setLogLevel } from '../../common/log.js';
-import { startSandbox } from '../../sandbox/core/server.js';
-import type { OnboardingStatus } from '../../workflows/contract.js';
-import { TASK_QUEUES } from '../../workers/providers.js';
-import { createLocalEnv, projectRoot } from '../helpers/temporal.js';
+import { onboardingPath, pendingAction, startE2eStack } from './harness.js';
+import type { E2eStack } from './harness.js';
 
-const API_KEY = 'e2e-api-key';
 const TEST_TIMEOUT_MS = 150_000;
 
-let env: TestWorkflowEnvironment;
-let sandbox: Awaited<ReturnType<typeof startSandbox>>;
-let gateway: FastifyInstance;
-let gatewayUrl: string;
-let client: Client;
-let config: Config;
-let workers: Worker[] = [];
-let workerRuns: Promise<void>[] = [];
-let scratch: string;
+let stack: E2eStack;
+const call: E2eStack['call'] = (method, route, body) => stack.call(method, route, body);
+const waitForStatus: E2eStack['waitForStatus'] = (id, what, accept, timeoutMs) =>
+  stack.waitForStatus(id, what, accept, timeoutMs);
 
 beforeAll(async () => {
-  setLogLevel('warn');
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  scratch = await mkdtemp(path.join(tmpdir(), 'onboarding-e2e-'));
-  env = await createLocalEnv();
   // Every webhook is delivered twice, and deliveries are held and sent newest-first.
-  sandbox = await startSandbox({
-    port: 0,
-    env: { SANDBOX_JIKO_SUBMITTED_DELAY_MS: '500' },
+  stack = await startE2eStack({
+    sandboxEnv: { SANDBOX_JIKO_SUBMITTED_DELAY_MS: '500' },
     faults: { jiko: { webhookDuplicateRate: 1, webhookReorder: true, webhookReorderWindowMs: 300 } },
   });
-  config = parseConfig({
-    GATEWAY_API_KEYS: API_KEY,
-    TASK_QUEUE_PREFIX: 'e2e',
-    JIKO_BASE_URL: `${sandbox.url}/jiko`,
-    DOCUMENT_STORE_DIR: path.join(scratch, 'documents'),
-    WEBHOOK_INBOX_DIR: path.join(scratch, 'webhooks'),
-  });
-  const dataConverter = createDataConverter(config);
-  client = new Client({ connection: env.connection, namespace: env.namespace ?? 'default', dataConverter });
-  const documents = DocumentStore.fromConfig(config);
-
-  // The worker process's own queue wiring (workers/providers.ts), one in-process Worker per queue.
-  const workflowsPath = path.join(projectRoot, 'workflows', 'index.ts');
-  workers = await Promise.all(
-    TASK_QUEUES.map((queue) =>
-      Worker.create({
-        connection: env.nativeConnection,
-        namespace: env.namespace ?? 'default',
-        taskQueue: taskQueueFor(config, queue.name),
-        workflowsPath,
-        dataConverter,
-        activities: queue.createActivities({ config, client, documents }),
-      }),
-    ),
-  );
-  workerRuns = workers.map((worker) => worker.run());
-
-  const onboarding = new OnboardingClient({ client, config, documents });
-  gateway = await buildGateway({ onboarding, config, codec: createPiiCodec(config) });
-  gatewayUrl = await gateway.listen({ host: '127.0.0.1', port: 0 });
-  sandbox.ctx.webhooks.setTarget('jiko', `${gatewayUrl}/webhooks/jiko`);
 });
 
 afterAll(async () => {
-  await gateway?.close();
-  for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
-  await Promise.allSettled(workerRuns);
-  await sandbox?.close();
-  await env?.teardown();
-  if (scratch) await rm(scratch, { recursive: true, force: true });
+  await stack?.close();
 });
 
 // --- the backend's side -----------------------------------------------------------------------------------------
-
-interface HttpResult<T> {
-  status: number;
-  body: T;
-}
-
-async function call<T = OnboardingStatus>(method: string, route: string, body?: unknown): Promise<HttpResult<T>> {
-  const response = await fetch(`${gatewayUrl}${route}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${API_KEY}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as T };
-}
-
-const onboardingPath = (id: string) => `/v1/onboardings/${encodeURIComponent(id)}`;
-
-async function waitForStatus(
-  id: string,
-  what: string,
-  accept: (status: OnboardingStatus) => boolean,
-  timeoutMs = 90_000,
-): Promise<OnboardingStatus> {
-  const deadline = Date.now() + timeoutMs;
-  let last: OnboardingStatus | undefined;
-  while (Date.now() < deadline) {
-    const { status, body } = await call('GET', onboardingPath(id));
-    if (status === 200) {
-      last = body;
-      if (accept(body)) return body;
-      if (['rejected', 'failed', 'cancelled', 'expired'].includes(body.state)) break;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`onboarding ${id} never reached "${what}"; last status: ${JSON.stringify(last, null, 2)}`);
-}
 
 interface Person {
   first: string;
@@ -180,10 +76,6 @@ const documentsPerson: Person = {
   phone: '+15550002222',
 };
 
-function pendingAction(status: OnboardingStatus, action: string) {
-  return status.pendingActions.find((pending) => pending.action === action);
-}
-
 async function acceptAgreements(id: string): Promise<void> {
   const waiting = await waitForStatus(
     id,
@@ -211,6 +103,7 @@ async function acceptAgreements(id: string): Promise<void> {
 
 /** Every delivery the sandbox made reached the gateway, and each event's delivery workflow routed it to `id`. */
 async function expectWebhooksRouted(id: string, applicationId: string): Promise<void> {
+  const { sandbox, client } = stack;
   await sandbox.ctx.webhooks.idle();
   const deliveries = sandbox.ctx.webhooks
     .list({ provider: 'jiko' })
@@ -224,14 +117,7 @@ async function expectWebhooksRouted(id: string, applicationId: string): Promise<
     expect(result).toMatchObject({ outcome: 'routed', signalled: [id] });
   }
   // The operator inbox saw each event once as new and again as a duplicate, ids only.
-  const inboxDir = config.WEBHOOK_INBOX_DIR;
-  const lines = (
-    await Promise.all((await readdir(inboxDir)).map((file) => readFile(path.join(inboxDir, file), 'utf8')))
-  )
-    .join('')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as { eventId: string; firstDelivery: boolean });
+  const lines = await stack.inboxLines();
   for (const eventId of eventIds) {
     const seen = lines.filter((line) => line.eventId === eventId).map((line) => line.firstDelivery);
     expect(seen.filter((first) => first)).toHaveLength(1);
@@ -263,7 +149,9 @@ describe('Jiko onboarding through the gateway', () => {
 
       // One application at Jiko, however many webhooks and retries there were.
       const applicationId = done.result.applicationId as string;
-      expect(sandbox.ctx.audit.list({ provider: 'jiko', kind: 'application', id: applicationId })).toHaveLength(1);
+      expect(stack.sandbox.ctx.audit.list({ provider: 'jiko', kind: 'application', id: applicationId })).toHaveLength(
+        1,
+      );
       await expectWebhooksRouted(id, applicationId);
 
       // Finished is final: a late action is refused, a new start returns it as it is.
@@ -319,8 +207,10 @@ describe('Jiko onboarding through the gateway', () => {
       const done = await waitForStatus(id, 'completed', (s) => s.state === 'completed');
       const applicationId = done.result.applicationId as string;
       expect(done.result.accountId).toEqual(expect.any(String));
-      expect(sandbox.ctx.audit.list({ provider: 'jiko', kind: 'application', id: applicationId })).toHaveLength(1);
-      const documentsAtJiko = sandbox.ctx.audit
+      expect(stack.sandbox.ctx.audit.list({ provider: 'jiko', kind: 'application', id: applicationId })).toHaveLength(
+        1,
+      );
+      const documentsAtJiko = stack.sandbox.ctx.audit
         .list({ provider: 'jiko', kind: 'document' })
         .filter((entry) => JSON.stringify(entry.data ?? {}).includes(applicationId));
       expect(documentsAtJiko.length).toBe(3);
@@ -336,13 +226,8 @@ describe('Jiko onboarding through the gateway', () => {
         ['e2e-approved', approvedPerson],
         ['e2e-documents', documentsPerson],
       ] as const) {
-        const response = await client.workflowService.getWorkflowExecutionHistory({
-          namespace: env.namespace ?? 'default',
-          execution: { workflowId: `onboarding:jiko:${customerRef}` },
-        });
-        const history = response.history ?? { events: [] };
-        expect(history.events?.length ?? 0).toBeGreaterThan(10);
-        const raw = Buffer.from(temporal.api.history.v1.History.encode(history).finish()).toString('latin1');
+        const { eventCount, raw } = await stack.rawHistory(`onboarding:jiko:${customerRef}`);
+        expect(eventCount).toBeGreaterThan(10);
         for (const secret of [
           person.ssn,
           person.first,

@@ -1,0 +1,128 @@
+/**
+ * Netspend webhooks: `ns-signature` = hex(HMAC-SHA256(NETSPEND_WEBHOOK_SECRET, raw body)); the body is
+ * `{id, type, created, data}`; `ns-delivery-count` counts attempts. Netspend treats anything but exactly 200 as
+ * undelivered and redelivers the identical body (same `created`, same signature) for up to 72 hours.
+ *
+ * Replay window: Netspend signs no delivery timestamp, and `created` is when the event happened, not when this
+ * attempt was sent, so a window of WEBHOOK_TOLERANCE_SECONDS on it would refuse Netspend's own redeliveries (and,
+ * refused with a non-200, they would be redelivered until Netspend gives up: the event would be lost). The check
+ * is therefore the redelivery window plus that tolerance: a correctly signed body older than anything Netspend can
+ * still be sending is a replay and gets 401. Within the window a replay is just a duplicate, collapsed onto the
+ * same delivery workflow id and deduplicated again by the onboarding (eventId).
+ */
+import { z } from 'zod';
+import { WebhookAuthenticationError, WebhookPayloadError } from '../errors.js';
+import { fieldIssues } from '../schemas.js';
+import { hexSignatureMatches, hmacSha256 } from './signature.js';
+import { singleHeader } from './types.js';
+import type { NormalizedWebhook, ProviderWebhookIntake, WebhookHeaders } from './types.js';
+
+export const NETSPEND_SIGNATURE_HEADER = 'ns-signature';
+export const NETSPEND_DELIVERY_COUNT_HEADER = 'ns-delivery-count';
+/** How long Netspend keeps redelivering an event it could not deliver. */
+export const NETSPEND_REDELIVERY_WINDOW_SECONDS = 72 * 60 * 60;
+
+/** The events the onboarding acts on (as hints: it re-reads the account or person). Others are recorded only. */
+export const NETSPEND_ONBOARDING_EVENTS = ['account.created', 'person.kyc.identity_scan.modified'] as const;
+
+const idSchema = z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, 'an id');
+
+export const netspendWebhookEnvelopeSchema = z.object({
+  id: idSchema,
+  type: z.string().min(1).max(128),
+  created: z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'an ISO-8601 time'),
+  data: z.record(z.string(), z.unknown()).default({}),
+});
+
+const accountEventDataSchema = z.union([
+  z.object({ id: idSchema }).transform((data) => data.id),
+  z.object({ account_id: idSchema }).transform((data) => data.account_id),
+]);
+const personEventDataSchema = z.union([
+  z.object({ person_id: idSchema }).transform((data) => data.person_id),
+  z.object({ id: idSchema }).transform((data) => data.id),
+]);
+
+export function signNetspendWebhook(secret: string, rawBody: Buffer | string): string {
+  return hmacSha256(secret, Buffer.isBuffer(rawBody) ? rawBody : Buffer.from(rawBody)).toString('hex');
+}
+
+export interface NetspendWebhookIntakeConfig {
+  NETSPEND_WEBHOOK_SECRET: string;
+  WEBHOOK_TOLERANCE_SECONDS: number;
+}
+
+function refsFor(type: string, data: Record<string, unknown>): string[] {
+  if (type === 'account.created') {
+    const account = accountEventDataSchema.safeParse(data);
+    return account.success ? [`netspend:account:${account.data}`] : [];
+  }
+  if (type === 'person.kyc.identity_scan.modified') {
+    const person = personEventDataSchema.safeParse(data);
+    return person.success ? [`netspend:person:${person.data}`] : [];
+  }
+  return [];
+}
+
+function parseEnvelope(rawBody: Buffer): z.output<typeof netspendWebhookEnvelopeSchema> {
+  let json: unknown;
+  try {
+    json = JSON.parse(rawBody.toString('utf8'));
+  } catch {
+    throw new WebhookPayloadError('the body is not JSON');
+  }
+  const envelope = netspendWebhookEnvelopeSchema.safeParse(json);
+  if (!envelope.success) {
+    throw new WebhookPayloadError('not a Netspend event envelope', fieldIssues(envelope.error));
+  }
+  return envelope.data;
+}
+
+export function createNetspendWebhookIntake(
+  config: NetspendWebhookIntakeConfig,
+  options: { now?: () => Date } = {},
+): ProviderWebhookIntake {
+  const now = options.now ?? (() => new Date());
+  const maxAgeMs = (NETSPEND_REDELIVERY_WINDOW_SECONDS + config.WEBHOOK_TOLERANCE_SECONDS) * 1000;
+  return {
+    verify(rawBody: Buffer, headers: WebhookHeaders): void {
+      const signature = singleHeader(headers, NETSPEND_SIGNATURE_HEADER);
+      if (!signature) throw new WebhookAuthenticationError(`missing ${NETSPEND_SIGNATURE_HEADER} header`);
+      const expected = hmacSha256(config.NETSPEND_WEBHOOK_SECRET, rawBody);
+      if (!hexSignatureMatches(expected, signature)) {
+        throw new WebhookAuthenticationError(`${NETSPEND_SIGNATURE_HEADER} does not match the body`);
+      }
+      // Authentic, but possibly replayed long after Netspend stopped sending it. A body that is not an envelope
+      // is left to normalize() (400).
+      let created: unknown;
+      try {
+        created = (JSON.parse(rawBody.toString('utf8')) as { created?: unknown } | null)?.created;
+      } catch {
+        return;
+      }
+      const createdMs = typeof created === 'string' ? Date.parse(created) : Number.NaN;
+      if (!Number.isNaN(createdMs) && now().getTime() - createdMs > maxAgeMs) {
+        throw new WebhookAuthenticationError(
+          'the event is older than Netspend redelivers (72 h plus WEBHOOK_TOLERANCE_SECONDS): a replay',
+        );
+      }
+    },
+
+    normalize(rawBody: Buffer): NormalizedWebhook {
+      const { id, type, created, data } = parseEnvelope(rawBody);
+      const refs = refsFor(type, data);
+      const actedOn = (NETSPEND_ONBOARDING_EVENTS as readonly string[]).includes(type);
+      return {
+        event: {
+          provider: 'netspend',
+          eventId: id,
+          type,
+          refs,
+          occurredAt: new Date(Date.parse(created)).toISOString(),
+          data,
+        },
+        routable: actedOn && refs.length > 0,
+      };
+    },
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * Recorded histories (test/histories/<provider>/*.json, written by scripts/record-histories.ts without the PII
+ * codec) replayed against the current workflow code: what guards running onboardings against a non-deterministic
+ * change across commits.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { History } from '@temporalio/common/lib/proto-utils.js';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
+import { Worker } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Applicant } from '../../workflows/contract.js';
+import { projectRoot } from './temporal.js';
+
+export interface RecordedHistory {
+  /** The file name without `.json`. */
+  name: string;
+  history: History;
+  /** The file's JSON, as Temporal's tools write it. */
+  json: unknown;
+}
+
+export const HISTORIES_DIR = path.join(projectRoot, 'test', 'histories');
+
+export async function loadRecordedHistories(provider: string): Promise<RecordedHistory[]> {
+  const dir = path.join(HISTORIES_DIR, provider);
+  const files = (await readdir(dir)).filter((file) => file.endsWith('.json')).sort();
+  return Promise.all(
+    files.map(async (file) => {
+      const json: unknown = JSON.parse(await readFile(path.join(dir, file), 'utf8'));
+      return { name: file.slice(0, -'.json'.length), history: historyFromJSON(json), json };
+    }),
+  );
+}
+
+/** Replays every history; returns `name: error` for each that failed (empty when all replayed cleanly). */
+export async function replayFailures(
+  workflowBundle: WorkflowBundleWithSourceMap,
+  histories: readonly RecordedHistory[],
+): Promise<string[]> {
+  const failures: string[] = [];
+  const input = histories.map(({ name, history }) => ({ workflowId: name, history }));
+  for await (const replay of Worker.runReplayHistories({ workflowBundle }, input)) {
+    if (replay.error) failures.push(`${replay.workflowId}: ${String(replay.error)}`);
+  }
+  return failures;
+}
+
+/** The history's start input, decoded (recorded without the codec, so plain JSON). */
+export function startInput(history: History): unknown {
+  const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  if (!payload?.data) return undefined;
+  return JSON.parse(Buffer.from(payload.data).toString('utf8'));
+}
+
+/** Made-up people only: example.com mail, 555 numbers, an adult born long ago. Names are checked by the caller. */
+export function looksFake(applicant: Applicant): boolean {
+  return (
+    /@example\.(com|org|net)$/.test(applicant.email) &&
+    /^\+1555\d{7}$/.test(applicant.phone) &&
+    /^\d{9}$/.test(applicant.ssn)
+  );
+}
+
+/** A copy of the history in which the first scheduled activity has another type: replay must refuse it. */
+export function withRenamedFirstActivity(recorded: RecordedHistory): RecordedHistory {
+  const json = structuredClone(recorded.json) as {
+    events: { activityTaskScheduledEventAttributes?: { activityType: { name: string } } }[];
+  };
+  const attributes = json.events.find(
+    (event) => event.activityTaskScheduledEventAttributes,
+  )?.activityTaskScheduledEventAttributes;
+  if (!attributes) throw new Error(`${recorded.name} schedules no activity`);
+  attributes.activityType.name = `${attributes.activityType.name}Renamed`;
+  return { name: `${recorded.name}-tampered`, history: historyFromJSON(json), json };
+}
