@@ -15,7 +15,10 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 
   /** Task queue names are `${TASK_QUEUE_PREFIX}-<provider>`; webhook deliveries use `${TASK_QUEUE_PREFIX}-webhooks`. */
-  TASK_QUEUE_PREFIX: z.string().regex(/^[a-z0-9-]+$/).default('onboarding'),
+  TASK_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9-]+$/)
+    .default('onboarding'),
 
   GATEWAY_HOST: z.string().default('127.0.0.1'),
   GATEWAY_PORT: port.default(3000),

@@ -5,13 +5,7 @@
 import type { Applicant } from '../../workflows/contract.js';
 
 export type JikoApplicationStatus =
-  | 'CREATED'
-  | 'SUBMITTED'
-  | 'DOCUMENTS_NEEDED'
-  | 'PENDING'
-  | 'MANUAL_REVIEW'
-  | 'APPROVED'
-  | 'REJECTED';
+  'CREATED' | 'SUBMITTED' | 'DOCUMENTS_NEEDED' | 'PENDING' | 'MANUAL_REVIEW' | 'APPROVED' | 'REJECTED';
 
 export const JIKO_DOCUMENT_TYPES = [
   'ID_FRONT',
@@ -26,7 +20,8 @@ export type JikoDocumentType = (typeof JIKO_DOCUMENT_TYPES)[number];
 
 export type JikoEmploymentStatus = 'EMPLOYED' | 'INDEPENDENT' | 'RETIRED' | 'STUDENT' | 'UNEMPLOYED';
 export type JikoIncome = 'BELOW_50K' | 'BETWEEN_50K_AND_100K' | 'BETWEEN_100K_AND_250K' | 'OVER_250K';
-export type JikoNetWorth = 'BELOW_50K' | 'BETWEEN_50K_AND_200K' | 'BETWEEN_200K_AND_1M' | 'BETWEEN_1M_AND_5M' | 'OVER_5M';
+export type JikoNetWorth =
+  'BELOW_50K' | 'BETWEEN_50K_AND_200K' | 'BETWEEN_200K_AND_1M' | 'BETWEEN_1M_AND_5M' | 'OVER_5M';
 
 /** The start body's `jiko` block: what only Jiko needs. */
 export interface JikoProviderInput {

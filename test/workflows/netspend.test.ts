@@ -7,7 +7,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NetspendAccountType, NetspendCardType } from '../../activities/netspend/types.js';
 import type { NetspendProviderInput } from '../../activities/netspend/types.js';
@@ -41,11 +40,10 @@ const PIN = '7392';
 
 let harness: WorkflowHarness;
 let env: TestWorkflowEnvironment;
-let workflowBundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
   harness = await startWorkflowHarness({ taskQueue: TASK_QUEUE, activities: fake.activities() });
-  ({ env, workflowBundle } = harness);
+  ({ env } = harness);
 });
 
 afterAll(async () => {
