@@ -57,7 +57,7 @@ async function registerOnConfiguredCluster(): Promise<void> {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   registerOnConfiguredCluster().catch((err: unknown) => {
     console.error(`could not register search attributes: ${err instanceof Error ? err.message : String(err)}`);
-    console.error('On Temporal Cloud, add them with tcld or in the Cloud UI instead (see docs/RUNNING.md).');
+    console.error('On Temporal Cloud, add them with tcld or in the Cloud UI instead (see README.md).');
     process.exit(1);
   });
 }

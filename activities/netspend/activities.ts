@@ -3,7 +3,7 @@
  * back. Netspend documents no idempotency key, so a retried write (e.g. after a lost response) is made safe by
  * reading first or recognising the conflict a repeat causes: one primary person per account, one answer to the
  * identity questions, one card of a kind per account, a session already moved to the person. Account creation is
- * the one write without such a handle (Netspend offers no lookup by partner reference): see docs/NETSPEND.md.
+ * the one write without such a handle (Netspend offers no lookup by partner reference): see README.md, Netspend.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
