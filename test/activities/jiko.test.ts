@@ -23,6 +23,7 @@ import { setLogSink } from '../../common/log.js';
 import type { Applicant } from '../../workflows/contract.js';
 import { startSandbox, type Sandbox } from '../../sandbox/core/server.js';
 import * as jikoSandbox from '../../sandbox/jiko/index.js';
+import { testApplicant, testJikoInput } from '../fixtures/applicants.js';
 
 let sandbox: Sandbox & { url: string };
 let storeDir: string;
@@ -30,30 +31,8 @@ let documents: DocumentStore;
 let activities: JikoActivities;
 const requests: string[] = [];
 
-const applicant = (ssn: string): Applicant => ({
-  name: { first: 'Ada', middle: 'K', last: 'Lovelace' },
-  dateOfBirth: '1990-01-31',
-  ssn,
-  email: 'ada@example.com',
-  phone: '+15551234567',
-  address: {
-    line1: '2000 Allston Way',
-    line2: null,
-    city: 'Berkeley',
-    state: 'CA',
-    postalCode: '94701',
-    country: 'US',
-  },
-});
-const jiko: JikoProviderInput = {
-  investmentProfile: {
-    employmentStatus: 'EMPLOYED',
-    income: 'BETWEEN_100K_AND_250K',
-    netWorth: 'BETWEEN_1M_AND_5M',
-    occupation: 'Mathematician',
-  },
-  contactVerification: { phoneVerifiedAt: '2026-01-01T00:00:00Z', emailVerifiedAt: '2026-01-01T00:00:00Z' },
-};
+const applicant = (ssn: string): Applicant => testApplicant(ssn);
+const jiko: JikoProviderInput = testJikoInput;
 const consent = { version: '1', timestamp: '2026-01-01T12:00:00+00:00' };
 
 let workflowCounter = 0;
@@ -271,7 +250,7 @@ describe('Jiko activities on the sandbox', () => {
       phone_number: '15551234567',
       name: { first_name: 'Ada', middle_name: 'K', last_name: 'Lovelace' },
       address: { street_address: '2000 Allston Way', country: 'USA', state: 'CA', postal_code: '94701' },
-      investment_profile: { employment_status: 'EMPLOYED', occupation: 'Mathematician' },
+      investment_profile: { employment_status: 'EMPLOYED', occupation: 'Engineer' },
     });
   });
 

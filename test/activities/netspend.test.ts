@@ -20,28 +20,16 @@ import { setLogLevel, setLogSink } from '../../common/log.js';
 import type { Applicant } from '../../workflows/contract.js';
 import { startSandbox, type Sandbox } from '../../sandbox/core/server.js';
 import * as netspendSandbox from '../../sandbox/netspend/index.js';
+import { testApplicant } from '../fixtures/applicants.js';
 
 let sandbox: Sandbox & { url: string };
 let activities: NetspendActivities;
 const requests: { method: string; path: string; sessionHeader: string | null }[] = [];
 const logLines: string[] = [];
 
-const applicant = (ssn: string, overrides: Partial<Applicant> = {}): Applicant => ({
-  name: { first: 'Ada', middle: 'K', last: 'Lovelace' },
-  dateOfBirth: '1990-01-31',
-  ssn,
-  email: 'ada@example.com',
-  phone: '+1 (555) 123-4567',
-  address: {
-    line1: '2000 Allston Way',
-    line2: null,
-    city: 'Berkeley',
-    state: 'CA',
-    postalCode: '94701',
-    country: 'US',
-  },
-  ...overrides,
-});
+// A phone as people type it: the client normalizes it.
+const applicant = (ssn: string, overrides: Partial<Applicant> = {}): Applicant =>
+  testApplicant(ssn, { phone: '+1 (555) 123-4567', ...overrides });
 
 let workflowCounter = 0;
 function inWorkflow<T>(fn: () => Promise<T>, attempt = 1): Promise<T> {

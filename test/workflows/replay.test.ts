@@ -1,5 +1,5 @@
 /**
- * Determinism across commits: Netspend onboardings recorded by scripts/record-histories.ts (test/histories/netspend,
+ * Determinism across commits: onboardings recorded by scripts/record-histories.ts (test/histories/<provider>,
  * without the codec) must replay against the current workflow code. A failure here means a change would break
  * onboardings already running: version it (patched/deprecatePatch) instead, or re-record if none can be running.
  */
@@ -7,7 +7,7 @@ import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Applicant, OnboardingInput } from '../../workflows/contract.js';
+import type { Applicant, OnboardingInput, Provider } from '../../workflows/contract.js';
 import {
   loadRecordedHistories,
   looksFake,
@@ -18,8 +18,26 @@ import {
 import type { RecordedHistory } from '../helpers/replay.js';
 import { projectRoot } from '../helpers/temporal.js';
 
+const RECORDINGS: { provider: Provider; expected: string[]; tampered: string }[] = [
+  {
+    provider: 'jiko',
+    expected: ['approved', 'documents-then-approved', 'cancelled-at-agreements', 'webhook-delivery'],
+    tampered: 'approved',
+  },
+  {
+    provider: 'netspend',
+    expected: [
+      'dda-physical-approved',
+      'gpr-virtual-approved',
+      'gpr-kyc-cured-virtual',
+      'dda-cancelled-at-agreements',
+      'webhook-delivery',
+    ],
+    tampered: 'dda-physical-approved',
+  },
+];
+
 let workflowBundle: WorkflowBundleWithSourceMap;
-let histories: RecordedHistory[];
 
 beforeAll(async () => {
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -27,20 +45,16 @@ beforeAll(async () => {
     workflowsPath: path.join(projectRoot, 'workflows/index.ts'),
     logger: new DefaultLogger('WARN'),
   });
-  histories = await loadRecordedHistories('netspend');
 });
 
-describe('recorded Netspend histories', () => {
-  it('cover the approved DDA physical card, GPR virtual, KYC cure, cancel and a webhook delivery', () => {
-    expect(histories.map((recorded) => recorded.name)).toEqual(
-      expect.arrayContaining([
-        'dda-physical-approved',
-        'gpr-virtual-approved',
-        'gpr-kyc-cured-virtual',
-        'dda-cancelled-at-agreements',
-        'webhook-delivery',
-      ]),
-    );
+describe.each(RECORDINGS)('recorded $provider histories', ({ provider, expected, tampered }) => {
+  let histories: RecordedHistory[];
+  beforeAll(async () => {
+    histories = await loadRecordedHistories(provider);
+  });
+
+  it('cover the recorded paths', () => {
+    expect(histories.map((recorded) => recorded.name)).toEqual(expect.arrayContaining(expected));
   });
 
   it('replay against the current workflow code without a nondeterminism error', async () => {
@@ -48,8 +62,8 @@ describe('recorded Netspend histories', () => {
   });
 
   it('would catch a change: a history whose commands differ from the code fails to replay', async () => {
-    const onboarding = histories.find((recorded) => recorded.name === 'dda-physical-approved');
-    if (!onboarding) throw new Error('dda-physical-approved.json is missing');
+    const onboarding = histories.find((recorded) => recorded.name === tampered);
+    if (!onboarding) throw new Error(`${tampered}.json is missing`);
     const failures = await replayFailures(workflowBundle, [withRenamedFirstActivity(onboarding)]);
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatch(/nondetermin/i);
@@ -59,7 +73,7 @@ describe('recorded Netspend histories', () => {
     const onboardings = histories.filter((recorded) => recorded.name !== 'webhook-delivery');
     for (const recorded of onboardings) {
       const input = startInput(recorded.history) as OnboardingInput<Record<string, unknown>> | undefined;
-      expect(input?.provider, recorded.name).toBe('netspend');
+      expect(input?.provider, recorded.name).toBe(provider);
       expect(looksFake(input?.applicant as Applicant), `${recorded.name} applicant`).toBe(true);
     }
   });
