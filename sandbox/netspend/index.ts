@@ -4,7 +4,10 @@
  * What is documented and what we chose (ASSUMED) is in sandbox/README.md, section "Netspend".
  *
  * Env (all optional): SANDBOX_NETSPEND_API_KEY (sandbox-key), SANDBOX_NETSPEND_API_SECRET (sandbox-secret),
- * SANDBOX_NETSPEND_WEBHOOK_SECRET (netspend-sandbox-webhook-secret), SANDBOX_NETSPEND_TOKEN_TTL_SECONDS (86400).
+ * SANDBOX_NETSPEND_WEBHOOK_SECRET (netspend-sandbox-webhook-secret), SANDBOX_NETSPEND_TOKEN_TTL_SECONDS (86400),
+ * SANDBOX_NETSPEND_ACTIVATION_DELAY_MS (1000; 0 = activate in the call that meets the last requirement).
+ * Controls (ours) under `/_sandbox/netspend`: POST /people/{id}/kyc, POST /tokens/expire, GET|PUT /settings,
+ * GET /activations, POST /accounts/{id}/activate.
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -26,6 +29,7 @@ import {
   patchSessionSchema,
   physicalCardSchema,
   setPinSchema,
+  settingsControlSchema,
   tokenRequestSchema,
 } from './schemas.js';
 import { NetspendState, type NetspendEventType } from './state.js';
@@ -39,7 +43,23 @@ const DEFAULTS = {
   apiSecret: 'sandbox-secret',
   webhookSecret: 'netspend-sandbox-webhook-secret',
   tokenTtlSeconds: 86_400,
+  activationDelayMs: 1000,
 };
+
+/** The simulator's adjustable behaviour (ours): read from env at start and on reset, changed by the control. */
+export interface NetspendSettings {
+  activationDelayMs: number;
+}
+
+export function settingsFromEnv(env: Readonly<Record<string, string | undefined>>): NetspendSettings {
+  const raw = env.SANDBOX_NETSPEND_ACTIVATION_DELAY_MS;
+  if (raw === undefined || raw === '') return { activationDelayMs: DEFAULTS.activationDelayMs };
+  const activationDelayMs = Number(raw);
+  if (!Number.isInteger(activationDelayMs) || activationDelayMs < 0) {
+    throw new Error(`SANDBOX_NETSPEND_ACTIVATION_DELAY_MS must be a non-negative integer, got ${raw}`);
+  }
+  return { activationDelayMs };
+}
 
 export function faultBody(status: number): unknown {
   return netspendFaultBody(status);
@@ -49,6 +69,9 @@ export function faultBody(status: number): unknown {
 interface NetspendRuntime {
   state: NetspendState;
   tokens: TokenStore;
+  settings: NetspendSettings;
+  /** Stops every pending activation for good: the sandbox is closing. */
+  shutdown(): void;
 }
 
 const runtimes = new WeakMap<SandboxContext, NetspendRuntime>();
@@ -73,21 +96,47 @@ function runtimeFor(ctx: SandboxContext): NetspendRuntime {
       eventType: type,
     });
   };
+  const timers = new Set<NodeJS.Timeout>();
+  let closed = false;
+  const schedule = (task: () => void, delayMs: number): (() => void) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      if (!closed) task();
+    }, delayMs);
+    timers.add(timer);
+    return () => {
+      clearTimeout(timer);
+      timers.delete(timer);
+    };
+  };
   const state = new NetspendState({
     now: ctx.clock,
     audit: (kind, id, data) => void ctx.audit.record(name, kind, id, data),
     emit,
+    activationDelayMs: () => runtime.settings.activationDelayMs,
+    schedule,
   });
   const ttl = Number(ctx.env.SANDBOX_NETSPEND_TOKEN_TTL_SECONDS || DEFAULTS.tokenTtlSeconds);
   if (!Number.isInteger(ttl) || ttl < 1) {
     throw new Error(`SANDBOX_NETSPEND_TOKEN_TTL_SECONDS must be a positive integer, got ${String(ttl)}`);
   }
   const tokens = new TokenStore(ctx.clock, ttl);
-  const runtime = { state, tokens };
+  const runtime: NetspendRuntime = {
+    state,
+    tokens,
+    settings: settingsFromEnv(ctx.env),
+    shutdown: () => {
+      closed = true;
+      state.cancelPendingActivations();
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+    },
+  };
   runtimes.set(ctx, runtime);
   ctx.onReset(() => {
     state.reset();
     tokens.reset();
+    runtime.settings = settingsFromEnv(ctx.env);
   });
   return runtime;
 }
@@ -122,7 +171,10 @@ function parseBody<T extends z.ZodType>(schema: T, request: FastifyRequest): z.o
 }
 
 export function register(app: FastifyInstance, ctx: SandboxContext): void {
-  const { state, tokens } = runtimeFor(ctx);
+  const runtime = runtimeFor(ctx);
+  const { state, tokens } = runtime;
+  // No activation may fire (and send a webhook) once the sandbox is closing, nor keep the process alive.
+  app.addHook('onClose', async () => runtime.shutdown());
   const apiKey = ctx.env.SANDBOX_NETSPEND_API_KEY || DEFAULTS.apiKey;
   const apiSecret = ctx.env.SANDBOX_NETSPEND_API_SECRET || DEFAULTS.apiSecret;
 
@@ -318,7 +370,8 @@ export function register(app: FastifyInstance, ctx: SandboxContext): void {
 
 /** Documented-as-ours test controls under `/_sandbox/netspend` (never faulted, no token needed). */
 export function registerControls(app: FastifyInstance, ctx: SandboxContext): void {
-  const { state, tokens } = runtimeFor(ctx);
+  const runtime = runtimeFor(ctx);
+  const { state, tokens } = runtime;
   app.setErrorHandler((error, _request, reply) => {
     if (error instanceof NetspendApiError) return reply.code(error.status).send(error.toBody());
     return reply.code(500).send({ error_code: 'internal_error', message: (error as Error).message });
@@ -329,6 +382,19 @@ export function registerControls(app: FastifyInstance, ctx: SandboxContext): voi
     const body = parseBody(kycControlSchema, request);
     return state.forceKyc(param(request, 'person_id'), body.kyc_status, body.ofac_status);
   });
+
+  // The simulator's settings; a changed activation delay applies to accounts that qualify from now on.
+  app.get('/settings', async () => runtime.settings);
+  app.put('/settings', async (request) => {
+    const body = parseBody(settingsControlSchema, request);
+    runtime.settings = { ...runtime.settings, ...body };
+    return runtime.settings;
+  });
+
+  // Accounts that met every requirement and await activation, with when each is due.
+  app.get('/activations', async () => ({ pending: state.listPendingActivations() }));
+  // Netspend finishes one of them now (and fires account.created), whatever the delay said.
+  app.post('/accounts/:account_id/activate', async (request) => state.activatePendingNow(param(request, 'account_id')));
 
   // Expires every access token now, so a client's refresh path can be exercised against a running sandbox.
   app.post('/tokens/expire', async () => ({ expired: tokens.expireAll() }));

@@ -139,3 +139,6 @@ export const kycControlSchema = z
   .refine((body) => body.kyc_status !== undefined || body.ofac_status !== undefined, {
     message: 'give kyc_status, ofac_status or both',
   });
+
+/** `PUT /_sandbox/netspend/settings`: the simulator's own knobs (ours, not Netspend's). */
+export const settingsControlSchema = z.object({ activationDelayMs: z.number().int().min(0).optional() }).strict();

@@ -114,6 +114,10 @@ export interface StateHooks {
   now(): Date;
   audit(kind: string, id: string, data?: Record<string, unknown>): void;
   emit(type: NetspendEventType, data: Record<string, unknown>): void;
+  /** How long Netspend takes to activate an account once it qualifies; 0 = in the call that qualified it. */
+  activationDelayMs(): number;
+  /** Runs `task` once after `delayMs` unless the returned cancel is called first. */
+  schedule(task: () => void, delayMs: number): () => void;
 }
 
 /** Sandbox KYC/OFAC controls, by the first three digits of the SSN (documented in sandbox/README.md). */
@@ -146,10 +150,13 @@ export class NetspendState {
   private accounts = new Map<string, Account>();
   private people = new Map<string, PersonRecord>();
   private cards = new Map<string, Card>();
+  /** Accounts that qualified and await their (delayed) activation: when it is due, and how to call it off. */
+  private pendingActivations = new Map<string, { dueAt: string; cancel: () => void }>();
 
   constructor(private readonly hooks: StateHooks) {}
 
   reset(): void {
+    this.cancelPendingActivations();
     this.sessions.clear();
     this.accounts.clear();
     this.people.clear();
@@ -251,6 +258,7 @@ export class NetspendState {
   closeAccount(accountId: string, reason: string | undefined): Account {
     const account = this.requireAccount(accountId);
     if (account.status === 'closed') return this.accountView(account);
+    this.cancelPendingActivation(account.id);
     const now = this.timestamp();
     account.status = 'closed';
     account.closed_at = now;
@@ -280,6 +288,11 @@ export class NetspendState {
         {
           name: 'expected_use',
           status: account.account_type !== 'DDA' ? 'not_required' : primary?.expected_use ? 'completed' : 'pending',
+        },
+        {
+          // ASSUMED step: Netspend's own processing after the requirements are met (pending while it runs).
+          name: 'account_activation',
+          status: account.status === 'active' ? 'completed' : account.status === 'closed' ? 'blocked' : 'pending',
         },
       ];
       const status = account.status === 'active' ? 'completed' : account.status === 'closed' ? 'blocked' : 'pending';
@@ -645,12 +658,37 @@ export class NetspendState {
 
   // ---- activation -----------------------------------------------------------------------------------------
 
-  /** new → active once the primary person is cleared, agreements accepted and (DDA) expected use answered. */
+  /**
+   * new → active once the primary person is cleared, agreements accepted and (DDA) expected use answered. Like the
+   * real provider, activation happens after the call that qualified the account (ASSUMED delay, a setting): the
+   * account stays `new` until then, and the requirements are checked again when the delay is over.
+   */
   private maybeActivate(account: Account): void {
-    if (account.status !== 'new' || account.primary_person_id === null) return;
+    if (!this.qualifiesForActivation(account) || this.pendingActivations.has(account.id)) return;
+    const delayMs = this.hooks.activationDelayMs();
+    if (delayMs <= 0) {
+      this.activate(account);
+      return;
+    }
+    const dueAt = new Date(this.hooks.now().getTime() + delayMs).toISOString();
+    const cancel = this.hooks.schedule(() => {
+      this.pendingActivations.delete(account.id);
+      // A reset replaced the account, or it was closed or lost a requirement meanwhile (e.g. a reviewer's decision).
+      if (this.accounts.get(account.id) !== account || !this.qualifiesForActivation(account)) return;
+      this.activate(account);
+    }, delayMs);
+    this.pendingActivations.set(account.id, { dueAt, cancel });
+    this.hooks.audit('activation_scheduled', account.id, { due_at: dueAt });
+  }
+
+  private qualifiesForActivation(account: Account): boolean {
+    if (account.status !== 'new' || account.primary_person_id === null) return false;
     const primary = this.people.get(account.primary_person_id);
-    if (!primary || !this.kycClears(primary) || !this.agreementsDone(account, primary)) return;
-    if (account.account_type === 'DDA' && primary.expected_use === null) return;
+    if (!primary || !this.kycClears(primary) || !this.agreementsDone(account, primary)) return false;
+    return account.account_type !== 'DDA' || primary.expected_use !== null;
+  }
+
+  private activate(account: Account): void {
     account.status = 'active';
     account.activated_at = this.timestamp();
     this.hooks.audit('account_status', account.id, { status: 'active' });
@@ -662,6 +700,36 @@ export class NetspendState {
       primary_person_id: account.primary_person_id,
       activated_at: account.activated_at,
     });
+  }
+
+  private cancelPendingActivation(accountId: string): void {
+    this.pendingActivations.get(accountId)?.cancel();
+    this.pendingActivations.delete(accountId);
+  }
+
+  /** Called on reset and when the sandbox closes: no activation fires afterwards. */
+  cancelPendingActivations(): void {
+    for (const pending of this.pendingActivations.values()) pending.cancel();
+    this.pendingActivations.clear();
+  }
+
+  /** The control: Netspend finishes a pending activation now instead of when it is due. */
+  activatePendingNow(accountId: string): Account {
+    const account = this.requireAccount(accountId);
+    if (!this.pendingActivations.has(account.id)) {
+      throw conflict('activation_not_pending', `Account ${account.id} has no pending activation (${account.status})`);
+    }
+    this.cancelPendingActivation(account.id);
+    if (this.qualifiesForActivation(account)) this.activate(account);
+    return this.accountView(account);
+  }
+
+  /** What the sandbox will activate, and when (a control, so a test can see a close called one off). */
+  listPendingActivations(): { account_id: string; due_at: string }[] {
+    return [...this.pendingActivations].map(([accountId, pending]) => ({
+      account_id: accountId,
+      due_at: pending.dueAt,
+    }));
   }
 
   // ---- cards ----------------------------------------------------------------------------------------------

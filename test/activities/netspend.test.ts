@@ -95,7 +95,8 @@ beforeAll(async () => {
     host: '127.0.0.1',
     port: 0,
     providers: [netspendSandbox],
-    env: {},
+    // These tests exercise the calls, not Netspend's timing: the account activates in the call that qualifies it.
+    env: { SANDBOX_NETSPEND_ACTIVATION_DELAY_MS: '0' },
     webhookDefaults: { maxAttempts: 1, timeoutMs: 200 },
     webhookTargets: { netspend: 'http://127.0.0.1:9/webhooks/netspend' },
   });

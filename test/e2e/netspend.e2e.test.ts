@@ -2,7 +2,9 @@
  * Netspend end to end, through the gateway alone: HTTP to the gateway, a real Temporal dev server, the worker's
  * own queue wiring running the real workflow and activities against the Netspend simulator, and the simulator's
  * signed webhooks (`ns-signature`, exactly-200 delivery) coming back through the gateway, every one duplicated and
- * reordered. Polling is slowed to minutes, so the `account.created` webhook is what activates the account.
+ * reordered. Netspend activates an account some time after its last requirement is met (the simulator's activation
+ * delay), then sends `account.created`. Polling is slowed to minutes, so that webhook is what moves the onboarding
+ * on; with the webhook lost, a fast poll still finds the account active.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OnboardingStatus } from '../../workflows/contract.js';
@@ -18,6 +20,7 @@ let stack: E2eStack;
 
 beforeAll(async () => {
   stack = await startE2eStack({
+    sandboxEnv: { SANDBOX_NETSPEND_ACTIVATION_DELAY_MS: '2000' },
     faults: { netspend: { webhookDuplicateRate: 1, webhookReorder: true, webhookReorderWindowMs: 300 } },
   });
 });
@@ -48,6 +51,14 @@ const ddaPerson: Person = {
   email: 'wilhelmina.trevelyan@example.com',
   phone: '+15550003333',
 };
+const lostWebhookPerson: Person = {
+  first: 'Cordelia',
+  last: 'Featherstonehaugh',
+  dateOfBirth: '1988-03-14',
+  ssn: '534567654',
+  email: 'cordelia.featherstonehaugh@example.com',
+  phone: '+15550005555',
+};
 const cancelledPerson: Person = {
   first: 'Bartholomew',
   last: 'Ashcombe',
@@ -57,7 +68,15 @@ const cancelledPerson: Person = {
   phone: '+15550004444',
 };
 
-function startBody(customerRef: string, person: Person, netspend: Record<string, unknown>) {
+/** Reconciliation polls every few minutes only: the webhooks must do the work. */
+const SLOW_POLLING = { pollInitialInterval: '5m', pollMaxInterval: '10m' };
+
+function startBody(
+  customerRef: string,
+  person: Person,
+  netspend: Record<string, unknown>,
+  options: Record<string, unknown> = SLOW_POLLING,
+) {
   return {
     provider: 'netspend',
     customerRef,
@@ -70,8 +89,7 @@ function startBody(customerRef: string, person: Person, netspend: Record<string,
       address: { line1: '500 Congress Ave', city: 'Austin', state: 'TX', postalCode: '78701', country: 'US' },
     },
     netspend,
-    // Reconciliation polls every few minutes only: the webhooks must do the work.
-    options: { pollInitialInterval: '5m', pollMaxInterval: '10m' },
+    options,
   };
 }
 
@@ -91,6 +109,40 @@ interface AuditItem {
   kind: string;
   id: string;
   data?: Record<string, unknown>;
+}
+
+/** A call to the simulator's control API (`/_sandbox/...`), as an operator or a test would make it. */
+async function sandboxControl<T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${stack.sandbox.url}${route}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+/**
+ * Waits until the onboarding has read the account once since its `after` activity (the activation step's first
+ * poll): its `getAccount` activity is scheduled after the last `after` and has completed. From then on only an
+ * event or the next poll can make it look again.
+ */
+async function waitForAccountReadAfter(id: string, after: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const events = (await stack.client.workflow.getHandle(id).fetchHistory()).events ?? [];
+    const names = events.map((event) => event.activityTaskScheduledEventAttributes?.activityType?.name);
+    const afterIndex = names.lastIndexOf(after);
+    const read = names.indexOf('getAccount', afterIndex + 1);
+    if (afterIndex >= 0 && read >= 0) {
+      const readId = Number(events[read]?.eventId);
+      const completed = events.some(
+        (event) => Number(event.activityTaskCompletedEventAttributes?.scheduledEventId) === readId,
+      );
+      if (completed) return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${id} never read the account after ${after}`);
 }
 
 /** What the simulator recorded, read over its control API as an operator would. */
@@ -136,6 +188,9 @@ describe('Netspend onboarding through the gateway', () => {
   it(
     'takes a DDA customer from nothing to an activated physical card',
     async () => {
+      // Netspend takes "forever" here: the control below ends the wait when the test is ready to watch for it.
+      const slow = await sandboxControl('PUT', '/_sandbox/netspend/settings', { activationDelayMs: 600_000 });
+      expect(slow.status).toBe(200);
       const started = await stack.call(
         'POST',
         '/v1/onboardings',
@@ -198,20 +253,42 @@ describe('Netspend onboarding through the gateway', () => {
       });
       expect(answered.status).toBe(200);
 
-      // The last requirement in makes Netspend activate the account and announce it with account.created. The
-      // simulator activates synchronously, so the onboarding's first read already sees it active; the webhook
-      // (duplicated and reordered) must still reach the running onboarding through the gateway and its refs.
+      // Every requirement is in; Netspend activates the account later and announces it with account.created. The
+      // onboarding reads the account, finds it new and waits on the provider (its first read is in the history).
+      const waitingOnNetspend = await stack.waitForStatus(
+        id,
+        'waiting for the activation',
+        (s) => s.step === 'activation' && s.blockedOn === 'provider',
+      );
+      const accountId = waitingOnNetspend.result.accountId as string;
+      const scheduled = await sandboxControl<{ pending: { account_id: string }[] }>(
+        'GET',
+        '/_sandbox/netspend/activations',
+      );
+      expect(scheduled.body.pending.map((pending) => pending.account_id)).toContain(accountId);
+      expect(waitingOnNetspend.timeline.some((entry) => entry.what === 'event account.created')).toBe(false);
+      await waitForAccountReadAfter(id, 'answerExpectedUse');
+
+      // Netspend finishes now (the control stands in for the end of its delay, so no timing is involved). With
+      // polling minutes away, only the webhook (duplicated and reordered) can move the onboarding on in time.
+      const fired = await sandboxControl<{ status: string }>(
+        'POST',
+        `/_sandbox/netspend/accounts/${accountId}/activate`,
+      );
+      expect(fired).toMatchObject({ status: 200, body: { status: 'active' } });
       const cardAsked = await stack.waitForStatus(
         id,
         'card choice pending',
         (s) => pendingAction(s, 'chooseCard') !== undefined,
-        60_000,
+        30_000,
       );
-      expect(cardAsked.steps.find((step) => step.name === 'activation')?.status).toBe('done');
-      await stack.sandbox.ctx.webhooks.idle();
-      await stack.waitForStatus(id, 'account.created received', (s) =>
-        s.timeline.some((entry) => entry.actor === 'provider' && entry.what === 'event account.created'),
-      );
+      const activation = cardAsked.steps.find((step) => step.name === 'activation');
+      expect(activation?.status).toBe('done');
+      const whats = cardAsked.timeline.map((entry) => entry.what);
+      const eventAt = whats.indexOf('event account.created');
+      expect(eventAt).toBeGreaterThan(whats.lastIndexOf('waiting for the provider'));
+      expect(eventAt).toBeLessThan(whats.indexOf('account active'));
+      expect(Date.parse(cardAsked.timeline[eventAt]!.at)).toBeLessThanOrEqual(Date.parse(activation!.endedAt!));
       const brands = pendingAction(cardAsked, 'chooseCard')?.data.brands as { brandName: string }[];
       const brandName = brands[0]?.brandName as string;
       const chosen = await act(id, 'chooseCard', { type: 'physical', brandName });
@@ -253,10 +330,11 @@ describe('Netspend onboarding through the gateway', () => {
       );
 
       // At Netspend: one account, active; one card, ordered then activated by the PIN.
-      const accountId = done.result.accountId as string;
+      expect(done.result.accountId).toBe(accountId);
       const cardId = done.result.cardId as string;
       expect(await auditItems('account', accountId)).toHaveLength(1);
       expect((await auditItems('account_status', accountId)).map((item) => item.data?.status)).toEqual(['active']);
+      expect(await auditItems('activation_scheduled', accountId)).toHaveLength(1);
       expect(await auditItems('card', cardId)).toHaveLength(1);
       expect((await auditItems('card_status', cardId)).map((item) => item.data?.status)).toEqual(['active']);
       await expectWebhooksRouted(id, accountId);
@@ -264,6 +342,66 @@ describe('Netspend onboarding through the gateway', () => {
       // Finished is final.
       const late = await act<ErrorBody>(id, 'activateCard', { pin: PIN });
       expect(late.status).toBe(409);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'still activates when the account.created webhook is lost: polling finds the account active',
+    async () => {
+      // Netspend activates a second after the last agreement; the webhook that says so never arrives.
+      await sandboxControl('PUT', '/_sandbox/netspend/settings', { activationDelayMs: 1000 });
+      const started = await stack.call(
+        'POST',
+        '/v1/onboardings',
+        startBody(
+          'ns-e2e-lost-webhook',
+          lostWebhookPerson,
+          { accountType: 'GPR' },
+          {
+            pollInitialInterval: '1s',
+            pollMaxInterval: '2s',
+          },
+        ),
+      );
+      expect(started.status).toBe(201);
+      const id = started.body.onboardingId;
+      const asked = await stack.waitForStatus(
+        id,
+        'agreements pending',
+        (s) => pendingAction(s, 'acceptAgreements') !== undefined,
+      );
+      const accountId = asked.result.accountId as string;
+      const dropping = await sandboxControl('PATCH', '/_sandbox/faults/netspend', { dropNextWebhooks: 1 });
+      expect(dropping.status).toBe(200);
+      const agreements = pendingAction(asked, 'acceptAgreements')?.data.agreements as AgreementData[];
+      const accepted = await act(id, 'acceptAgreements', {
+        agreementIds: agreements.map((agreement) => agreement.agreementId),
+      });
+      expect(accepted.status).toBe(200);
+
+      const cardAsked = await stack.waitForStatus(
+        id,
+        'card choice pending',
+        (s) => pendingAction(s, 'chooseCard') !== undefined,
+      );
+      expect(cardAsked.steps.find((step) => step.name === 'activation')?.status).toBe('done');
+      expect(cardAsked.timeline.some((entry) => entry.what === 'event account.created')).toBe(false);
+      // Netspend did activate it later and did announce it, but the announcement was lost on the way.
+      expect(await auditItems('activation_scheduled', accountId)).toHaveLength(1);
+      expect((await auditItems('account_status', accountId)).map((item) => item.data?.status)).toEqual(['active']);
+      const announced = stack.sandbox.ctx.webhooks
+        .list({ provider: 'netspend' })
+        .filter((delivery) => delivery.body.includes(accountId));
+      expect(announced.map((delivery) => [delivery.eventType, delivery.state])).toEqual([
+        ['account.created', 'dropped'],
+      ]);
+
+      const brands = pendingAction(cardAsked, 'chooseCard')?.data.brands as { brandName: string }[];
+      const chosen = await act(id, 'chooseCard', { type: 'virtual', brandName: brands[0]?.brandName });
+      expect(chosen.status).toBe(200);
+      const done = await stack.waitForStatus(id, 'completed', (s) => s.state === 'completed');
+      expect(done.result).toMatchObject({ accountId, accountType: 'GPR', cardType: 'virtual' });
     },
     TEST_TIMEOUT_MS,
   );
@@ -317,6 +455,7 @@ describe('Netspend onboarding through the gateway', () => {
       for (const [customerRef, person] of [
         ['ns-e2e-dda', ddaPerson],
         ['ns-e2e-cancel', cancelledPerson],
+        ['ns-e2e-lost-webhook', lostWebhookPerson],
       ] as const) {
         const { eventCount, raw } = await stack.rawHistory(`onboarding:netspend:${customerRef}`);
         expect(eventCount).toBeGreaterThan(10);

@@ -1,12 +1,15 @@
 /**
  * The Netspend simulator over real HTTP: the sandbox listens on a free port, a tiny local server receives its
- * webhooks. Clock moves are explicit (token expiry); no assertion depends on speed.
+ * webhooks. Clock moves are explicit (token expiry); no assertion depends on speed. Activation is synchronous here
+ * (delay 0) except in the "delayed activation" tests, which set a delay and wait for it.
  */
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../sandbox/core/server.js';
+import { createSandbox, startSandbox, type Sandbox } from '../../sandbox/core/server.js';
+import type { PersonalData } from '../../sandbox/netspend/schemas.js';
+import { NetspendState } from '../../sandbox/netspend/state.js';
 
 const WEBHOOK_SECRET = 'netspend-test-webhook-secret';
 const DDA = 'sandbox-dda-checking';
@@ -147,7 +150,8 @@ beforeAll(async () => {
   sandbox = await startSandbox({
     port: 0,
     clock: () => new Date(Date.now() + clockOffsetMs),
-    env: { SANDBOX_NETSPEND_WEBHOOK_SECRET: WEBHOOK_SECRET },
+    // Synchronous activation unless a test asks for a delay through the settings control (reset restores this).
+    env: { SANDBOX_NETSPEND_WEBHOOK_SECRET: WEBHOOK_SECRET, SANDBOX_NETSPEND_ACTIVATION_DELAY_MS: '0' },
     webhookTargets: { netspend: `http://127.0.0.1:${receiverPort}/webhooks/netspend` },
     webhookDefaults: { backoffMs: 10, maxBackoffMs: 50, maxAttempts: 5 },
   });
@@ -484,5 +488,238 @@ describe('netspend sandbox: cards, closing and audit', () => {
     expect((await call('POST', '/accounts', { body: { provided_id: 'nope' } })).body.error_code).toBe(
       'provided_id_not_found',
     );
+  });
+});
+
+describe('netspend sandbox: delayed activation', () => {
+  interface Pending {
+    account_id: string;
+    due_at: string;
+  }
+
+  const pendingActivations = async (): Promise<Pending[]> =>
+    (await control('GET', '/_sandbox/netspend/activations')).body.pending as Pending[];
+
+  const activationStep = async (accountId: string): Promise<unknown> =>
+    ((await call('GET', `/accounts/${accountId}/workflows/activate`)).body.steps as { name: string }[]).find(
+      (step) => step.name === 'account_activation',
+    );
+
+  /** Polls the account until `accept`; the deadline only bounds a broken sandbox, nothing is timed. */
+  async function waitForAccount(accountId: string, accept: (account: Json) => boolean): Promise<Json> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const account = (await call('GET', `/accounts/${accountId}`)).body;
+      if (accept(account)) return account;
+      if (Date.now() > deadline) throw new Error(`account never matched: ${JSON.stringify(account)}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  /** An account whose last requirement (the last agreement) was met just now; returns when that happened. */
+  async function qualifiedGprAccount(): Promise<{ accountId: string; personId: string; qualifiedAt: string }> {
+    const account = await newAccount(GPR);
+    const person = await newPerson(account.id as string, '400123456');
+    await acceptAll(person.id as string, GPR);
+    const acceptances = (await call('GET', `/people/${person.id}/agreements`)).body.agreements as {
+      accepted_at: string;
+    }[];
+    const qualifiedAt = acceptances.map((acceptance) => acceptance.accepted_at).sort()[acceptances.length - 1]!;
+    return { accountId: account.id as string, personId: person.id as string, qualifiedAt };
+  }
+
+  it('reads and validates the settings; reset restores the env value', async () => {
+    expect((await control('GET', '/_sandbox/netspend/settings')).body).toEqual({ activationDelayMs: 0 });
+    const bad = await control('PUT', '/_sandbox/netspend/settings', { activationDelayMs: -1 });
+    expect(bad.status).toBe(400);
+    expect((await control('PUT', '/_sandbox/netspend/settings', { other: 1 })).status).toBe(400);
+    const set = await control('PUT', '/_sandbox/netspend/settings', { activationDelayMs: 250 });
+    expect(set.body).toEqual({ activationDelayMs: 250 });
+    await control('POST', '/_sandbox/reset');
+    expect((await control('GET', '/_sandbox/netspend/settings')).body).toEqual({ activationDelayMs: 0 });
+  });
+
+  it('keeps a qualified account new, with the activation step pending, until the delay is over; then account.created follows', async () => {
+    const delayMs = 1500;
+    await control('PUT', '/_sandbox/netspend/settings', { activationDelayMs: delayMs });
+    const { accountId, personId, qualifiedAt } = await qualifiedGprAccount();
+
+    // Every requirement is met, yet Netspend has not activated the account: it is due `delayMs` after that.
+    const pending = await pendingActivations();
+    expect(pending).toEqual([{ account_id: accountId, due_at: expect.any(String) }]);
+    expect(Date.parse(pending[0]!.due_at) - Date.parse(qualifiedAt)).toBeGreaterThanOrEqual(delayMs);
+    expect((await call('GET', `/accounts/${accountId}`)).body).toMatchObject({ status: 'new', activated_at: null });
+    const workflow = await call('GET', `/accounts/${accountId}/workflows/activate`);
+    expect(workflow.body).toMatchObject({ status: 'pending' });
+    expect(workflow.body.steps).toEqual([
+      { name: 'kyc_approve', status: 'completed' },
+      { name: 'accept_agreements', status: 'completed' },
+      { name: 'expected_use', status: 'not_required' },
+      { name: 'account_activation', status: 'pending' },
+    ]);
+    const early = await call('POST', '/cards/virtual', { body: { account_id: accountId, person_id: personId } });
+    expect(early.body.error_code).toBe('account_inactive');
+    await sandbox.ctx.webhooks.flush();
+    expect(eventsOfType('account.created')).toHaveLength(0);
+
+    const active = await waitForAccount(accountId, (account) => account.status === 'active');
+    // Timers may round down by a millisecond; anything earlier would be an activation before the delay.
+    expect(Date.parse(active.activated_at as string) - Date.parse(qualifiedAt)).toBeGreaterThanOrEqual(delayMs - 2);
+    expect(await activationStep(accountId)).toEqual({ name: 'account_activation', status: 'completed' });
+    expect((await call('GET', `/accounts/${accountId}/workflows/activate`)).body.status).toBe('completed');
+    expect(await pendingActivations()).toEqual([]);
+
+    await sandbox.ctx.webhooks.flush();
+    const created = eventsOfType('account.created');
+    expect(created).toHaveLength(1);
+    expect(created[0]!.event.data).toMatchObject({
+      account_id: accountId,
+      status: 'active',
+      activated_at: active.activated_at,
+    });
+    const audit = await control('GET', `/_sandbox/audit?provider=netspend&id=${accountId}`);
+    expect((audit.body.items as { kind: string }[]).map((item) => item.kind)).toEqual([
+      'account',
+      'activation_scheduled',
+      'account_status',
+    ]);
+  });
+
+  it('never activates an account closed before its activation was due', async () => {
+    // A long delay, so the close surely lands first.
+    await control('PUT', '/_sandbox/netspend/settings', { activationDelayMs: 60_000 });
+    const { accountId } = await qualifiedGprAccount();
+    expect((await pendingActivations()).map((pending) => pending.account_id)).toEqual([accountId]);
+    const closed = await call('POST', `/accounts/${accountId}/close`, { body: { reason: 'onboarding_cancelled' } });
+    expect(closed.body).toMatchObject({ status: 'closed', activated_at: null });
+    expect(await pendingActivations()).toEqual([]);
+    expect(await activationStep(accountId)).toEqual({ name: 'account_activation', status: 'blocked' });
+    await sandbox.ctx.webhooks.flush();
+    expect(eventsOfType('account.created')).toHaveLength(0);
+    const statuses = await control('GET', `/_sandbox/audit?provider=netspend&kind=account_status&id=${accountId}`);
+    expect((statuses.body.items as { data: { status: string } }[]).map((item) => item.data.status)).toEqual(['closed']);
+  });
+
+  it('re-checks the requirements when the activation falls due: a timer that fires anyway changes nothing', () => {
+    // The model alone, with a scheduler the test drives: it can fire a timer that was already called off.
+    const scheduled: { task: () => void; cancelled: boolean }[] = [];
+    const emitted: string[] = [];
+    const state = new NetspendState({
+      now: () => new Date(),
+      audit: () => undefined,
+      emit: (type) => void emitted.push(type),
+      activationDelayMs: () => 1000,
+      schedule: (task) => {
+        const entry = { task, cancelled: false };
+        scheduled.push(entry);
+        return () => void (entry.cancelled = true);
+      },
+    });
+    const qualify = (): string => {
+      const account = state.createAccount(GPR);
+      const person = state.createPerson({
+        first_name: 'Ada',
+        last_name: 'Lovelace',
+        account_id: account.id,
+        relationship: 'primary',
+        personal: applicant('400123456') as PersonalData,
+      });
+      for (const agreement of state.searchAgreements(GPR).agreements) {
+        state.acceptAgreement(person.id, agreement.agreement_id);
+      }
+      return account.id;
+    };
+
+    const closedId = qualify();
+    expect(scheduled).toHaveLength(1);
+    state.closeAccount(closedId, undefined);
+    expect(scheduled[0]!.cancelled).toBe(true);
+    scheduled[0]!.task();
+    expect(state.getAccount(closedId)).toMatchObject({ status: 'closed', activated_at: null });
+
+    const activeId = qualify();
+    expect(state.getAccount(activeId).status).toBe('new');
+    scheduled[1]!.task();
+    expect(state.getAccount(activeId).status).toBe('active');
+    expect(emitted).toEqual(['account.created']);
+  });
+
+  it('cancels pending activations when the sandbox closes: nothing activates or sends afterwards', async () => {
+    const delayMs = 200;
+    const other = await createSandbox({
+      env: { SANDBOX_NETSPEND_ACTIVATION_DELAY_MS: String(delayMs) },
+      webhookTargets: { netspend: 'http://127.0.0.1:9/webhooks/netspend' },
+    });
+    const base = '/netspend/netspend-api/v1';
+    const token = await other.app.inject({
+      method: 'POST',
+      url: `${base}/oauth/accesstoken`,
+      headers: {
+        authorization: `Basic ${Buffer.from('sandbox-key:sandbox-secret').toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      payload: 'grant_type=client_credentials',
+    });
+    const headers: Record<string, string> = { authorization: `Bearer ${token.json<Json>().access_token as string}` };
+    const post = async (path: string, body: unknown, method: 'POST' | 'PUT' = 'POST'): Promise<Json> =>
+      (await other.app.inject({ method, url: `${base}${path}`, headers, payload: body as Json })).json<Json>();
+    headers['ns-session-id'] = (await post('/sessions', {})).id as string;
+    const account = await post('/accounts', { provided_id: GPR });
+    const person = await post('/people', {
+      first_name: 'Ada',
+      last_name: 'Lovelace',
+      identity_context: { account_id: account.id, relationship: 'primary' },
+      encrypted_data: applicant('400123456'),
+    });
+    const search = await post('/agreements/search', { provided_id: GPR });
+    for (const agreement of search.agreements as { agreement_id: string }[]) {
+      await post(`/people/${person.id}/agreements/${agreement.agreement_id}`, {}, 'PUT');
+    }
+    const pending = await other.app.inject({ method: 'GET', url: '/_sandbox/netspend/activations' });
+    expect(pending.json<Json>().pending).toEqual([{ account_id: account.id, due_at: expect.any(String) }]);
+
+    await other.close();
+    // Let the due time pass: a timer left behind would activate the account and send account.created now.
+    await new Promise((resolve) => setTimeout(resolve, delayMs * 2));
+    expect(other.ctx.audit.list({ provider: 'netspend', kind: 'account_status' })).toEqual([]);
+    expect(other.ctx.webhooks.list({ provider: 'netspend' })).toEqual([]);
+  });
+
+  it('the control finishes a pending activation at once; without one it refuses', async () => {
+    await control('PUT', '/_sandbox/netspend/settings', { activationDelayMs: 60_000 });
+    const { accountId } = await qualifiedGprAccount();
+    const fired = await control('POST', `/_sandbox/netspend/accounts/${accountId}/activate`);
+    expect(fired.status).toBe(200);
+    expect(fired.body).toMatchObject({ id: accountId, status: 'active' });
+    expect(await pendingActivations()).toEqual([]);
+    const again = await control('POST', `/_sandbox/netspend/accounts/${accountId}/activate`);
+    expect(again.status).toBe(409);
+    expect(again.body.error_code).toBe('activation_not_pending');
+    await sandbox.ctx.webhooks.flush();
+    expect(eventsOfType('account.created').map((delivery) => delivery.event.data)).toEqual([
+      expect.objectContaining({ account_id: accountId, status: 'active' }),
+    ]);
+  });
+
+  it('cancels pending activations on reset', async () => {
+    await control('PUT', '/_sandbox/netspend/settings', { activationDelayMs: 60_000 });
+    await qualifiedGprAccount();
+    expect(await pendingActivations()).toHaveLength(1);
+    await control('POST', '/_sandbox/reset');
+    expect(await pendingActivations()).toEqual([]);
+  });
+
+  it('with delay 0 activates in the call that meets the last requirement (DDA: the expected-use answers)', async () => {
+    const account = await newAccount(DDA);
+    const person = await newPerson(account.id as string, '400123456');
+    await acceptAll(person.id as string, DDA);
+    expect((await call('GET', `/accounts/${account.id}`)).body.status).toBe('new');
+    expect((await call('PUT', `/people/${person.id}/expected_use`, { body: expectedUseAnswers })).status).toBe(200);
+    expect((await call('GET', `/accounts/${account.id}`)).body.status).toBe('active');
+    expect(await pendingActivations()).toEqual([]);
+    await sandbox.ctx.webhooks.flush();
+    expect(eventsOfType('account.created').map((delivery) => delivery.event.data)).toEqual([
+      expect.objectContaining({ account_id: account.id }),
+    ]);
   });
 });
