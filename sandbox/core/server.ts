@@ -127,8 +127,10 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       if (closed) return;
       closed = true;
       faults.releaseHangs();
-      await webhooks.close();
+      // Providers' onClose hooks cancel their timers (e.g. pending activations) before the sender stops, so no
+      // timer can queue a webhook after the sender is gone.
       await app.close();
+      await webhooks.close();
     },
   };
 }
