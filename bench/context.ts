@@ -20,21 +20,24 @@ export interface Budget {
   webhookTargets: number;
   scaleLevels: number[];
   scaleSignals: number;
+  /** Longest wait, per level, for the started onboardings to be waiting on the customer. */
+  scaleHoldSeconds: number;
 }
 
 export const FULL_BUDGET: Budget = {
   rounds: 3,
-  latencySeconds: 5,
+  latencySeconds: 4,
   latencyConcurrency: 2,
   rampStepSeconds: 3,
   rampWarmupSeconds: 1,
-  rampLevels: [2, 4, 8, 16, 32, 64],
-  memoryHeld: 150,
+  rampLevels: [2, 4, 8, 16, 32],
+  memoryHeld: 100,
   webhookCapacitySeconds: 4,
-  webhookLoadSeconds: 8,
+  webhookLoadSeconds: 5,
   webhookTargets: 40,
   scaleLevels: [1_000, 10_000],
   scaleSignals: 200,
+  scaleHoldSeconds: 240,
 };
 
 export const QUICK_BUDGET: Budget = {
@@ -50,6 +53,7 @@ export const QUICK_BUDGET: Budget = {
   webhookTargets: 10,
   scaleLevels: [200],
   scaleSignals: 40,
+  scaleHoldSeconds: 60,
 };
 
 export interface BenchContext {

@@ -15,6 +15,8 @@ export interface OnboardingRun {
   onboardingId: string;
   latencyMs: number;
   state: string;
+  /** The pending actions the customer acted on, in order, with the data they showed. */
+  actions: { action: string; data: Record<string, unknown> }[];
 }
 
 interface StatusView {
@@ -80,6 +82,7 @@ export async function runOnboarding(options: CustomerOptions, customerRef: strin
       closed = true;
     });
   const acted = new Set<string>();
+  const actions: OnboardingRun['actions'] = [];
   let eventsSent = 0;
   let pollMs = POLL_FIRST_MS;
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
@@ -108,6 +111,7 @@ export async function runOnboarding(options: CustomerOptions, customerRef: strin
       }
       if (pending && !acted.has(key)) {
         acted.add(key);
+        actions.push({ action: pending.action, data: pending.data ?? {} });
         const body = provider.actionBody(pending.action, pending.data ?? {});
         if (!body) throw new Error(`${side} ${id}: the bench cannot answer the action ${pending.action}`);
         view = (await call(`${path}/actions/${pending.action}`, {
@@ -126,5 +130,5 @@ export async function runOnboarding(options: CustomerOptions, customerRef: strin
   const [final] = await Promise.all([result, customer]);
   const latencyMs = performance.now() - started;
   const state = typeof final === 'object' && final !== null ? String((final as StatusView).state) : 'unknown';
-  return { onboardingId: id, latencyMs, state };
+  return { onboardingId: id, latencyMs, state, actions };
 }

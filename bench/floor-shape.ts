@@ -19,7 +19,7 @@ export type FloorStep =
   /** A timer that fired (a sleep, a reconciliation poll). */
   | { kind: 'sleep'; ms: number }
   /** A wait for the customer's Update; `timerMs` when the real wait had a deadline timer (started, then cancelled). */
-  | { kind: 'update'; name: string; resultBytes: number; timerMs?: number }
+  | { kind: 'update'; name: string; resultBytes: number; timerMs?: number; data?: Record<string, unknown> }
   /** Where the real onboarding received a provider event (a hint it did not wait for). */
   | { kind: 'signal'; timerMs?: number };
 

@@ -112,7 +112,8 @@ async function floorOnboarding(input: FloorInput): Promise<unknown> {
         const before = updatesDone.get(step.name) ?? 0;
         status.state = 'action_required';
         status.blockedOn = 'customer';
-        status.pendingActions = [{ action: step.name, data: {} }];
+        // The data the real pending action showed, so the customer sends the same (valid) body.
+        status.pendingActions = [{ action: step.name, data: step.data ?? {} }];
         const done = (): boolean => (updatesDone.get(step.name) ?? 0) > before;
         if (step.timerMs) await condition(done, step.timerMs);
         else await condition(done);

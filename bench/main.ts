@@ -71,9 +71,18 @@ function machine(): Machine {
   };
 }
 
-function writeResultsMarkdown(results: BenchResults, jsonName: string): string {
+async function writeResultsMarkdown(results: BenchResults, jsonName: string): Promise<string> {
   const target = path.join(projectRoot, 'bench', 'RESULTS.md');
-  writeFileSync(target, renderMarkdown(results, jsonName));
+  let markdown = renderMarkdown(results, jsonName);
+  try {
+    // Formatted as `npm run lint` (prettier --check) expects it.
+    const prettier = await import('prettier');
+    const config = (await prettier.resolveConfig(target)) ?? {};
+    markdown = await prettier.format(markdown, { ...config, parser: 'markdown' });
+  } catch {
+    // Unformatted is still correct.
+  }
+  writeFileSync(target, markdown);
   return target;
 }
 
@@ -203,7 +212,7 @@ async function run(options: Options): Promise<number> {
   if (errors.length > 0) process.stdout.write(`errors:\n${errors.map((e) => `  - ${e}`).join('\n')}\n\n`);
   log(`results: bench/results/${jsonName}`);
   if (!options.quick && options.sections.size === 3 && !options.providers) {
-    log(`wrote ${path.relative(projectRoot, writeResultsMarkdown(results, jsonName))}`);
+    log(`wrote ${path.relative(projectRoot, await writeResultsMarkdown(results, jsonName))}`);
   }
   return errors.length > 0 ? 1 : 0;
 }
@@ -212,7 +221,7 @@ async function main(): Promise<number> {
   const options = parseArgs(process.argv.slice(2));
   if (options.report) {
     const results = JSON.parse(readFileSync(options.report, 'utf8')) as BenchResults;
-    const target = writeResultsMarkdown(results, path.basename(options.report));
+    const target = await writeResultsMarkdown(results, path.basename(options.report));
     process.stdout.write(`${renderTable(results.rows)}\n\nwrote ${path.relative(projectRoot, target)}\n`);
     return 0;
   }

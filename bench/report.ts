@@ -160,18 +160,25 @@ export function rowsOf(results: Omit<BenchResults, 'rows'>): Row[] {
     for (const point of sc.points) {
       rows.push({
         section: s,
-        figure: `${point.held} waiting: time to hold, memory per held (worker / server)`,
-        value: `${point.secondsToHold.toFixed(1)} s, ${(point.workerBytesPerHeld / 1024).toFixed(0)} KiB / ${(point.serverBytesPerHeld / 1024).toFixed(0)} KiB`,
+        figure: `${point.held} started: time to hold, memory per held (worker / server)`,
+        value:
+          (point.waiting >= point.held
+            ? `${point.secondsToHold.toFixed(1)} s`
+            : `${point.waiting} waiting after ${point.secondsToHold.toFixed(0)} s (budget spent)`) +
+          `, ${(point.workerBytesPerHeld / 1024).toFixed(0)} KiB / ${(point.serverBytesPerHeld / 1024).toFixed(0)} KiB`,
         aim: '—',
         pass: null,
       });
       rows.push({
         section: s,
-        figure: `${point.held} waiting: signal p50 / p99`,
+        figure: `${point.held} started: signal p50 / p99`,
         value: `${ms(point.signalP50Ms)} / ${ms(point.signalP99Ms)}, lost ${point.signalsLost}`,
         aim: '—',
         pass: null,
       });
+    }
+    for (const failure of sc.failures ?? []) {
+      rows.push({ section: s, figure: 'level not measured', value: failure, aim: '—', pass: null });
     }
     const base = sc.points.find((point) => point.held === 1_000) ?? sc.points[0];
     for (const point of sc.points) {

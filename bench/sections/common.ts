@@ -41,9 +41,16 @@ export async function waitForStatus(
   timeoutMs = 60_000,
 ): Promise<TimelineView> {
   const deadline = Date.now() + timeoutMs;
+  let last: TimelineView = {};
   for (;;) {
-    const view = await status(client, id);
-    if (until(view) || Date.now() > deadline) return view;
+    try {
+      last = await status(client, id);
+      if (until(last)) return last;
+    } catch (err) {
+      // An overloaded server or an evicted workflow replaying may miss the query deadline: ask again.
+      if (Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline) return last;
     await sleep(100);
   }
 }
@@ -75,7 +82,9 @@ export async function timeProbes(options: {
 }> {
   const { client, targets, what } = options;
   const baseline = new Map<string, number>();
-  await pool(targets, 8, async (target) => baseline.set(target, entriesAt(await status(client, target), what).length));
+  await pool(targets, 8, async (target) =>
+    baseline.set(target, entriesAt(await waitForStatus(client, target, () => true), what).length),
+  );
   const sentAt = new Map<string, number[]>();
   const errors: string[] = [];
   let accepted = 0;

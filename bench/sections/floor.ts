@@ -100,6 +100,12 @@ export async function compareWithFloor(ctx: BenchContext, provider: BenchProvide
   const warm = await runOnboarding(customer('real'), ref('real', 'cal'));
   if (warm.state !== 'completed') throw new Error(`${provider.name}: the calibration onboarding ended ${warm.state}`);
   const shape = await shapeOf(provider.name, await fetchHistory(client, warm.onboardingId), ctx.codec);
+  const shown = [...warm.actions];
+  for (const step of shape.steps) {
+    if (step.kind !== 'update') continue;
+    const at = shown.findIndex((action) => action.action === step.name);
+    if (at >= 0) step.data = (shown.splice(at, 1)[0] as (typeof shown)[number]).data;
+  }
   writeFileSync(path.join(stack.dir, 'shapes', `${provider.name}.json`), JSON.stringify(shape));
   for (const side of ['real', 'floor'] as const) {
     await Promise.all([0, 1].map(() => runOnboarding(customer(side), ref(side, 'warm'))));

@@ -17,7 +17,10 @@ import { percentile, pool, sleep } from '../stats.js';
 import { timeProbes } from './common.js';
 
 export interface ScalePoint {
+  /** Onboardings started so far. */
   held: number;
+  /** How many of them visibility showed waiting on the customer when the hold budget ran out (= held if all). */
+  waiting: number;
   /** Seconds from the first start of this level to every onboarding of the level waiting on the customer. */
   secondsToHold: number;
   startsPerSecond: number;
@@ -34,6 +37,8 @@ export interface ScalePoint {
 export interface ScaleResults {
   provider: string;
   points: ScalePoint[];
+  /** A level that could not be measured, and why (the levels before it are kept). */
+  failures: string[];
 }
 
 const START_CONCURRENCY = 32;
@@ -83,8 +88,20 @@ export async function scaleOfWaiting(ctx: BenchContext, provider: BenchProvider)
   const held: string[] = [];
   const probed = new Set<string>();
   const points: ScalePoint[] = [];
+  const failures: string[] = [];
 
   for (const level of budget.scaleLevels) {
+    try {
+      await holdLevel(level);
+    } catch (err) {
+      ctx.log(`  ✖ ${level}: ${err instanceof Error ? err.message : String(err)}`);
+      failures.push(`${level}: ${err instanceof Error ? err.message : String(err)}`);
+      break;
+    }
+  }
+  return { provider: provider.name, points, failures };
+
+  async function holdLevel(level: number): Promise<void> {
     const errors: string[] = [];
     const refs = Array.from({ length: Math.max(0, level - held.length) }, (_, i) => `s${held.length + i}`);
     ctx.log(`scale: starting ${refs.length} onboardings (to ${level} waiting on the customer)`);
@@ -104,16 +121,23 @@ export async function scaleOfWaiting(ctx: BenchContext, provider: BenchProvider)
     held.push(...ids.filter((id) => id !== ''));
     const startedSeconds = (performance.now() - started) / 1000;
     // Waiting on the customer = the status model says so (visibility), for every one of them.
-    for (let i = 0; i < 600; i += 1) {
-      if ((await countWaiting()) - baseWaiting >= held.length) break;
+    const holdDeadline = performance.now() + budget.scaleHoldSeconds * 1000;
+    let waiting = 0;
+    while (performance.now() < holdDeadline) {
+      waiting = Math.max(0, (await countWaiting().catch(() => 0)) - baseWaiting);
+      if (waiting >= held.length) break;
       await sleep(500);
+    }
+    if (waiting < held.length) {
+      errors.push(`only ${waiting} of ${held.length} waiting after ${budget.scaleHoldSeconds} s (the hold budget)`);
     }
     const secondsToHold = (performance.now() - started) / 1000;
     await sleep(2_000);
     const workerRss = rssBytes(workerPid);
     const serverRss = rssBytes(serverPid);
 
-    const fresh = held.filter((id) => !probed.has(id));
+    // The earliest started are the ones surely waiting when the hold budget ran out.
+    const fresh = held.filter((id) => !probed.has(id)).slice(0, Math.max(budget.scaleSignals, waiting));
     const targets = Array.from({ length: Math.min(budget.scaleSignals, fresh.length) }, () => {
       const pick = fresh.splice(Math.floor(Math.random() * fresh.length), 1)[0] as string;
       probed.add(pick);
@@ -138,6 +162,7 @@ export async function scaleOfWaiting(ctx: BenchContext, provider: BenchProvider)
     });
     const point: ScalePoint = {
       held: held.length,
+      waiting,
       secondsToHold,
       startsPerSecond: refs.length / Math.max(0.001, startedSeconds),
       workerRssBytes: workerRss,
@@ -153,8 +178,8 @@ export async function scaleOfWaiting(ctx: BenchContext, provider: BenchProvider)
     ctx.log(
       `  ${point.held} waiting: ${point.secondsToHold.toFixed(1)} s to hold (${point.startsPerSecond.toFixed(0)} starts/s), ` +
         `worker ${(workerRss / 2 ** 20).toFixed(0)} MiB, server ${(serverRss / 2 ** 20).toFixed(0)} MiB, ` +
-        `signal p50 ${point.signalP50Ms.toFixed(0)} ms p99 ${point.signalP99Ms.toFixed(0)} ms, lost ${point.signalsLost}`,
+        `signal p50 ${point.signalP50Ms.toFixed(0)} ms p99 ${point.signalP99Ms.toFixed(0)} ms, lost ${point.signalsLost}` +
+        (errors.length > 0 ? ` (${errors[0]})` : ''),
     );
   }
-  return { provider: provider.name, points };
 }

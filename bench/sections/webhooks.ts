@@ -159,6 +159,9 @@ export async function webhookIntake(ctx: BenchContext): Promise<WebhookResults> 
     webhook.push(await point(fraction, false));
     directSignal.push(await point(fraction, true));
   }
+  // Deliveries accepted faster than they are routed are still queued: let them drain before the next section.
+  ctx.log('webhooks: waiting for the accepted deliveries to drain');
+  await untilSettled(ctx, 'real', 180_000);
   await pool(targets, 16, (target) =>
     client.workflow
       .getHandle(target.id)
