@@ -13,8 +13,11 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
 import type { temporal } from '@temporalio/proto';
+import { findOnboardingsByRefs, hasRoutableRef, signalOnboardings } from '../activities/webhooks/routing.js';
+import type { RouteResult } from '../activities/webhooks/types.js';
 import { taskQueueFor } from '../common/config.js';
 import type { Config } from '../common/config.js';
+import { createLogger } from '../common/log.js';
 import {
   ACTION_NOT_EXPECTED,
   cancelUpdate,
@@ -28,7 +31,13 @@ import {
   SA_STEP,
   statusQuery,
 } from '../workflows/contract.js';
-import type { OnboardingInput, OnboardingState, OnboardingStatus, Provider } from '../workflows/contract.js';
+import type {
+  OnboardingInput,
+  OnboardingState,
+  OnboardingStatus,
+  Provider,
+  ProviderEvent,
+} from '../workflows/contract.js';
 import type { webhookDelivery } from '../workflows/webhook-delivery.js';
 import {
   ActionNotExpectedError,
@@ -68,7 +77,14 @@ export interface OnboardingClientOptions {
   inbox?: WebhookInbox;
   /** How long a status query may take before the onboarding is reported unavailable. */
   queryTimeoutMs?: number;
+  /**
+   * How long a webhook's direct path (visibility lookup + signals) may take before the delivery workflow takes the
+   * event instead. Short: the provider is waiting for the answer.
+   */
+  webhookDirectTimeoutMs?: number;
 }
+
+const webhookLog = createLogger('webhook-intake');
 
 const ONBOARDING_ID = /^onboarding:([a-z]+):([A-Za-z0-9_.-]{1,64})$/;
 
@@ -116,6 +132,7 @@ export class OnboardingClient {
   private readonly documents: DocumentSink | undefined;
   private readonly inbox: WebhookInbox;
   private readonly queryTimeoutMs: number;
+  private readonly webhookDirectTimeoutMs: number;
   private readonly intakes = new Map<Provider, ProviderWebhookIntake>();
 
   constructor(options: OnboardingClientOptions) {
@@ -124,6 +141,7 @@ export class OnboardingClient {
     this.documents = options.documents;
     this.inbox = options.inbox ?? createFileInbox(options.config.WEBHOOK_INBOX_DIR);
     this.queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
+    this.webhookDirectTimeoutMs = options.webhookDirectTimeoutMs ?? 2_000;
   }
 
   get namespace(): string {
@@ -240,9 +258,14 @@ export class OnboardingClient {
   }
 
   /**
-   * A provider webhook, from the raw bytes received: verified (401 when forged), normalized, then durably recorded
-   * and deduplicated as the `webhook:<provider>:<eventId>` delivery workflow BEFORE the caller acknowledges it.
-   * A redelivery of a recorded event is acknowledged again (`firstDelivery: false`) and changes nothing.
+   * A provider webhook, from the raw bytes received: verified (401 when forged), normalized, then made durable
+   * BEFORE the caller acknowledges it, by one of two paths:
+   * - direct: the running onboarding(s) carrying the event's refs are found through visibility and signalled; an
+   *   accepted signal is in the onboarding's history, and the onboarding drops repeats by eventId;
+   * - fallback: the `webhook:<provider>:<eventId>` delivery workflow is started (deduplicated by its id), which
+   *   records the event and routes it with retries. Taken for unroutable types, when no running onboarding carries
+   *   the refs yet, and whenever the direct path fails or exceeds its short timeout.
+   * When neither succeeds the answer is 503 and the provider redelivers.
    */
   async deliverWebhook(provider: string, rawBody: Buffer, headers: WebhookHeaders): Promise<WebhookAck> {
     const definition = providerDefinition(provider);
@@ -255,6 +278,22 @@ export class OnboardingClient {
     intake.verify(rawBody, headers);
     const { event, routable } = intake.normalize(rawBody, headers);
     const deliveryWorkflowId = `webhook:${definition.provider}:${event.eventId}`;
+
+    const direct = routable ? await this.signalOnboardingsDirectly(event) : undefined;
+    if (direct) {
+      await this.inbox.append(
+        inboxRecord(event, {
+          routable,
+          outcome: 'routed-direct',
+          firstDelivery: null,
+          signalled: direct.signalled,
+          deliveryWorkflowId,
+        }),
+      );
+      // Not known to be a redelivery: only the onboarding knows, and it drops repeats by eventId.
+      return { received: true, eventId: event.eventId, firstDelivery: true };
+    }
+
     let firstDelivery = true;
     try {
       await this.client.workflow.start<typeof webhookDelivery>(WEBHOOK_DELIVERY_WORKFLOW_TYPE, {
@@ -265,10 +304,19 @@ export class OnboardingClient {
         workflowIdConflictPolicy: 'FAIL',
       });
     } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
+        webhookLog.warn('webhook not recorded: the provider will redeliver', {
+          provider: event.provider,
+          eventId: event.eventId,
+          error: String(err),
+        });
+        throw new OnboardingUnavailableError('the webhook could not be recorded right now; redeliver it later');
+      }
       firstDelivery = false;
     }
-    await this.inbox.append(inboxRecord(event, { routable, firstDelivery, deliveryWorkflowId }));
+    await this.inbox.append(
+      inboxRecord(event, { routable, outcome: 'delivery-workflow', firstDelivery, deliveryWorkflowId }),
+    );
     return { received: true, eventId: event.eventId, firstDelivery };
   }
 
@@ -285,6 +333,30 @@ export class OnboardingClient {
   }
 
   // --- internals ------------------------------------------------------------------------------------------------
+
+  /**
+   * The webhook's direct path: the result when every running onboarding carrying the refs accepted the signal
+   * within webhookDirectTimeoutMs; undefined when the delivery workflow must take the event instead (no running
+   * match, or any error or timeout, which is logged: a signal that did land is harmless to send again).
+   */
+  private async signalOnboardingsDirectly(event: ProviderEvent): Promise<RouteResult | undefined> {
+    if (!hasRoutableRef(event)) return undefined;
+    try {
+      return await this.client.withDeadline(Date.now() + this.webhookDirectTimeoutMs, async () => {
+        const matches = await findOnboardingsByRefs(this.client, event);
+        if (matches.running.length === 0) return undefined;
+        const routed = await signalOnboardings(this.client, event, matches);
+        return routed.signalled.length > 0 ? routed : undefined;
+      });
+    } catch (err) {
+      webhookLog.warn('direct webhook routing failed: falling back to the delivery workflow', {
+        provider: event.provider,
+        eventId: event.eventId,
+        error: String(err),
+      });
+      return undefined;
+    }
+  }
 
   private async update(onboardingId: string, updateName: string, argument: unknown): Promise<OnboardingStatus> {
     const handle = this.client.workflow.getHandle(onboardingId);
