@@ -16,6 +16,8 @@ export interface HistorySize {
   events: number;
   bytes: number;
   counts: ShapeCounts;
+  /** Events by type (`EVENT_TYPE_…` without the prefix): where real and floor histories differ. */
+  eventTypes?: Record<string, number>;
 }
 
 export async function fetchHistory(client: Client, workflowId: string): Promise<History> {
@@ -38,7 +40,17 @@ export function sizeOf(history: History): HistorySize {
     events: history.events?.length ?? 0,
     bytes: temporal.api.history.v1.History.encode(history).finish().length,
     counts: countsOf(history),
+    eventTypes: eventTypesOf(history),
   };
+}
+
+export function eventTypesOf(history: History): Record<string, number> {
+  const types: Record<string, number> = {};
+  for (const event of history.events ?? []) {
+    const name = (temporal.api.enums.v1.EventType[event.eventType ?? 0] ?? 'UNKNOWN').replace(/^EVENT_TYPE_/, '');
+    types[name] = (types[name] ?? 0) + 1;
+  }
+  return types;
 }
 
 async function plaintextBytes(codec: PayloadCodec, payloads: IPayloads): Promise<number> {

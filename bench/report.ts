@@ -5,6 +5,7 @@
 import type { FloorComparison } from './sections/floor.js';
 import type { ScaleResults } from './sections/scale.js';
 import type { WebhookResults } from './sections/webhooks.js';
+import { median } from './stats.js';
 
 export interface Machine {
   nproc: number;
@@ -164,7 +165,7 @@ export function rowsOf(results: Omit<BenchResults, 'rows'>): Row[] {
         value:
           (point.waiting >= point.held
             ? `${point.secondsToHold.toFixed(1)} s`
-            : `${point.waiting} waiting after ${point.secondsToHold.toFixed(0)} s (budget spent)`) +
+            : `${point.waiting} waiting after ${point.secondsToHold.toFixed(0)} s (${point.holdEnded ?? 'budget spent'})`) +
           `, ${(point.workerBytesPerHeld / 1024).toFixed(0)} KiB / ${(point.serverBytesPerHeld / 1024).toFixed(0)} KiB`,
         aim: '—',
         pass: null,
@@ -243,14 +244,77 @@ export function renderMarkdown(results: BenchResults, jsonName: string): string 
     );
     lines.push('|---|---|---|---|---|---|---|---|');
     c.rounds.forEach((round, i) => {
+      const one = (value: number, digits: number): string => (Number.isNaN(value) ? '—' : value.toFixed(digits));
       const pair = (pick: (s: typeof round.real) => number, digits = 0): string =>
-        `${pick(round.real).toFixed(digits)} / ${pick(round.floor).toFixed(digits)}`;
+        `${one(pick(round.real), digits)} / ${one(pick(round.floor), digits)}`;
       lines.push(
         `| ${i + 1} | ${pair((s) => s.latencyP50Ms)} | ${pair((s) => s.latencyP99Ms)} | ${pair((s) => s.cpuSecondsPerOnboarding * 1000)} | ` +
           `${pair((s) => s.maxOnboardingsPerSecond, 1)} | ${pair((s) => s.history.events)} | ${pair((s) => s.history.bytes)} | ` +
           `${pair((s) => s.memoryPerWorkflowBytes / 1024)} |`,
       );
     });
+    const processes = [
+      ...new Set(
+        c.rounds.flatMap((round) => [
+          ...Object.keys(round.real.cpuByProcess),
+          ...Object.keys(round.floor.cpuByProcess),
+        ]),
+      ),
+    ];
+    const cpuOf = (side: 'real' | 'floor', name: string): number =>
+      median(c.rounds.map((round) => round[side].cpuByProcess[name] ?? 0)) * 1000;
+    const sameProcess = (name: string): string => name.replace(/^floor(\w)/, (_, first: string) => first.toLowerCase());
+    const names = [...new Set(processes.map(sameProcess))];
+    lines.push(
+      '',
+      'CPU ms per onboarding by process (median over rounds, real / floor; the floor side counts its own worker and gateway):',
+      '',
+      `| ${names.join(' | ')} | all |`,
+      `|${names.map(() => '---').join('|')}|---|`,
+      `| ${names
+        .map((name) => {
+          const real = cpuOf('real', name);
+          const floor = cpuOf('floor', name === 'worker' ? 'floorWorker' : name === 'gateway' ? 'floorGateway' : name);
+          return `${real.toFixed(0)} / ${floor.toFixed(0)}`;
+        })
+        .join(
+          ' | ',
+        )} | ${(c.real.cpuSecondsPerOnboarding * 1000).toFixed(0)} / ${(c.floor.cpuSecondsPerOnboarding * 1000).toFixed(0)} |`,
+      '',
+      'Throughput ramp, last round (concurrency: onboardings/s over the window, mean latency):',
+      '',
+    );
+    const last = c.rounds[c.rounds.length - 1];
+    if (last) {
+      for (const side of ['real', 'floor'] as const) {
+        lines.push(
+          `- ${side}: ` +
+            last[side].ramp
+              .map(
+                (step) =>
+                  `${step.concurrency}: ${step.perSecond.toFixed(1)}/s` +
+                  (step.meanLatencyMs !== undefined
+                    ? ` (${(step.meanLatencyMs / 1000).toFixed(1)} s, window ${step.windowSeconds?.toFixed(1)} s)`
+                    : ''),
+              )
+              .join(', '),
+        );
+      }
+    }
+    const realTypes = last?.real.history.eventTypes;
+    const floorTypes = last?.floor.history.eventTypes;
+    if (realTypes && floorTypes) {
+      const differing = [...new Set([...Object.keys(realTypes), ...Object.keys(floorTypes)])]
+        .map((type) => ({ type, real: realTypes[type] ?? 0, floor: floorTypes[type] ?? 0 }))
+        .filter((entry) => entry.real !== entry.floor)
+        .sort((a, b) => Math.abs(b.real - b.floor) - Math.abs(a.real - a.floor));
+      lines.push(
+        '',
+        'History events that differ, one onboarding of the last round (type: real / floor): ' +
+          (differing.map((entry) => `${entry.type} ${entry.real} / ${entry.floor}`).join(', ') || 'none') +
+          '.',
+      );
+    }
     const shape = c.shape.counts;
     lines.push(
       '',
@@ -259,6 +323,17 @@ export function renderMarkdown(results: BenchResults, jsonName: string): string 
       '',
     );
   }
+  const sc = results.scale;
+  if (sc && sc.points.some((point) => (point.stragglers ?? []).length > 0)) {
+    lines.push(`## ${sc.provider}: onboardings not waiting when the hold ended`, '');
+    for (const point of sc.points)
+      for (const line of point.stragglers ?? []) lines.push(`- ${point.held}: ${escape(line)}`);
+    lines.push('');
+  }
+  lines.push(
+    'Where the time goes for each miss, with the evidence from this run: bench/README.md, section "Where the time goes" (hand-written).',
+    '',
+  );
   if (results.errors.length > 0)
     lines.push('## Errors', '', ...results.errors.map((error) => `- ${escape(error)}`), '');
   return lines.join('\n');

@@ -147,8 +147,9 @@ export async function startStack(options: { dir: string; log: (line: string) => 
     SANDBOX_HOST: '127.0.0.1',
     SANDBOX_PORT: String(sandboxPort),
     SANDBOX_LOG_LEVEL: 'error',
-    // A provider that decides at once: the bench measures the engine, not the simulator's pretend review time.
+    // Providers that decide at once: the bench measures the engine, not the simulator's pretend review or activation time.
     SANDBOX_JIKO_SUBMITTED_DELAY_MS: '0',
+    SANDBOX_NETSPEND_ACTIVATION_DELAY_MS: '0',
     SANDBOX_WEBHOOK_URL_JIKO: `${gatewayUrl}/webhooks/jiko`,
     SANDBOX_WEBHOOK_URL_NETSPEND: `${gatewayUrl}/webhooks/netspend`,
     SANDBOX_WEBHOOK_URL_GREENDOT: `${gatewayUrl}/webhooks/greendot`,

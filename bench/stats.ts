@@ -7,7 +7,15 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[rank] as number;
 }
 
-export const median = (values: readonly number[]): number => percentile(values, 50);
+/** The middle value, or the mean of the two middle ones (two rounds A B, B A give the mean of their ratios). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -15,6 +23,13 @@ export interface LoopResult<T> {
   results: T[];
   /** Completions that ended inside the window. */
   completedInWindow: number;
+  /**
+   * Each successful call's share of its own duration that fell inside the window, summed: completions per window
+   * without the ±1 of counting whole ones, which matters when a call lasts about as long as the window.
+   */
+  workInWindow: number;
+  /** Mean duration of the successful calls, ms. */
+  meanDurationMs: number;
   errors: string[];
   windowMs: number;
 }
@@ -33,17 +48,24 @@ export async function closedLoop<T>(
   const errors: string[] = [];
   const started = performance.now();
   const end = started + durationMs;
+  const windowStart = started + warmupMs;
   let next = 0;
   let completedInWindow = 0;
+  let workInWindow = 0;
+  let totalDurationMs = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < end) {
         const index = next++;
+        const callStarted = performance.now();
         try {
           const result = await task(index);
           results.push(result);
           const now = performance.now();
-          if (now <= end && now >= started + warmupMs) completedInWindow += 1;
+          if (now <= end && now >= windowStart) completedInWindow += 1;
+          const duration = Math.max(1e-3, now - callStarted);
+          totalDurationMs += duration;
+          workInWindow += Math.max(0, Math.min(now, end) - Math.max(callStarted, windowStart)) / duration;
         } catch (err) {
           errors.push(err instanceof Error ? err.message : String(err));
           if (errors.length > 20) return;
@@ -51,7 +73,14 @@ export async function closedLoop<T>(
       }
     }),
   );
-  return { results, completedInWindow, errors, windowMs: durationMs - warmupMs };
+  return {
+    results,
+    completedInWindow,
+    workInWindow,
+    meanDurationMs: results.length > 0 ? totalDurationMs / results.length : 0,
+    errors,
+    windowMs: durationMs - warmupMs,
+  };
 }
 
 /** Calls `task` `count` times at `perSecond`, not waiting for one to end before the next (open loop). */

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { providerDefinition } from '../../client/providers.js';
 import { taskQueueFor } from '../../common/config.js';
-import { SA_PROVIDER, SA_STATE, onboardingWorkflowId } from '../../workflows/contract.js';
+import { SA_BLOCKED_ON, SA_PROVIDER, SA_STATE, SA_STEP, onboardingWorkflowId } from '../../workflows/contract.js';
 import type { OnboardingInput, Provider } from '../../workflows/contract.js';
 import type { BenchContext } from '../context.js';
 import type { BenchProvider } from '../providers.js';
@@ -19,10 +19,14 @@ import { timeProbes } from './common.js';
 export interface ScalePoint {
   /** Onboardings started so far. */
   held: number;
-  /** How many of them visibility showed waiting on the customer when the hold budget ran out (= held if all). */
+  /** How many of them visibility showed waiting on the customer when the hold ended (= held if all). */
   waiting: number;
-  /** Seconds from the first start of this level to every onboarding of the level waiting on the customer. */
+  /** Seconds from the first start of this level to every onboarding waiting (or to the hold giving up). */
   secondsToHold: number;
+  /** Why the hold ended: all waiting, no new one waiting for `scaleStallSeconds`, or the hold budget spent. */
+  holdEnded: 'all waiting' | 'stalled' | 'budget spent';
+  /** Up to 5 onboardings not waiting when the hold ended, each with what it was doing (see `describeStraggler`). */
+  stragglers: string[];
   startsPerSecond: number;
   workerRssBytes: number;
   serverRssBytes: number;
@@ -42,6 +46,11 @@ export interface ScaleResults {
 }
 
 const START_CONCURRENCY = 32;
+/**
+ * Customer refs of the held onboardings. Visibility counts only these (`WorkflowId STARTS_WITH`), so onboardings
+ * left by earlier sections (terminated ones whose visibility row still lags, say) never shift the count.
+ */
+const HELD_REF_PREFIX = 'scale-';
 
 /**
  * The start the client library makes (same workflow type, id, task queue, input, search attributes), without its
@@ -77,12 +86,19 @@ export async function scaleOfWaiting(ctx: BenchContext, provider: BenchProvider)
   const { stack, client, budget } = ctx;
   const workerPid = stack.pid('worker') as number;
   const serverPid = stack.pid('temporal') as number;
+  const heldIdPrefix = onboardingWorkflowId(provider.name as Provider, HELD_REF_PREFIX);
   const waitingQuery =
-    `TaskQueue = '${REAL_PREFIX}-${provider.name}' AND ExecutionStatus = 'Running' AND ` +
+    `WorkflowId STARTS_WITH '${heldIdPrefix}' AND ExecutionStatus = 'Running' AND ` +
     `OnboardingState = 'action_required' AND OnboardingBlockedOn = 'customer'`;
   const countWaiting = async (): Promise<number> => (await client.workflow.count(waitingQuery)).count;
+  // What the count used to be taken against: every waiting onboarding on the queue, less those at the start. The
+  // previous section's onboardings, terminated just before, can still show as waiting there for a moment.
+  const queueWaitingQuery =
+    `TaskQueue = '${REAL_PREFIX}-${provider.name}' AND ExecutionStatus = 'Running' AND ` +
+    `OnboardingState = 'action_required' AND OnboardingBlockedOn = 'customer'`;
+  const othersWaitingAtStart = (await client.workflow.count(queueWaitingQuery)).count;
+  ctx.log(`scale: ${othersWaitingAtStart} onboardings of earlier sections counted waiting at the start`);
 
-  const baseWaiting = await countWaiting();
   const workerBase = rssBytes(workerPid);
   const serverBase = rssBytes(serverPid);
   const held: string[] = [];
@@ -103,7 +119,10 @@ export async function scaleOfWaiting(ctx: BenchContext, provider: BenchProvider)
 
   async function holdLevel(level: number): Promise<void> {
     const errors: string[] = [];
-    const refs = Array.from({ length: Math.max(0, level - held.length) }, (_, i) => `s${held.length + i}`);
+    const refs = Array.from(
+      { length: Math.max(0, level - held.length) },
+      (_, i) => `${HELD_REF_PREFIX}${held.length + i}`,
+    );
     ctx.log(`scale: starting ${refs.length} onboardings (to ${level} waiting on the customer)`);
     const started = performance.now();
     let done = 0;
@@ -120,16 +139,29 @@ export async function scaleOfWaiting(ctx: BenchContext, provider: BenchProvider)
     });
     held.push(...ids.filter((id) => id !== ''));
     const startedSeconds = (performance.now() - started) / 1000;
-    // Waiting on the customer = the status model says so (visibility), for every one of them.
+    // Waiting on the customer = the status model says so (visibility), for every one of them. The hold ends when
+    // all are, or when none more has become so for `scaleStallSeconds` (a straggler must not cost the whole budget).
     const holdDeadline = performance.now() + budget.scaleHoldSeconds * 1000;
     let waiting = 0;
+    let lastProgress = performance.now();
+    let holdEnded: ScalePoint['holdEnded'] = 'budget spent';
     while (performance.now() < holdDeadline) {
-      waiting = Math.max(0, (await countWaiting().catch(() => 0)) - baseWaiting);
-      if (waiting >= held.length) break;
+      const now = await countWaiting().catch(() => waiting);
+      if (now > waiting) lastProgress = performance.now();
+      waiting = Math.max(waiting, now);
+      if (waiting >= held.length) {
+        holdEnded = 'all waiting';
+        break;
+      }
+      if (performance.now() - lastProgress > budget.scaleStallSeconds * 1000) {
+        holdEnded = 'stalled';
+        break;
+      }
       await sleep(500);
     }
+    const stragglers = waiting < held.length ? await describeStragglers() : [];
     if (waiting < held.length) {
-      errors.push(`only ${waiting} of ${held.length} waiting after ${budget.scaleHoldSeconds} s (the hold budget)`);
+      errors.push(`only ${waiting} of ${held.length} waiting (${holdEnded}): ${stragglers[0] ?? 'none identified'}`);
     }
     const secondsToHold = (performance.now() - started) / 1000;
     await sleep(2_000);
@@ -164,6 +196,8 @@ export async function scaleOfWaiting(ctx: BenchContext, provider: BenchProvider)
       held: held.length,
       waiting,
       secondsToHold,
+      holdEnded,
+      stragglers,
       startsPerSecond: refs.length / Math.max(0.001, startedSeconds),
       workerRssBytes: workerRss,
       serverRssBytes: serverRss,
@@ -175,6 +209,13 @@ export async function scaleOfWaiting(ctx: BenchContext, provider: BenchProvider)
       errors: [...errors, ...probe.errors],
     };
     points.push(point);
+    const othersWaitingNow = (await client.workflow.count(queueWaitingQuery)).count - (await countWaiting());
+    if (othersWaitingNow !== othersWaitingAtStart) {
+      ctx.log(
+        `  onboardings of earlier sections counted waiting: ${othersWaitingAtStart} at the start, ${othersWaitingNow} now`,
+      );
+    }
+    for (const line of stragglers) ctx.log(`  not waiting: ${line}`);
     ctx.log(
       `  ${point.held} waiting: ${point.secondsToHold.toFixed(1)} s to hold (${point.startsPerSecond.toFixed(0)} starts/s), ` +
         `worker ${(workerRss / 2 ** 20).toFixed(0)} MiB, server ${(serverRss / 2 ** 20).toFixed(0)} MiB, ` +
@@ -182,4 +223,56 @@ export async function scaleOfWaiting(ctx: BenchContext, provider: BenchProvider)
         (errors.length > 0 ? ` (${errors[0]})` : ''),
     );
   }
+
+  /** The held onboardings visibility does not show waiting, each with its status, search attributes and last events. */
+  async function describeStragglers(): Promise<string[]> {
+    const waitingIds = new Set<string>();
+    for await (const execution of client.workflow.list({ query: waitingQuery, pageSize: 1000 })) {
+      waitingIds.add(execution.workflowId);
+    }
+    const missing = held.filter((id) => !waitingIds.has(id));
+    return Promise.all(missing.slice(0, 5).map((id) => describeStraggler(client, id)));
+  }
+}
+
+/** What one onboarding that never showed as waiting was doing: execution status, search attributes, status query, last events. */
+async function describeStraggler(client: Client, workflowId: string): Promise<string> {
+  const parts: string[] = [workflowId];
+  const handle = client.workflow.getHandle(workflowId);
+  try {
+    const description = await handle.describe();
+    const attributes = Object.fromEntries(
+      [SA_STATE, SA_STEP, SA_BLOCKED_ON].map((key) => [key.name, description.typedSearchAttributes.get(key)]),
+    );
+    parts.push(
+      `${description.status.name}, visibility ${JSON.stringify(attributes)}, ${description.historyLength} events`,
+    );
+  } catch (err) {
+    parts.push(`describe failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  try {
+    const view = await handle.query<{
+      state?: string;
+      step?: string;
+      blockedOn?: string;
+      pendingActions?: { action: string }[];
+    }>('status');
+    parts.push(
+      `status ${view.state ?? '?'}/${view.step ?? '?'} blocked on ${view.blockedOn ?? '?'}, ` +
+        `pending [${(view.pendingActions ?? []).map((a) => a.action).join(', ')}]`,
+    );
+  } catch (err) {
+    parts.push(`status query failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  try {
+    const history = await handle.fetchHistory();
+    const last = (history.events ?? []).slice(-4).map((event) => {
+      const kind = Object.keys(event).find((key) => key.endsWith('EventAttributes')) ?? 'event';
+      return kind.replace(/EventAttributes$/, '');
+    });
+    parts.push(`last events ${last.join(' → ')}`);
+  } catch (err) {
+    parts.push(`history failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return parts.join('; ');
 }
