@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { parseConfig } from '../../common/config.js';
 import type { Config } from '../../common/config.js';
 import type { StartBodyInput } from '../../client/onboarding-client.js';
+import { testApplicant, testJikoInput } from '../fixtures/applicants.js';
 
 export const API_KEY = 'test-api-key';
 
@@ -18,30 +19,8 @@ export function jikoStartBody(overrides: Partial<Record<string, unknown>> = {}):
   return {
     provider: 'jiko',
     customerRef: 'cust_8f2c',
-    applicant: {
-      name: { first: 'Ada', middle: 'K', last: 'Lovelace' },
-      dateOfBirth: '1990-01-31',
-      ssn: '400123456',
-      email: 'ada@example.com',
-      phone: '+15551234567',
-      address: {
-        line1: '2000 Allston Way',
-        line2: null,
-        city: 'Berkeley',
-        state: 'CA',
-        postalCode: '94701',
-        country: 'US',
-      },
-    },
-    jiko: {
-      investmentProfile: {
-        employmentStatus: 'EMPLOYED',
-        income: 'BETWEEN_50K_AND_100K',
-        netWorth: 'BELOW_50K',
-        occupation: 'Engineer',
-      },
-      contactVerification: { phoneVerifiedAt: '2026-01-01T10:00:00Z', emailVerifiedAt: '2026-01-01T10:01:00Z' },
-    },
+    applicant: testApplicant('400123456'),
+    jiko: testJikoInput,
     ...overrides,
   } as StartBodyInput;
 }
