@@ -2,7 +2,6 @@
  * The Jiko onboarding workflow on the time-skipping test server, with the real workflow code and fake Jiko
  * activities that follow Jiko's sandbox SSN table. Days of reminders, expiries and review SLAs pass in seconds.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -35,7 +34,7 @@ import type {
 import { acceptAgreementsUpdate, uploadDocumentsUpdate } from '../../workflows/jiko-messages.js';
 import type { JikoDocumentsActionData } from '../../workflows/jiko-messages.js';
 import type { jikoOnboarding } from '../../workflows/jiko.js';
-import { startWorkflowHarness } from '../helpers/workflow-harness.js';
+import { pendingAction, startWorkflowHarness, waitForStatus } from '../helpers/workflow-harness.js';
 import type { WorkflowHarness } from '../helpers/workflow-harness.js';
 import { FakeJiko } from './fake-jiko.js';
 
@@ -92,28 +91,6 @@ async function start(ssn: string, options?: OnboardingOptions, before?: (workflo
   started.push(handle);
   return handle;
 }
-
-/** Polls the status query (in real time: the server skips time only while a test awaits a result or sleeps). */
-async function waitForStatus(
-  handle: Handle,
-  what: string,
-  predicate: (status: OnboardingStatus) => boolean,
-): Promise<OnboardingStatus> {
-  let last: OnboardingStatus | undefined;
-  for (let tries = 0; tries < 400; tries++) {
-    try {
-      last = await handle.query(statusQuery);
-      if (predicate(last)) return last;
-    } catch {
-      // The first workflow task may not have run yet.
-    }
-    await delay(50);
-  }
-  throw new Error(`never reached: ${what}; last status: ${JSON.stringify(last)}`);
-}
-
-const pendingAction = (status: OnboardingStatus, action: string) =>
-  status.pendingActions.find((pending) => pending.action === action);
 
 async function acceptAgreements(handle: Handle): Promise<OnboardingStatus> {
   await waitForStatus(handle, 'agreements to accept', (status) => !!pendingAction(status, 'acceptAgreements'));

@@ -2,7 +2,6 @@
  * The Netspend onboarding workflow on the time-skipping test server: the real workflow code, fake Netspend
  * activities that follow the simulator's documented controls. Days of reminders and expiries pass in seconds.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -29,7 +28,7 @@ import {
   netspendCureKycUpdate,
 } from '../../workflows/netspend-messages.js';
 import type { netspendOnboarding } from '../../workflows/netspend.js';
-import { startWorkflowHarness } from '../helpers/workflow-harness.js';
+import { pendingAction, startWorkflowHarness, waitForStatus } from '../helpers/workflow-harness.js';
 import type { WorkflowHarness } from '../helpers/workflow-harness.js';
 import { FakeNetspend, SSN } from './netspend-fake.js';
 
@@ -85,28 +84,6 @@ async function start(ssn: string, { accountType = 'DDA', options, before }: Star
     args: [input],
   });
 }
-
-/** Polls the status query (real time: the server skips time only while a test awaits a result). */
-async function waitForStatus(
-  handle: Handle,
-  what: string,
-  predicate: (status: OnboardingStatus) => boolean,
-): Promise<OnboardingStatus> {
-  let last: OnboardingStatus | undefined;
-  for (let tries = 0; tries < 400; tries++) {
-    try {
-      last = await handle.query(statusQuery);
-      if (predicate(last)) return last;
-    } catch {
-      // The first workflow task may not have run yet.
-    }
-    await delay(50);
-  }
-  throw new Error(`never reached: ${what}; last status: ${JSON.stringify(last)}`);
-}
-
-const pendingAction = (status: OnboardingStatus, action: string) =>
-  status.pendingActions.find((pending) => pending.action === action);
 
 const waitForAction = (handle: Handle, action: string) =>
   waitForStatus(handle, `pending ${action}`, (status) => !!pendingAction(status, action));
