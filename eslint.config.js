@@ -1,6 +1,11 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** Import patterns that reach a top-level folder from one, two or three levels down. */
+function layers(folders) {
+  return folders.flatMap((folder) => [`../${folder}/*`, `../../${folder}/*`, `../../../${folder}/*`]);
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/**', '.tools/**', '.data/**', 'dist/**', 'test/histories/**'] },
   js.configs.recommended,
@@ -26,8 +31,9 @@ export default tseslint.config(
     },
   },
   {
-    // Workflow code is replayed in a sandbox: no zod, no Node built-ins, no I/O.
-    files: ['workflows/**/*.ts'],
+    // contract/ and workflows/ are replayed in a sandbox: no zod, no Node built-ins, no I/O. Arrows point down:
+    // workflows/ sees contract/ and its own shared/; contract/ sees only itself.
+    files: ['workflows/**/*.ts', 'contract/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -35,15 +41,85 @@ export default tseslint.config(
           paths: ['fs', 'path', 'crypto', 'http', 'https', 'os', 'child_process', 'net', 'url', 'util', 'zod'].map(
             (name) => ({
               name,
-              message: 'workflows/ must stay deterministic: no Node modules and no zod (validate at the edges).',
+              message:
+                'workflows/ and contract/ stay deterministic: no Node modules and no zod (validate at the edges).',
             }),
           ),
           patterns: [
-            { group: ['zod', 'zod/*'], message: 'workflows/ must not import zod: validate at the edges.' },
-            { group: ['node:*'], message: 'workflows/ must stay deterministic: no Node modules.' },
             {
-              group: ['../client/*', '../activities/*/client*', '../sandbox/*'],
-              message: 'workflows/ imports activities as types only and nothing from client/ or sandbox/.',
+              group: ['zod', 'zod/*'],
+              message: 'workflows/ and contract/ must not import zod: validate at the edges.',
+            },
+            { group: ['node:*'], message: 'workflows/ and contract/ stay deterministic: no Node modules.' },
+            {
+              group: layers(['activities', 'client', 'common', 'sandbox', 'workers', 'bench', 'scripts', 'test']),
+              message: 'workflows/ imports contract/ and its own shared/ only; contract/ imports nothing of ours.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['contract/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['zod', 'zod/*', 'node:*'], message: 'contract/ stays deterministic: no zod, no Node modules.' },
+            { group: layers(['workflows']), message: 'contract/ is the ground floor: it imports nothing of ours.' },
+            {
+              group: layers(['activities', 'client', 'common', 'sandbox', 'workers', 'bench', 'scripts', 'test']),
+              message: 'contract/ is the ground floor: it imports nothing of ours.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['client/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: layers(['activities', 'workflows', 'workers', 'sandbox']),
+              message: 'client/ imports contract/ and common/ only: never activities/ or workflow internals.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['activities/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: layers(['client', 'workflows', 'workers', 'sandbox']),
+              message: 'activities/ imports contract/ and common/ only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['common/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: layers(['client', 'activities', 'workflows', 'workers', 'sandbox']),
+              message: 'common/ sits below every layer but contract/: it imports contract/ only.',
             },
           ],
         },

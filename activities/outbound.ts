@@ -8,7 +8,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Config } from '../common/config.js';
 import { createLogger } from '../common/log.js';
-import type { CommonActivities, OutboundEvent } from './common-types.js';
+import type { CommonActivities, OutboundEvent } from '../contract/outbound.js';
 import { ProviderHttpClient } from './http/client.js';
 import { idempotencyKey } from './http/idempotency.js';
 

@@ -7,4 +7,4 @@ export { PROVIDER_REGISTRY, providerDefinition, supportedProviders } from './pro
 export type { DocumentSink, ProviderAction, ProviderDefinition } from './providers.js';
 export { buildGateway } from './gateway/app.js';
 export type { GatewayOptions } from './gateway/app.js';
-export type { OnboardingStatus, PendingAction, ProviderEvent, TimelineEntry } from '../workflows/contract.js';
+export type { OnboardingStatus, PendingAction, ProviderEvent, TimelineEntry } from '../contract/onboarding.js';

@@ -13,8 +13,8 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
 import type { temporal } from '@temporalio/proto';
-import { findOnboardingsByRefs, hasRoutableRef, signalOnboardings } from '../activities/webhooks/routing.js';
-import type { RouteResult } from '../activities/webhooks/types.js';
+import { findOnboardingsByRefs, hasRoutableRef, signalOnboardings } from '../common/routing.js';
+import type { RouteResult } from '../contract/webhook-delivery.js';
 import { taskQueueFor } from '../common/config.js';
 import type { Config } from '../common/config.js';
 import { createLogger } from '../common/log.js';
@@ -30,15 +30,16 @@ import {
   SA_STATE,
   SA_STEP,
   statusQuery,
-} from '../workflows/contract.js';
+} from '../contract/onboarding.js';
 import type {
   OnboardingInput,
   OnboardingState,
   OnboardingStatus,
   Provider,
   ProviderEvent,
-} from '../workflows/contract.js';
-import type { webhookDelivery } from '../workflows/webhook-delivery.js';
+} from '../contract/onboarding.js';
+import { WEBHOOK_DELIVERY_WORKFLOW_TYPE } from '../contract/webhook-delivery.js';
+import type { WebhookDeliveryWorkflow } from '../contract/webhook-delivery.js';
 import {
   ActionNotExpectedError,
   InvalidActionError,
@@ -57,7 +58,7 @@ import { createFileInbox, inboxRecord } from './webhooks/inbox.js';
 import type { WebhookInbox } from './webhooks/inbox.js';
 import type { ProviderWebhookIntake, WebhookHeaders } from './webhooks/types.js';
 
-export const WEBHOOK_DELIVERY_WORKFLOW_TYPE = 'webhookDelivery';
+export { WEBHOOK_DELIVERY_WORKFLOW_TYPE };
 
 export type StartBodyInput = z.input<typeof startBodySchema>;
 
@@ -296,7 +297,7 @@ export class OnboardingClient {
 
     let firstDelivery = true;
     try {
-      await this.client.workflow.start<typeof webhookDelivery>(WEBHOOK_DELIVERY_WORKFLOW_TYPE, {
+      await this.client.workflow.start<WebhookDeliveryWorkflow>(WEBHOOK_DELIVERY_WORKFLOW_TYPE, {
         workflowId: deliveryWorkflowId,
         taskQueue: taskQueueFor(this.config, 'webhooks'),
         args: [{ event, routable }],

@@ -5,15 +5,15 @@
  */
 import type { z } from 'zod';
 import type { Config } from '../common/config.js';
-import type { DocumentClaim } from '../activities/jiko/types.js';
-import type { Provider } from '../workflows/contract.js';
-import { NETSPEND_ACTIONS } from '../workflows/netspend-messages.js';
+import type { DocumentClaim } from '../contract/jiko.js';
+import type { Provider } from '../contract/onboarding.js';
+import { NETSPEND_ACTIONS } from '../contract/netspend.js';
 import type {
   NetspendAcceptAgreementsInput,
   NetspendActivateCardInput,
   NetspendAnswersInput,
   NetspendChooseCardInput,
-} from '../workflows/netspend-messages.js';
+} from '../contract/netspend.js';
 import { ValidationError } from './errors.js';
 import {
   acceptAgreementsBodySchema,

@@ -4,8 +4,8 @@
  * The deterministic twins of these shapes live in workflows/contract.ts (workflows import no zod).
  */
 import { z } from 'zod';
-import { JIKO_DOCUMENT_TYPES } from '../activities/jiko/types.js';
-import type { OnboardingState } from '../workflows/contract.js';
+import { JIKO_DOCUMENT_TYPES } from '../contract/jiko.js';
+import type { OnboardingState } from '../contract/onboarding.js';
 
 // --- building blocks ---------------------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@
  *   netspend kyc         SSN 991… → KYC conditional, cured with the identity questions, then as dda
  */
 import { loadConfig } from '../common/config.js';
-import type { OnboardingStatus, PendingAction, TimelineEntry } from '../workflows/contract.js';
+import type { OnboardingStatus, PendingAction, TimelineEntry } from '../contract/onboarding.js';
 
 interface Scenario {
   ssnPrefix: string;

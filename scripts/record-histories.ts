@@ -15,8 +15,8 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { startE2eStack } from '../test/e2e/harness.js';
 import type { E2eStack } from '../test/e2e/harness.js';
 import { projectRoot } from '../test/helpers/temporal.js';
-import { FINAL_STATES } from '../workflows/contract.js';
-import type { OnboardingState, OnboardingStatus, PendingAction } from '../workflows/contract.js';
+import { FINAL_STATES } from '../contract/onboarding.js';
+import type { OnboardingState, OnboardingStatus, PendingAction } from '../contract/onboarding.js';
 
 const HISTORIES_DIR = path.join(projectRoot, 'test', 'histories');
 

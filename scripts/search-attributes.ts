@@ -6,7 +6,7 @@
  *   npx tsx scripts/search-attributes.ts
  */
 import { pathToFileURL } from 'node:url';
-import { SEARCH_ATTRIBUTES } from '../workflows/contract.js';
+import { SEARCH_ATTRIBUTES } from '../contract/onboarding.js';
 
 export type SearchAttributeTypeName = (typeof SEARCH_ATTRIBUTES)[string];
 

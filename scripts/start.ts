@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, parseConfig } from '../common/config.js';
 import type { Config } from '../common/config.js';
-import { SEARCH_ATTRIBUTES } from '../workflows/contract.js';
+import { SEARCH_ATTRIBUTES } from '../contract/onboarding.js';
 import { devServerSearchAttributeFlags } from './search-attributes.js';
 import { ManagedChild, groupExists, signalGroup } from './launcher/child.js';
 import type { ChildSpec } from './launcher/child.js';

@@ -14,20 +14,20 @@ import type {
   JikoDocumentFlags,
   JikoDocumentType,
   JikoProviderInput,
-} from '../activities/jiko/types.js';
-import type { OnboardingStatus } from './contract.js';
+} from '../contract/jiko.js';
+import type { OnboardingStatus } from '../contract/onboarding.js';
 import {
   JIKO_ACTIONS,
   JIKO_DOCUMENT_MAX_BYTES,
   acceptAgreementsUpdate,
   uploadDocumentsUpdate,
-} from './jiko-messages.js';
+} from '../contract/jiko.js';
 import type {
   AcceptAgreementsInput,
   JikoDocumentRequirement,
   JikoDocumentsActionData,
   UploadDocumentsInput,
-} from './jiko-messages.js';
+} from '../contract/jiko.js';
 import { unexpectedProviderState } from './shared/failures.js';
 import type { InvalidField } from './shared/failures.js';
 import { providerActivityOptions } from './shared/activity-options.js';

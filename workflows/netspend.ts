@@ -12,8 +12,8 @@ import {
 } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 // A constants-only file written for workflows; the lint pattern meant for Node's `http` module matches its folder.
-import { PROVIDER_BUSINESS_ERROR } from '../activities/http/error-types.js';
-import { NETSPEND_CARD_TYPES } from '../activities/netspend/types.js';
+import { PROVIDER_BUSINESS_ERROR } from '../contract/provider-failures.js';
+import { NETSPEND_CARD_TYPES } from '../contract/netspend.js';
 import type {
   NetspendAccountView,
   NetspendActivities,
@@ -25,8 +25,8 @@ import type {
   NetspendPersonView,
   NetspendProviderInput,
   NetspendQuestion,
-} from '../activities/netspend/types.js';
-import type { OnboardingInput, OnboardingStatus } from './contract.js';
+} from '../contract/netspend.js';
+import type { OnboardingInput, OnboardingStatus } from '../contract/onboarding.js';
 import {
   NETSPEND_ACTIONS,
   netspendAcceptAgreementsUpdate,
@@ -34,7 +34,7 @@ import {
   netspendAnswerExpectedUseUpdate,
   netspendChooseCardUpdate,
   netspendCureKycUpdate,
-} from './netspend-messages.js';
+} from '../contract/netspend.js';
 import type {
   NetspendAcceptAgreementsInput,
   NetspendActivateCardActionData,
@@ -42,7 +42,7 @@ import type {
   NetspendAnswersInput,
   NetspendChooseCardActionData,
   NetspendChooseCardInput,
-} from './netspend-messages.js';
+} from '../contract/netspend.js';
 import { actionNotExpected, invalidAction, unexpectedProviderState } from './shared/failures.js';
 import type { InvalidField } from './shared/failures.js';
 import { providerActivityOptions } from './shared/activity-options.js';

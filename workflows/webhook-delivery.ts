@@ -4,23 +4,7 @@
  * the workflow then routes the event to its onboarding, retrying while no onboarding carries the event's refs yet.
  */
 import { ActivityFailure, ApplicationFailure, log, proxyActivities } from '@temporalio/workflow';
-import type { WebhookActivities, RouteResult } from '../activities/webhooks/types.js';
-import type { ProviderEvent } from './contract.js';
-
-export const WEBHOOK_DELIVERY_WORKFLOW = 'webhookDelivery';
-
-export interface WebhookDeliveryInput {
-  event: ProviderEvent;
-  /**
-   * False for event types the onboarding flow does not act on (or does not know): recorded and acknowledged,
-   * never routed.
-   */
-  routable: boolean;
-}
-
-export type WebhookDeliveryResult =
-  | { outcome: 'ignored'; eventId: string; type: string }
-  | ({ outcome: 'routed'; eventId: string; type: string } & RouteResult);
+import type { WebhookActivities, WebhookDeliveryInput, WebhookDeliveryResult } from '../contract/webhook-delivery.js';
 
 /**
  * How long a webhook may wait for its onboarding to appear in visibility. The onboarding records the provider id

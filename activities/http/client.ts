@@ -16,7 +16,7 @@ import {
   PROVIDER_UNAVAILABLE,
   type ProviderErrorDetails,
   type ProviderErrorKind,
-} from './error-types.js';
+} from '../../contract/provider-failures.js';
 import { currentActivityContext } from './idempotency.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

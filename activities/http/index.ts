@@ -1,4 +1,4 @@
 export * from './auth.js';
 export * from './client.js';
-export * from './error-types.js';
+export * from '../../contract/provider-failures.js';
 export * from './idempotency.js';

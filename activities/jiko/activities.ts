@@ -5,10 +5,14 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { DocumentNotFoundError, type DocumentStore } from '../../common/documents.js';
-import type { Applicant } from '../../workflows/contract.js';
+import type { Applicant } from '../../contract/onboarding.js';
 import { formatPath } from '../http/client.js';
-import { DOCUMENT_NOT_FOUND, PROVIDER_BUSINESS_ERROR, PROVIDER_INPUT_INVALID } from '../http/error-types.js';
-import type { ProviderErrorDetails } from '../http/error-types.js';
+import {
+  DOCUMENT_NOT_FOUND,
+  PROVIDER_BUSINESS_ERROR,
+  PROVIDER_INPUT_INVALID,
+} from '../../contract/provider-failures.js';
+import type { ProviderErrorDetails } from '../../contract/provider-failures.js';
 import { idempotencyKey } from '../http/idempotency.js';
 import { JikoClient, type JikoClientConfig, type JikoHttpOptions } from './client.js';
 import {
@@ -23,7 +27,7 @@ import type {
   JikoApplicationView,
   JikoConsent,
   JikoProviderInput,
-} from './types.js';
+} from '../../contract/jiko.js';
 
 export interface JikoActivityDeps {
   config: JikoClientConfig;

@@ -19,7 +19,7 @@ import {
   type JikoWireAgreement,
   type JikoWireApplication,
 } from './schemas.js';
-import type { JikoDocumentType } from './types.js';
+import type { JikoDocumentType } from '../../contract/jiko.js';
 
 export const JIKO_TOKEN_TTL_MS = 60 * 60_000;
 export const JIKO_IDEMPOTENCY_HEADER = 'x-jiko-idempotency';

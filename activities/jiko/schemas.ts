@@ -4,7 +4,7 @@
  * flags, ids), so a change of shape that matters is a ProviderResponseInvalid naming the field.
  */
 import { z } from 'zod';
-import { JIKO_DOCUMENT_TYPES } from './types.js';
+import { JIKO_DOCUMENT_TYPES } from '../../contract/jiko.js';
 
 // --- auth ---------------------------------------------------------------------------------------------------------
 

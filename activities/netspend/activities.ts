@@ -8,10 +8,10 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import type { Config } from '../../common/config.js';
-import type { Applicant } from '../../workflows/contract.js';
+import type { Applicant } from '../../contract/onboarding.js';
 import { formatPath } from '../http/client.js';
-import { PROVIDER_BUSINESS_ERROR, PROVIDER_INPUT_INVALID } from '../http/error-types.js';
-import type { ProviderErrorDetails } from '../http/error-types.js';
+import { PROVIDER_BUSINESS_ERROR, PROVIDER_INPUT_INVALID } from '../../contract/provider-failures.js';
+import type { ProviderErrorDetails } from '../../contract/provider-failures.js';
 import { NetspendClient, type NetspendClientConfig, type NetspendHttpOptions } from './client.js';
 import {
   addressRequestSchema,
@@ -34,7 +34,7 @@ import type {
   NetspendPersonView,
   NetspendQuestion,
   NetspendSessionView,
-} from './types.js';
+} from '../../contract/netspend.js';
 
 export type NetspendActivityConfig = NetspendClientConfig &
   Pick<Config, 'NETSPEND_DDA_PROVIDED_ID' | 'NETSPEND_GPR_PROVIDED_ID'>;

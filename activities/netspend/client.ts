@@ -8,7 +8,7 @@ import type { Config } from '../../common/config.js';
 import type { Logger } from '../../common/log.js';
 import { TokenAuth, basicAuthorization } from '../http/auth.js';
 import { ProviderHttpClient, type ParsedProviderError } from '../http/client.js';
-import type { ProviderErrorKind } from '../http/error-types.js';
+import type { ProviderErrorKind } from '../../contract/provider-failures.js';
 import {
   acceptAgreementResponseSchema,
   accountSchema,
@@ -32,7 +32,7 @@ import {
   type NetspendWireQuestion,
   type NetspendWireSession,
 } from './schemas.js';
-import type { NetspendCardType } from './types.js';
+import type { NetspendCardType } from '../../contract/netspend.js';
 
 /** Netspend's documented token lifetime, used when a token answer carries no `expires_in`. */
 export const NETSPEND_TOKEN_TTL_MS = 24 * 60 * 60_000;

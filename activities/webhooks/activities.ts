@@ -6,13 +6,13 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
-import type { ProviderEvent } from '../../workflows/contract.js';
+import type { ProviderEvent } from '../../contract/onboarding.js';
 import { createLogger } from '../../common/log.js';
-import { findOnboardingsByRefs, hasRoutableRef, signalOnboardings } from './routing.js';
-import { ONBOARDING_NOT_FOUND_FOR_REFS } from './types.js';
-import type { RouteResult, WebhookActivities } from './types.js';
+import { findOnboardingsByRefs, hasRoutableRef, signalOnboardings } from '../../common/routing.js';
+import { ONBOARDING_NOT_FOUND_FOR_REFS } from '../../contract/webhook-delivery.js';
+import type { RouteResult, WebhookActivities } from '../../contract/webhook-delivery.js';
 
-export { onboardingsByRefsQuery } from './routing.js';
+export { onboardingsByRefsQuery } from '../../common/routing.js';
 
 const log = createLogger('webhook-routing');
 

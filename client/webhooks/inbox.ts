@@ -5,7 +5,7 @@
  */
 import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { ProviderEvent } from '../../workflows/contract.js';
+import type { ProviderEvent } from '../../contract/onboarding.js';
 
 /**
  * How the delivery was made durable: `routed-direct` when the gateway signalled the running onboarding(s) itself,

@@ -2,7 +2,7 @@
  * A provider's webhook intake: how its deliveries are authenticated and how they become a ProviderEvent.
  * One file per provider beside this one; client/providers.ts wires each into the registry.
  */
-import type { ProviderEvent } from '../../workflows/contract.js';
+import type { ProviderEvent } from '../../contract/onboarding.js';
 
 /** Header names lowercased, as Node and Fastify deliver them. */
 export type WebhookHeaders = Record<string, string | string[] | undefined>;

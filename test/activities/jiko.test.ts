@@ -10,17 +10,17 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createJikoActivities, toJikoApplication } from '../../activities/jiko/activities.js';
-import type { JikoActivities, JikoApplicationView, JikoProviderInput } from '../../activities/jiko/types.js';
+import type { JikoActivities, JikoApplicationView, JikoProviderInput } from '../../contract/jiko.js';
 import {
   PROVIDER_BUSINESS_ERROR,
   PROVIDER_INPUT_INVALID,
   PROVIDER_UNAVAILABLE,
   type ProviderErrorDetails,
-} from '../../activities/http/error-types.js';
+} from '../../contract/provider-failures.js';
 import { parseConfig } from '../../common/config.js';
 import { DocumentStore } from '../../common/documents.js';
 import { setLogSink } from '../../common/log.js';
-import type { Applicant } from '../../workflows/contract.js';
+import type { Applicant } from '../../contract/onboarding.js';
 import { startSandbox, type Sandbox } from '../../sandbox/core/server.js';
 import * as jikoSandbox from '../../sandbox/jiko/index.js';
 import { testApplicant, testJikoInput } from '../fixtures/applicants.js';

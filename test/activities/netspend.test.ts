@@ -8,16 +8,16 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createNetspendActivities, toNetspendPerson } from '../../activities/netspend/activities.js';
-import type { NetspendActivities, NetspendAnswer, NetspendQuestion } from '../../activities/netspend/types.js';
+import type { NetspendActivities, NetspendAnswer, NetspendQuestion } from '../../contract/netspend.js';
 import {
   PROVIDER_BUSINESS_ERROR,
   PROVIDER_INPUT_INVALID,
   PROVIDER_UNAVAILABLE,
   type ProviderErrorDetails,
-} from '../../activities/http/error-types.js';
+} from '../../contract/provider-failures.js';
 import { parseConfig } from '../../common/config.js';
 import { setLogLevel, setLogSink } from '../../common/log.js';
-import type { Applicant } from '../../workflows/contract.js';
+import type { Applicant } from '../../contract/onboarding.js';
 import { startSandbox, type Sandbox } from '../../sandbox/core/server.js';
 import * as netspendSandbox from '../../sandbox/netspend/index.js';
 import { testApplicant } from '../fixtures/applicants.js';

@@ -9,7 +9,7 @@ import { OnboardingClient } from '../../client/onboarding-client.js';
 import { createJikoWebhookIntake, signJikoWebhook } from '../../client/webhooks/jiko.js';
 import type { InboxRecord } from '../../client/webhooks/inbox.js';
 import { setLogLevel } from '../../common/log.js';
-import type { ProviderEvent } from '../../workflows/contract.js';
+import type { ProviderEvent } from '../../contract/onboarding.js';
 import { testConfig } from './fixtures.js';
 
 const SECRET = 'jiko-test-webhook-secret-123';

@@ -23,8 +23,8 @@ import { DocumentStore } from '../../common/documents.js';
 import { setLogLevel } from '../../common/log.js';
 import type { FaultConfigByProvider } from '../../sandbox/core/faults.js';
 import { startSandbox } from '../../sandbox/core/server.js';
-import { FINAL_STATES } from '../../workflows/contract.js';
-import type { OnboardingStatus, PendingAction } from '../../workflows/contract.js';
+import { FINAL_STATES } from '../../contract/onboarding.js';
+import type { OnboardingStatus, PendingAction } from '../../contract/onboarding.js';
 import { TASK_QUEUES } from '../../workers/providers.js';
 import { createLocalEnv, projectRoot } from '../helpers/temporal.js';
 

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InboxRecord } from '../../client/webhooks/inbox.js';
-import type { OnboardingStatus } from '../../workflows/contract.js';
+import type { OnboardingStatus } from '../../contract/onboarding.js';
 import { onboardingPath, pendingAction, startE2eStack } from './harness.js';
 import type { E2eStack } from './harness.js';
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../common/config.js';
-import { SEARCH_ATTRIBUTES } from '../../workflows/contract.js';
+import { SEARCH_ATTRIBUTES } from '../../contract/onboarding.js';
 import { projectRoot } from '../helpers/temporal.js';
 
 interface Service {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SA_STATE } from '../../workflows/contract.js';
+import { SA_STATE } from '../../contract/onboarding.js';
 import { createLocalEnv, createTimeSkippingEnv } from '../helpers/temporal.js';
 import type { FoundationActivities } from '../fixtures/foundation-workflows.js';
 import { greetAndMark, greetTomorrow } from '../fixtures/foundation-workflows.js';

@@ -9,7 +9,7 @@ import type { History } from '@temporalio/common/lib/proto-utils.js';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { Applicant } from '../../workflows/contract.js';
+import type { Applicant } from '../../contract/onboarding.js';
 import { projectRoot } from './temporal.js';
 
 export interface RecordedHistory {

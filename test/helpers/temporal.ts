@@ -11,8 +11,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { SEARCH_ATTRIBUTES } from '../../workflows/contract.js';
-import { SA_BLOCKED_ON, SA_BLOCKED_SINCE, SA_PROVIDER, SA_REFS, SA_STATE, SA_STEP } from '../../workflows/contract.js';
+import { SEARCH_ATTRIBUTES } from '../../contract/onboarding.js';
+import { SA_BLOCKED_ON, SA_BLOCKED_SINCE, SA_PROVIDER, SA_REFS, SA_STATE, SA_STEP } from '../../contract/onboarding.js';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const toolsBin = path.join(projectRoot, '.tools', 'bin');

@@ -8,8 +8,8 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { statusQuery } from '../../workflows/contract.js';
-import type { OnboardingStatus } from '../../workflows/contract.js';
+import { statusQuery } from '../../contract/onboarding.js';
+import type { OnboardingStatus } from '../../contract/onboarding.js';
 import { createTimeSkippingEnv, projectRoot } from './temporal.js';
 
 export interface WorkflowHarness {

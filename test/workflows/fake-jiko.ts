@@ -4,7 +4,7 @@
  * Keyed by workflow id (read from the activity context), so many onboardings can share one worker.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { CommonActivities, OutboundEvent } from '../../activities/common-types.js';
+import type { CommonActivities, OutboundEvent } from '../../contract/outbound.js';
 import type {
   DocumentClaim,
   JikoActivities,
@@ -12,7 +12,7 @@ import type {
   JikoApplicationStatus,
   JikoApplicationView,
   JikoDocumentFlags,
-} from '../../activities/jiko/types.js';
+} from '../../contract/jiko.js';
 
 export interface FakeApplication {
   id: string;

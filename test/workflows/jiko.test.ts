@@ -9,7 +9,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DocumentClaim, JikoDocumentType, JikoProviderInput } from '../../activities/jiko/types.js';
+import type { DocumentClaim, JikoDocumentType, JikoProviderInput } from '../../contract/jiko.js';
 import {
   ACTION_NOT_EXPECTED,
   INVALID_ACTION,
@@ -23,16 +23,16 @@ import {
   onboardingWorkflowId,
   providerEventSignal,
   statusQuery,
-} from '../../workflows/contract.js';
+} from '../../contract/onboarding.js';
 import type {
   OnboardingInput,
   OnboardingOptions,
   OnboardingStatus,
   ProviderEvent,
   StepRecord,
-} from '../../workflows/contract.js';
-import { acceptAgreementsUpdate, uploadDocumentsUpdate } from '../../workflows/jiko-messages.js';
-import type { JikoDocumentsActionData } from '../../workflows/jiko-messages.js';
+} from '../../contract/onboarding.js';
+import { acceptAgreementsUpdate, uploadDocumentsUpdate } from '../../contract/jiko.js';
+import type { JikoDocumentsActionData } from '../../contract/jiko.js';
 import type { jikoOnboarding } from '../../workflows/jiko.js';
 import { pendingAction, startWorkflowHarness, waitForStatus } from '../helpers/workflow-harness.js';
 import type { WorkflowHarness } from '../helpers/workflow-harness.js';

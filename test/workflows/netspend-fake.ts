@@ -5,7 +5,7 @@
  * Keyed by workflow id (read from the activity context), so many onboardings share one worker.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { CommonActivities, OutboundEvent } from '../../activities/common-types.js';
+import type { CommonActivities, OutboundEvent } from '../../contract/outbound.js';
 import type {
   NetspendAccountType,
   NetspendActivities,
@@ -17,7 +17,7 @@ import type {
   NetspendOfacStatus,
   NetspendPersonView,
   NetspendQuestion,
-} from '../../activities/netspend/types.js';
+} from '../../contract/netspend.js';
 
 export const SSN = {
   approved: '400123456',

@@ -7,8 +7,8 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NetspendAccountType, NetspendCardType } from '../../activities/netspend/types.js';
-import type { NetspendProviderInput } from '../../activities/netspend/types.js';
+import type { NetspendAccountType, NetspendCardType } from '../../contract/netspend.js';
+import type { NetspendProviderInput } from '../../contract/netspend.js';
 import {
   ACTION_NOT_EXPECTED,
   INVALID_ACTION,
@@ -17,8 +17,8 @@ import {
   onboardingWorkflowId,
   providerEventSignal,
   statusQuery,
-} from '../../workflows/contract.js';
-import type { OnboardingInput, OnboardingOptions, OnboardingStatus, ProviderEvent } from '../../workflows/contract.js';
+} from '../../contract/onboarding.js';
+import type { OnboardingInput, OnboardingOptions, OnboardingStatus, ProviderEvent } from '../../contract/onboarding.js';
 import {
   NETSPEND_ACTIONS,
   netspendAcceptAgreementsUpdate,
@@ -26,7 +26,7 @@ import {
   netspendAnswerExpectedUseUpdate,
   netspendChooseCardUpdate,
   netspendCureKycUpdate,
-} from '../../workflows/netspend-messages.js';
+} from '../../contract/netspend.js';
 import type { netspendOnboarding } from '../../workflows/netspend.js';
 import { pendingAction, startWorkflowHarness, waitForStatus } from '../helpers/workflow-harness.js';
 import type { WorkflowHarness } from '../helpers/workflow-harness.js';

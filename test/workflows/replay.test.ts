@@ -7,7 +7,7 @@ import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Applicant, OnboardingInput, Provider } from '../../workflows/contract.js';
+import type { Applicant, OnboardingInput, Provider } from '../../contract/onboarding.js';
 import {
   loadRecordedHistories,
   looksFake,

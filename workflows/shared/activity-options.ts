@@ -1,5 +1,5 @@
 import type { ActivityOptions } from '@temporalio/workflow';
-import { NON_RETRYABLE_ERROR_TYPES } from '../../activities/http/error-types.js';
+import { NON_RETRYABLE_ERROR_TYPES } from '../../contract/provider-failures.js';
 
 /**
  * How every provider's activities are called, unless the provider says otherwise. No attempt limit: an outage

@@ -1,7 +1,7 @@
 /** Failures the shared onboarding machinery throws and recognises. Deterministic: no Node modules. */
 import { ActivityFailure, ApplicationFailure, TemporalFailure } from '@temporalio/workflow';
 import { RetryState } from '@temporalio/common';
-import { ACTION_NOT_EXPECTED, INVALID_ACTION } from '../contract.js';
+import { ACTION_NOT_EXPECTED, INVALID_ACTION } from '../../contract/onboarding.js';
 
 /** A wait on the customer passed its expiry: the saga records `expired` and compensates. */
 export const CUSTOMER_DEADLINE_EXPIRED = 'CustomerDeadlineExpired';

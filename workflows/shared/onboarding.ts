@@ -20,7 +20,7 @@ import {
 } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair, UpdateDefinition } from '@temporalio/common';
-import type { CommonActivities } from '../../activities/common-types.js';
+import type { CommonActivities } from '../../contract/outbound.js';
 import {
   FINAL_STATES,
   SA_BLOCKED_ON,
@@ -33,7 +33,7 @@ import {
   providerEventSignal,
   providerRef,
   statusQuery,
-} from '../contract.js';
+} from '../../contract/onboarding.js';
 import type {
   Actor,
   BlockedOn,
@@ -46,7 +46,7 @@ import type {
   ProviderEvent,
   StepRecord,
   WaitDeadline,
-} from '../contract.js';
+} from '../../contract/onboarding.js';
 import { durationMs } from './durations.js';
 import {
   actionNotExpected,

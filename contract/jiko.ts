@@ -1,8 +1,11 @@
 /**
- * What the Jiko workflow sees of the Jiko activities: plain types only (workflows import this file as types).
- * The zod schemas of Jiko's wire format live in schemas.ts; client.ts maps wire ↔ these views.
+ * Jiko's contract: the start block, the views the workflow sees of its activities, the activity interface, the
+ * customer actions (Updates) with their inputs and pending-action data, and Jiko's limits. Deterministic (the
+ * workflow imports it); the zod twins of the start block and action bodies are in client/providers/jiko.ts, the wire
+ * format in activities/jiko/schemas.ts.
  */
-import type { Applicant } from '../../workflows/contract.js';
+import { defineUpdate } from '@temporalio/workflow';
+import type { Applicant, OnboardingStatus } from './onboarding.js';
 
 export type JikoApplicationStatus =
   'CREATED' | 'SUBMITTED' | 'DOCUMENTS_NEEDED' | 'PENDING' | 'MANUAL_REVIEW' | 'APPROVED' | 'REJECTED';
@@ -87,3 +90,49 @@ export interface JikoActivities {
   uploadDocument(input: { applicationId: string; document: DocumentClaim }): Promise<{ documentId: string }>;
   getCustomerAccounts(input: { customerId: string }): Promise<{ accountIds: string[] }>;
 }
+
+// --- customer actions (Updates) and the data their pending actions carry ---------------------------------------
+
+export const JIKO_ACTIONS = { acceptAgreements: 'acceptAgreements', uploadDocuments: 'uploadDocuments' } as const;
+
+export interface AcceptAgreementsInput {
+  /** The version of the agreements shown to the customer (the pending action's `data.version`). */
+  version: string;
+}
+
+export interface UploadDocumentsInput {
+  /** Claim-check references to documents stored outside history; never the image bytes. */
+  documents: DocumentClaim[];
+}
+
+export const acceptAgreementsUpdate = defineUpdate<OnboardingStatus, [AcceptAgreementsInput]>(
+  JIKO_ACTIONS.acceptAgreements,
+);
+export const uploadDocumentsUpdate = defineUpdate<OnboardingStatus, [UploadDocumentsInput]>(
+  JIKO_ACTIONS.uploadDocuments,
+);
+
+/** One thing Jiko needs: any one of `anyOf` clears it (e.g. SELFIE or PASSPORT). */
+export interface JikoDocumentRequirement {
+  anyOf: JikoDocumentType[];
+  received: boolean;
+}
+
+/** `data` of the `uploadDocuments` pending action. */
+export interface JikoDocumentsActionData {
+  [key: string]: unknown;
+  documents: JikoDocumentRequirement[];
+  maxSizeBytes: Partial<Record<JikoDocumentType, number>>;
+}
+
+const MB = 1024 * 1024;
+/** Jiko's limits: identity images under 5 MB, other documents under 50 MB. */
+export const JIKO_DOCUMENT_MAX_BYTES: Record<JikoDocumentType, number> = {
+  ID_FRONT: 5 * MB,
+  ID_BACK: 5 * MB,
+  SELFIE: 5 * MB,
+  PASSPORT: 5 * MB,
+  IDENTIFICATION_NUMBER_VERIFICATION: 50 * MB,
+  ADDRESS_VERIFICATION: 50 * MB,
+  OTHER: 50 * MB,
+};

@@ -5,9 +5,9 @@
  */
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
-import { providerEventSignal } from '../../workflows/contract.js';
-import type { ProviderEvent } from '../../workflows/contract.js';
-import type { RouteResult } from './types.js';
+import { providerEventSignal } from '../contract/onboarding.js';
+import type { ProviderEvent } from '../contract/onboarding.js';
+import type { RouteResult } from '../contract/webhook-delivery.js';
 
 /** Refs are `provider:kind:id`; anything else never reaches a visibility query. */
 const REF_PATTERN = /^[a-z]+:[A-Za-z0-9_-]+:[A-Za-z0-9_.:-]{1,128}$/;

@@ -1,8 +1,11 @@
 /**
- * What the Netspend workflow sees of the Netspend activities: plain types only (workflows import this file as
- * types). The zod schemas of Netspend's wire format live in schemas.ts; client.ts maps wire ↔ these views.
+ * Netspend's contract: the start block, the views the workflow sees of its activities, the activity interface, the
+ * customer actions (Updates) with their inputs and pending-action data. Deterministic (the workflow imports it);
+ * the zod twins of the start block and action bodies are in client/providers/netspend.ts, the wire format in
+ * activities/netspend/schemas.ts.
  */
-import type { Applicant } from '../../workflows/contract.js';
+import { defineUpdate } from '@temporalio/workflow';
+import type { Applicant, OnboardingStatus } from './onboarding.js';
 
 export type NetspendAccountType = 'DDA' | 'GPR';
 export type NetspendAccountStatus = 'new' | 'active' | 'closed';
@@ -141,4 +144,91 @@ export interface NetspendActivities {
   activateCard(input: InSession & { cardId: string; pin: string }): Promise<NetspendCardView>;
   /** Compensation ("void"): closing an already closed card succeeds. */
   closeCard(input: InSession & { cardId: string }): Promise<NetspendCardView>;
+}
+
+// --- customer actions (Updates) and the data their pending actions carry ---------------------------------------
+
+export const NETSPEND_ACTIONS = {
+  cureKyc: 'cureKyc',
+  acceptAgreements: 'acceptAgreements',
+  answerExpectedUse: 'answerExpectedUse',
+  chooseCard: 'chooseCard',
+  activateCard: 'activateCard',
+} as const;
+
+export interface NetspendAcceptAgreementsInput {
+  /** Any subset of the pending action's agreements; repeat until all are in (re-sending one is harmless). */
+  agreementIds: string[];
+}
+
+export interface NetspendAnswersInput {
+  /** One answer per question listed in the pending action's `data.questions`. */
+  answers: NetspendAnswer[];
+}
+
+export interface NetspendChooseCardInput {
+  type: NetspendCardType;
+  /** One of the pending action's `data.brands[].brandName`. */
+  brandName: string;
+  /** Physical cards only; the applicant's address when absent. */
+  shippingAddress?: NetspendAddress;
+}
+
+export interface NetspendActivateCardInput {
+  /** Four digits. Travels only in this Update's (encrypted) payload and the activity input; never stored. */
+  pin: string;
+}
+
+export const netspendCureKycUpdate = defineUpdate<OnboardingStatus, [NetspendAnswersInput]>(NETSPEND_ACTIONS.cureKyc);
+export const netspendAcceptAgreementsUpdate = defineUpdate<OnboardingStatus, [NetspendAcceptAgreementsInput]>(
+  NETSPEND_ACTIONS.acceptAgreements,
+);
+export const netspendAnswerExpectedUseUpdate = defineUpdate<OnboardingStatus, [NetspendAnswersInput]>(
+  NETSPEND_ACTIONS.answerExpectedUse,
+);
+export const netspendChooseCardUpdate = defineUpdate<OnboardingStatus, [NetspendChooseCardInput]>(
+  NETSPEND_ACTIONS.chooseCard,
+);
+export const netspendActivateCardUpdate = defineUpdate<OnboardingStatus, [NetspendActivateCardInput]>(
+  NETSPEND_ACTIONS.activateCard,
+);
+
+// --- `data` of each pending action ------------------------------------------------------------------------------
+
+export interface NetspendCureKycActionData {
+  [key: string]: unknown;
+  method: 'identity_questions';
+  questions: NetspendQuestion[];
+}
+
+export interface NetspendAgreementsActionData {
+  [key: string]: unknown;
+  agreements: {
+    agreementId: string;
+    type: NetspendAgreementType;
+    name: string;
+    version: string;
+    url: string;
+    accepted: boolean;
+  }[];
+}
+
+export interface NetspendExpectedUseActionData {
+  [key: string]: unknown;
+  questions: NetspendQuestion[];
+}
+
+export interface NetspendChooseCardActionData {
+  [key: string]: unknown;
+  cardTypes: NetspendCardType[];
+  brands: NetspendCardBrand[];
+  /** Where a physical card goes when the action gives no shipping address. */
+  defaultShippingAddress: 'applicant';
+}
+
+export interface NetspendActivateCardActionData {
+  [key: string]: unknown;
+  cardId: string;
+  brandName: string | null;
+  pinFormat: 'four digits';
 }
