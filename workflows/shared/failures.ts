@@ -2,17 +2,14 @@
 import { ActivityFailure, ApplicationFailure, TemporalFailure } from '@temporalio/workflow';
 import { RetryState } from '@temporalio/common';
 import { ACTION_NOT_EXPECTED, INVALID_ACTION } from '../../contract/onboarding.js';
+import type { InvalidField } from '../../contract/rules.js';
 
 /** A wait on the customer passed its expiry: the saga records `expired` and compensates. */
 export const CUSTOMER_DEADLINE_EXPIRED = 'CustomerDeadlineExpired';
 /** The provider answered with something the workflow cannot act on (e.g. documents needed but none named). */
 export const UNEXPECTED_PROVIDER_STATE = 'UnexpectedProviderState';
 
-/** A field-named reason an action's input is invalid (→ 422). */
-export interface InvalidField {
-  field: string;
-  message: string;
-}
+export type { InvalidField } from '../../contract/rules.js';
 
 export function actionNotExpected(message: string, details: Record<string, unknown>): ApplicationFailure {
   return ApplicationFailure.create({ type: ACTION_NOT_EXPECTED, message, nonRetryable: true, details: [details] });
