@@ -4,7 +4,7 @@
  * first valid answer), and, for the floor, a signed webhook of that provider carrying the floor onboarding's id.
  */
 import { createHmac, randomUUID } from 'node:crypto';
-import { providerDefinition } from '../client/providers.js';
+import { providerDefinition } from '../client/registry.js';
 
 export type BenchProviderName = 'jiko' | 'netspend';
 

@@ -4,13 +4,14 @@
  * Temporal, and every refusal is a typed OnboardingError carrying the HTTP status the gateway answers with.
  *
  *   const onboarding = new OnboardingClient({ client, config, documents });
- *   const { created, status } = await onboarding.start({ provider: 'jiko', customerRef: 'cust_8f2c', ... });
- *   await onboarding.act(status.onboardingId, 'acceptAgreements', { version: '2024-01' });
+ *   const { created, status } = await onboarding.start({ provider, customerRef: 'cust_8f2c', applicant, ... });
+ *   await onboarding.act(status.onboardingId, action, body);   // an action of that provider, sent as its Update
  */
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
+import type { UpdateDefinition } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
 import type { temporal } from '@temporalio/proto';
 import { findOnboardingsByRefs, hasRoutableRef, signalOnboardings } from '../common/routing.js';
@@ -48,19 +49,21 @@ import {
   OnboardingUnavailableError,
   UnknownActionError,
   UnsupportedProviderError,
+  ValidationError,
 } from './errors.js';
-import { DocumentStoreUnavailableError, parseOrThrow, providerDefinition, supportedProviders } from './providers.js';
-import type { DocumentSink, ProviderDefinition } from './providers.js';
-import { cancelBodySchema, listFiltersSchema, providerBlock, startBodySchema } from './schemas.js';
+import { DocumentStoreUnavailableError, parseOrThrow } from './provider-definition.js';
+import type { ClientProvider, DocumentSink, ProviderAction } from './provider-definition.js';
+import { DEFAULT_PROVIDER_REGISTRY } from './registry.js';
+import type { ProviderRegistry, StartBodyInput } from './registry.js';
+import { cancelBodySchema, listFiltersSchema } from './schemas.js';
 import type { ListFilters, ListResponse, OnboardingSummary, WebhookAck } from './schemas.js';
-import type { z } from 'zod';
 import { createFileInbox, inboxRecord } from './webhooks/inbox.js';
 import type { WebhookInbox } from './webhooks/inbox.js';
 import type { ProviderWebhookIntake, WebhookHeaders } from './webhooks/types.js';
 
 export { WEBHOOK_DELIVERY_WORKFLOW_TYPE };
 
-export type StartBodyInput = z.input<typeof startBodySchema>;
+export type { StartBodyInput };
 
 export interface StartResult {
   /** True when this call started the onboarding; false when it already existed (running or finished). */
@@ -74,6 +77,8 @@ export interface OnboardingClientOptions {
   config: Config;
   /** Claim-check store for document uploads (common/documents.ts); without it uploads answer 503. */
   documents?: DocumentSink;
+  /** The providers this client onboards with; client/providers/index.ts by default. */
+  providers?: ProviderRegistry;
   /** Operator log of verified webhooks; defaults to JSONL files under WEBHOOK_INBOX_DIR. */
   inbox?: WebhookInbox;
   /** How long a status query may take before the onboarding is reported unavailable. */
@@ -87,13 +92,15 @@ export interface OnboardingClientOptions {
 
 const webhookLog = createLogger('webhook-intake');
 
-const ONBOARDING_ID = /^onboarding:([a-z]+):([A-Za-z0-9_.-]{1,64})$/;
+const ONBOARDING_ID = /^onboarding:([a-z][a-z0-9]{1,31}):([A-Za-z0-9_.-]{1,64})$/;
 
-function parseOnboardingId(onboardingId: string): { provider: Provider; definition: ProviderDefinition } {
-  const match = ONBOARDING_ID.exec(onboardingId);
-  const definition = match ? providerDefinition(match[1] as string) : undefined;
-  if (!definition) throw new OnboardingNotFoundError(onboardingId);
-  return { provider: definition.provider, definition };
+/** What every start body option has, whichever provider it names (the registry's union validated it). */
+interface ParsedStartBody {
+  provider: Provider;
+  customerRef: string;
+  applicant: unknown;
+  options?: OnboardingInput['options'];
+  [block: string]: unknown;
 }
 
 /** Visibility values come from zod enums or patterns, but quote defensively anyway. */
@@ -135,11 +142,13 @@ export class OnboardingClient {
   private readonly queryTimeoutMs: number;
   private readonly webhookDirectTimeoutMs: number;
   private readonly intakes = new Map<Provider, ProviderWebhookIntake>();
+  readonly providers: ProviderRegistry;
 
   constructor(options: OnboardingClientOptions) {
     this.client = options.client;
     this.config = options.config;
     this.documents = options.documents;
+    this.providers = options.providers ?? DEFAULT_PROVIDER_REGISTRY;
     this.inbox = options.inbox ?? createFileInbox(options.config.WEBHOOK_INBOX_DIR);
     this.queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
     this.webhookDirectTimeoutMs = options.webhookDirectTimeoutMs ?? 2_000;
@@ -154,15 +163,16 @@ export class OnboardingClient {
    * (running or finished: a finished onboarding is never restarted). The body is validated first.
    */
   async start(body: StartBodyInput): Promise<StartResult> {
-    const parsed = parseOrThrow(startBodySchema, body, 'the start body');
-    const definition = providerDefinition(parsed.provider);
-    if (!definition) throw new UnsupportedProviderError(parsed.provider, supportedProviders());
+    const parsed = parseOrThrow(this.providers.startBodySchema, body, 'the start body') as ParsedStartBody;
+    const definition = this.providers.get(parsed.provider);
+    if (!definition) throw new UnsupportedProviderError(parsed.provider, this.providers.names());
     const workflowId = onboardingWorkflowId(parsed.provider, parsed.customerRef);
-    const input: OnboardingInput = {
+    const input: OnboardingInput<unknown, unknown> = {
       provider: parsed.provider,
       customerRef: parsed.customerRef,
       applicant: parsed.applicant,
-      providerInput: providerBlock(parsed),
+      // The block named after the provider: what only this provider needs.
+      providerInput: parsed[parsed.provider],
       ...(parsed.options ? { options: parsed.options } : {}),
     };
     // Tells "we started it" from "it was already running": USE_EXISTING answers both with the same handle.
@@ -194,7 +204,7 @@ export class OnboardingClient {
 
   /** The onboarding's status: live from the workflow, or its final status once it has finished. */
   async get(onboardingId: string): Promise<OnboardingStatus> {
-    parseOnboardingId(onboardingId);
+    this.parseOnboardingId(onboardingId);
     const handle = this.client.workflow.getHandle(onboardingId);
     try {
       return await this.client.withDeadline(Date.now() + this.queryTimeoutMs, () => handle.query(statusQuery));
@@ -207,10 +217,16 @@ export class OnboardingClient {
   /** Onboardings matching the filters, newest first, through visibility (search attributes). */
   async list(filters: ListFilters = {}): Promise<ListResponse> {
     const parsed = parseOrThrow(listFiltersSchema, filters, 'the list filters');
+    if (parsed.provider && !this.providers.get(parsed.provider)) {
+      const known = this.providers.names().join(', ');
+      throw new ValidationError(`the list filters are invalid: provider: one of ${known}`, [
+        { path: 'provider', message: `one of ${known}` },
+      ]);
+    }
     const clauses = [
       parsed.provider
         ? `OnboardingProvider = ${quote(parsed.provider)}`
-        : `OnboardingProvider IN (${supportedProviders().map(quote).join(', ')})`,
+        : `OnboardingProvider IN (${this.providers.names().map(quote).join(', ')})`,
     ];
     if (parsed.state) clauses.push(`OnboardingState = ${quote(parsed.state)}`);
     if (parsed.step) clauses.push(`OnboardingStep = ${quote(parsed.step)}`);
@@ -235,9 +251,7 @@ export class OnboardingClient {
    * changes; an accepted one returns the status after it took effect.
    */
   async act(onboardingId: string, action: string, body: unknown): Promise<OnboardingStatus> {
-    const { provider, definition } = parseOnboardingId(onboardingId);
-    const actionDefinition = Object.hasOwn(definition.actions, action) ? definition.actions[action] : undefined;
-    if (!actionDefinition) throw new UnknownActionError(provider, action, Object.keys(definition.actions));
+    const actionDefinition = this.actionOf(onboardingId, action);
     let argument: unknown;
     try {
       argument = await actionDefinition.prepare(body, { documents: this.documents });
@@ -245,7 +259,15 @@ export class OnboardingClient {
       if (err instanceof DocumentStoreUnavailableError) throw new OnboardingUnavailableError(err.message);
       throw err;
     }
-    return this.update(onboardingId, actionDefinition.name, argument);
+    return this.update(onboardingId, actionDefinition.update, argument);
+  }
+
+  /** The action `action` of the onboarding's provider: 404 errors when the onboarding id or the action is unknown. */
+  actionOf(onboardingId: string, action: string): ProviderAction {
+    const { provider, definition } = this.parseOnboardingId(onboardingId);
+    const actionDefinition = Object.hasOwn(definition.actions, action) ? definition.actions[action] : undefined;
+    if (!actionDefinition) throw new UnknownActionError(provider, action, Object.keys(definition.actions));
+    return actionDefinition;
   }
 
   /** Cancels the onboarding; compensation (undoing what the provider allows) runs before it completes. */
@@ -253,9 +275,9 @@ export class OnboardingClient {
     onboardingId: string,
     body: { reason: string; actor?: 'customer' | 'operator' },
   ): Promise<OnboardingStatus> {
-    parseOnboardingId(onboardingId);
+    this.parseOnboardingId(onboardingId);
     const request = parseOrThrow(cancelBodySchema, body, 'the cancel body');
-    return this.update(onboardingId, cancelUpdate.name, { reason: request.reason, actor: request.actor });
+    return this.update(onboardingId, cancelUpdate, { reason: request.reason, actor: request.actor });
   }
 
   /**
@@ -269,8 +291,8 @@ export class OnboardingClient {
    * When neither succeeds the answer is 503 and the provider redelivers.
    */
   async deliverWebhook(provider: string, rawBody: Buffer, headers: WebhookHeaders): Promise<WebhookAck> {
-    const definition = providerDefinition(provider);
-    if (!definition) throw new UnsupportedProviderError(provider, supportedProviders());
+    const definition = this.providers.get(provider);
+    if (!definition) throw new UnsupportedProviderError(provider, this.providers.names());
     let intake = this.intakes.get(definition.provider);
     if (!intake) {
       intake = definition.createWebhookIntake(this.config);
@@ -359,10 +381,21 @@ export class OnboardingClient {
     }
   }
 
-  private async update(onboardingId: string, updateName: string, argument: unknown): Promise<OnboardingStatus> {
+  private parseOnboardingId(onboardingId: string): { provider: Provider; definition: ClientProvider } {
+    const match = ONBOARDING_ID.exec(onboardingId);
+    const definition = match ? this.providers.get(match[1] as string) : undefined;
+    if (!definition) throw new OnboardingNotFoundError(onboardingId);
+    return { provider: definition.provider, definition };
+  }
+
+  private async update<Argument>(
+    onboardingId: string,
+    update: UpdateDefinition<OnboardingStatus, [Argument]>,
+    argument: Argument,
+  ): Promise<OnboardingStatus> {
     const handle = this.client.workflow.getHandle(onboardingId);
     try {
-      return await handle.executeUpdate<OnboardingStatus, [unknown]>(updateName, { args: [argument] });
+      return await handle.executeUpdate(update, { args: [argument] });
     } catch (err) {
       throw await this.updateError(onboardingId, handle, err);
     }
@@ -428,7 +461,7 @@ export class OnboardingClient {
         : description.status.name === 'CANCELLED'
           ? 'cancelled'
           : 'failed';
-    const { provider } = parseOnboardingId(onboardingId);
+    const { provider } = this.parseOnboardingId(onboardingId);
     const customerRef = onboardingId.slice(`onboarding:${provider}:`.length);
     const closedAt = (description.closeTime ?? new Date()).toISOString();
     return {

@@ -1,13 +1,37 @@
 /**
  * Every body the onboarding API accepts or returns, as zod schemas: the single source of truth for validation
  * (library and gateway), for the TypeScript types backends compile against, and for /openapi.json.
- * The deterministic twins of these shapes live in workflows/contract.ts (workflows import no zod).
+ * The deterministic twins of these shapes live in contract/ (workflows import no zod); rules shared by both sides
+ * are written once in contract/rules.ts. Provider blocks and action bodies live in client/providers/<provider>.ts.
  */
 import { z } from 'zod';
-import { JIKO_DOCUMENT_TYPES } from '../contract/jiko.js';
-import type { OnboardingState } from '../contract/onboarding.js';
+import { APPLICANT_FIELDS, PROVIDER_NAME_PATTERN } from '../contract/onboarding.js';
+import type { ApplicantField, OnboardingState } from '../contract/onboarding.js';
+import { addressRule, cancelReasonRule } from '../contract/rules.js';
+import type { ShapeRule, ValueRule } from '../contract/rules.js';
 
 // --- building blocks ---------------------------------------------------------------------------------------------
+
+/** A rule of contract/rules.ts as a zod refinement: the edge and the workflow run the very same check. */
+export function zodRule(rule: ValueRule): (value: unknown, context: z.RefinementCtx) => void {
+  return (value, context) => {
+    const message = rule(value);
+    if (message) context.addIssue({ code: 'custom', message });
+  };
+}
+
+/** A nested rule of contract/rules.ts as a zod refinement, each problem at its own path. */
+export function zodShapeRule(rule: ShapeRule): (value: unknown, context: z.RefinementCtx) => void {
+  return (value, context) => {
+    for (const problem of rule(value)) {
+      context.addIssue({
+        code: 'custom',
+        message: problem.message,
+        path: problem.field ? problem.field.split('.') : [],
+      });
+    }
+  };
+}
 
 /** A Temporal-style duration, as accepted in per-start options ('30s', '2d'). */
 export const durationSchema = z
@@ -68,7 +92,7 @@ export const dateOfBirthSchema = z
   })
   .meta({ example: '1990-01-31', format: 'date' });
 
-const isoDateTimeSchema = z.iso.datetime({ offset: true });
+export const isoDateTimeSchema = z.iso.datetime({ offset: true });
 
 export const nameSchema = z.object({
   first: z.string().trim().min(1).max(50),
@@ -76,26 +100,51 @@ export const nameSchema = z.object({
   last: z.string().trim().min(1).max(50),
 });
 
-export const addressSchema = z.object({
-  line1: z.string().trim().min(1).max(250),
-  line2: z.string().trim().max(250).nullish(),
-  city: z.string().trim().min(1).max(100),
-  state: z.string().regex(/^[A-Z]{2}$/, 'a two-letter state or region code, e.g. CA'),
-  postalCode: z.string().trim().min(1).max(20),
-  country: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 country code, e.g. US'),
-});
-
-/** The one person shape every provider maps from. */
-export const applicantSchema = z
+/** The address rule of contract/rules.ts, enforced here on the same fields the workflow checks. */
+export const addressSchema = z
   .object({
-    name: nameSchema,
-    dateOfBirth: dateOfBirthSchema,
-    ssn: z.string().regex(/^\d{9}$/, 'must be 9 digits, no dashes'),
-    email: z.email(),
-    phone: z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be E.164, e.g. +15551234567'),
-    address: addressSchema,
+    line1: z.string(),
+    line2: z.string().nullish(),
+    city: z.string(),
+    state: z.string(),
+    postalCode: z.string(),
+    country: z.string(),
   })
-  .meta({ id: 'Applicant' });
+  .superRefine(zodShapeRule(addressRule))
+  .meta({ id: 'Address' });
+
+/** Each applicant field's schema; a provider's start requires the fields its contract lists, the rest are optional. */
+export const applicantFieldSchemas = {
+  name: nameSchema,
+  dateOfBirth: dateOfBirthSchema,
+  ssn: z.string().regex(/^\d{9}$/, 'must be 9 digits, no dashes'),
+  email: z.email(),
+  phone: z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be E.164, e.g. +15551234567'),
+  address: addressSchema,
+} satisfies Record<ApplicantField, z.ZodType>;
+
+type ApplicantFieldSchemas = typeof applicantFieldSchemas;
+/** The applicant object schema for a provider requiring `required` (every other field optional). */
+export type ApplicantSchemaFor<Required extends ApplicantField> = z.ZodObject<
+  { [K in Required]: ApplicantFieldSchemas[K] } & {
+    [K in Exclude<ApplicantField, Required>]: z.ZodOptional<ApplicantFieldSchemas[K]>;
+  }
+>;
+
+export function applicantSchemaFor<const Required extends ApplicantField>(
+  required: readonly Required[],
+): ApplicantSchemaFor<Required> {
+  const shape = Object.fromEntries(
+    APPLICANT_FIELDS.map((field) => {
+      const schema: z.ZodType = applicantFieldSchemas[field];
+      return [field, (required as readonly ApplicantField[]).includes(field) ? schema : schema.optional()];
+    }),
+  );
+  return z.object(shape) as unknown as ApplicantSchemaFor<Required>;
+}
+
+/** The applicant with every field, as the OpenAPI document names it. */
+export const applicantSchema = applicantSchemaFor(APPLICANT_FIELDS).meta({ id: 'Applicant' });
 
 export const waitDeadlineSchema = z.object({
   expireAfter: durationSchema.optional(),
@@ -111,215 +160,16 @@ export const onboardingOptionsSchema = z
   })
   .meta({ id: 'OnboardingOptions' });
 
-// --- provider blocks ---------------------------------------------------------------------------------------------
-
-const jikoIncome = z.enum(['BELOW_50K', 'BETWEEN_50K_AND_100K', 'BETWEEN_100K_AND_250K', 'OVER_250K']);
-const jikoNetWorth = z.enum([
-  'BELOW_50K',
-  'BETWEEN_50K_AND_200K',
-  'BETWEEN_200K_AND_1M',
-  'BETWEEN_1M_AND_5M',
-  'OVER_5M',
-]);
-
-/** The start body's `jiko` block (JikoProviderInput in activities/jiko/types.ts). */
-export const jikoProviderInputSchema = z
-  .object({
-    investmentProfile: z
-      .object({
-        employmentStatus: z.enum(['EMPLOYED', 'INDEPENDENT', 'RETIRED', 'STUDENT', 'UNEMPLOYED']),
-        income: jikoIncome,
-        netWorth: jikoNetWorth,
-        occupation: z.string().trim().min(2).max(200).optional(),
-      })
-      .refine((profile) => profile.employmentStatus !== 'EMPLOYED' || profile.occupation !== undefined, {
-        message: 'required when employmentStatus is EMPLOYED',
-        path: ['occupation'],
-      }),
-    identificationType: z.enum(['SSN', 'PASSPORT', 'TIN', 'DRIVERS_LICENSE']).optional(),
-    /** Jiko does not check these itself: the partner attests it verified the phone and the email first. */
-    contactVerification: z.object({
-      phoneVerifiedAt: isoDateTimeSchema,
-      emailVerifiedAt: isoDateTimeSchema,
-    }),
-  })
-  .meta({ id: 'JikoProviderInput' });
-
-/** Netspend's device fingerprint (from its SDK) is opaque to us; the cap keeps a start body from carrying a blob. */
-export const MAX_NETSPEND_DEVICE_DATA_CHARS = 16 * 1024;
-
-/**
- * The start body's `netspend` block: the account-creation context to open under, named directly (`providedId`,
- * Netspend's `provided_id` as configured for the partner) or by account type (the worker maps DDA/GPR to its
- * configured context). Either is enough; with both, `providedId` decides.
- */
-export const netspendProviderInputSchema = z
-  .object({
-    providedId: z
-      .string()
-      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a Netspend provided_id: 1-64 of A-Z a-z 0-9 _ . -')
-      .optional(),
-    accountType: z.enum(['DDA', 'GPR']).optional(),
-    /** The Netspend SDK's encrypted device data, passed through to the session as-is. */
-    deviceData: z
-      .union([z.string().min(1), z.record(z.string(), z.unknown())])
-      .refine(
-        (value) => (typeof value === 'string' ? value : JSON.stringify(value)).length <= MAX_NETSPEND_DEVICE_DATA_CHARS,
-        `at most ${MAX_NETSPEND_DEVICE_DATA_CHARS} characters`,
-      )
-      .optional(),
-  })
-  .refine((block) => block.providedId !== undefined || block.accountType !== undefined, {
-    message: 'give providedId or accountType (DDA or GPR)',
-  })
-  .meta({ id: 'NetspendProviderInput' });
-
-// --- customer actions --------------------------------------------------------------------------------------------
-
-export const acceptAgreementsBodySchema = z
-  .object({
-    /** The agreement bundle version the customer was shown (from the pending action's data). */
-    version: z.string().trim().min(1).max(64),
-  })
-  .meta({ id: 'AcceptAgreementsBody' });
-
-export const DOCUMENT_CONTENT_TYPES = ['image/png', 'image/jpeg', 'application/pdf'] as const;
-/** Per image, decoded. Jiko accepts up to 5 MB for ID images and more for other types. */
-export const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
-const base64Pattern = /^[A-Za-z0-9+/]*={0,2}$/;
-
-export const documentUploadSchema = z.object({
-  type: z.enum(JIKO_DOCUMENT_TYPES),
-  contentType: z.enum(DOCUMENT_CONTENT_TYPES),
-  contentBase64: z
-    .string()
-    .min(4, 'the document is empty')
-    .refine((value) => value.length % 4 === 0 && base64Pattern.test(value), 'must be standard base64')
-    .refine(
-      (value) => Math.floor((value.length * 3) / 4) <= MAX_DOCUMENT_BYTES + 2,
-      `must be at most ${MAX_DOCUMENT_BYTES} bytes once decoded`,
-    ),
-});
-
-export const uploadDocumentsBodySchema = z
-  .object({
-    documents: z
-      .array(documentUploadSchema)
-      .min(1)
-      .max(10)
-      .refine((documents) => new Set(documents.map((d) => d.type)).size === documents.length, {
-        message: 'each document type at most once per upload',
-      }),
-  })
-  .meta({ id: 'UploadDocumentsBody' });
-
-// Netspend's actions. The onboarding re-checks each against what Netspend offered (ids, answers, brands) and
-// answers 422 naming the field; these schemas only refuse what is malformed before it reaches the onboarding.
-
-const netspendIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'an id as shown in the pending action');
-
-export const netspendAcceptAgreementsBodySchema = z
-  .object({
-    /** Any subset of the pending action's `data.agreements[].agreementId`; repeat until all are accepted. */
-    agreementIds: z.array(netspendIdSchema).min(1, 'at least one agreement id').max(20),
-  })
-  .meta({ id: 'NetspendAcceptAgreementsBody' });
-
-export const netspendAnswersBodySchema = z
-  .object({
-    /** One answer per question of the pending action's `data.questions`. */
-    answers: z
-      .array(z.object({ questionId: netspendIdSchema, answerId: netspendIdSchema }))
-      .min(1, 'one answer per question')
-      .max(20)
-      .refine((answers) => new Set(answers.map((a) => a.questionId)).size === answers.length, {
-        message: 'each question at most once',
-      }),
-  })
-  .meta({ id: 'NetspendAnswersBody' });
-
-export const NETSPEND_CARD_TYPE_CHOICES = ['physical', 'virtual', 'digital'] as const;
-
-export const netspendChooseCardBodySchema = z
-  .object({
-    type: z.enum(NETSPEND_CARD_TYPE_CHOICES),
-    /** One of the pending action's `data.brands[].brandName`. */
-    brandName: netspendIdSchema,
-    /** Physical cards only; the applicant's address when absent. */
-    shippingAddress: addressSchema.optional(),
-  })
-  .refine((body) => body.type === 'physical' || body.shippingAddress === undefined, {
-    message: 'only a physical card is shipped',
-    path: ['shippingAddress'],
-  })
-  .meta({ id: 'NetspendChooseCardBody' });
-
-/** The PIN never appears in an error: the messages name the rule only (zod does not echo input by default). */
-export const netspendActivateCardBodySchema = z
-  .object({
-    pin: z.string('must be exactly four digits').regex(/^\d{4}$/, 'must be exactly four digits'),
-  })
-  .meta({ id: 'NetspendActivateCardBody' });
-
 export const cancelBodySchema = z
   .object({
-    reason: z.string().trim().min(1).max(500),
+    reason: z
+      .string()
+      .superRefine(zodRule(cancelReasonRule))
+      .transform((reason) => reason.trim()),
     /** Who asked: the customer (through the backend) or an operator. */
     actor: z.enum(['customer', 'operator']).default('operator'),
   })
   .meta({ id: 'CancelBody' });
-
-// --- start ------------------------------------------------------------------------------------------------------
-
-const startCommon = {
-  customerRef: customerRefSchema,
-  applicant: applicantSchema,
-  options: onboardingOptionsSchema.optional(),
-};
-
-export const jikoStartBodySchema = z.object({
-  provider: z.literal('jiko'),
-  ...startCommon,
-  jiko: jikoProviderInputSchema,
-});
-
-export const netspendStartBodySchema = z.object({
-  provider: z.literal('netspend'),
-  ...startCommon,
-  netspend: netspendProviderInputSchema,
-});
-
-/**
- * The start body. One option per provider the engine can onboard with (see client/providers.ts): each requires
- * the block named after its provider. A provider is listed here only once its workflow exists.
- */
-export const startBodySchema = z
-  .discriminatedUnion('provider', [jikoStartBodySchema, netspendStartBodySchema], {
-    error: (issue) => (issue.code === 'invalid_union' ? 'provider must be one of: jiko, netspend' : undefined),
-  })
-  .meta({ id: 'StartOnboardingBody' });
-
-export type StartBody = z.infer<typeof startBodySchema>;
-export type JikoStartBody = z.infer<typeof jikoStartBodySchema>;
-export type NetspendStartBody = z.infer<typeof netspendStartBodySchema>;
-export type NetspendAcceptAgreementsBody = z.infer<typeof netspendAcceptAgreementsBodySchema>;
-export type NetspendAnswersBody = z.infer<typeof netspendAnswersBodySchema>;
-export type NetspendChooseCardBody = z.infer<typeof netspendChooseCardBodySchema>;
-export type NetspendActivateCardBody = z.infer<typeof netspendActivateCardBodySchema>;
-/** The block named after the start body's provider: what becomes the workflow's `providerInput`. */
-export function providerBlock(body: StartBody): JikoStartBody['jiko'] | NetspendStartBody['netspend'] {
-  switch (body.provider) {
-    case 'jiko':
-      return body.jiko;
-    case 'netspend':
-      return body.netspend;
-  }
-}
-
-export type AcceptAgreementsBody = z.infer<typeof acceptAgreementsBodySchema>;
-export type UploadDocumentsBody = z.infer<typeof uploadDocumentsBodySchema>;
-export type DocumentUpload = z.infer<typeof documentUploadSchema>;
-export type CancelBody = z.infer<typeof cancelBodySchema>;
 
 // --- responses --------------------------------------------------------------------------------------------------
 
@@ -418,7 +268,7 @@ export type ListResponse = z.infer<typeof listResponseSchema>;
 
 export const listFiltersSchema = z
   .object({
-    provider: z.enum(['jiko', 'netspend', 'greendot', 'linkcy']).optional(),
+    provider: z.string().regex(PROVIDER_NAME_PATTERN, 'a provider name').optional(),
     state: onboardingStateSchema.optional(),
     step: z
       .string()

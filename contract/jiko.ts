@@ -5,7 +5,14 @@
  * format in activities/jiko/schemas.ts.
  */
 import { defineUpdate } from '@temporalio/workflow';
+import { APPLICANT_FIELDS } from './onboarding.js';
 import type { Applicant, OnboardingStatus } from './onboarding.js';
+
+export const JIKO_PROVIDER = 'jiko';
+/** The workflow type workflows/index.ts registers for this provider. */
+export const JIKO_WORKFLOW_TYPE = 'jikoOnboarding';
+/** Applicant fields a start must carry: all of them (identity, contact and address go to the provider). */
+export const JIKO_REQUIRED_APPLICANT_FIELDS = APPLICANT_FIELDS;
 
 export type JikoApplicationStatus =
   'CREATED' | 'SUBMITTED' | 'DOCUMENTS_NEEDED' | 'PENDING' | 'MANUAL_REVIEW' | 'APPROVED' | 'REJECTED';

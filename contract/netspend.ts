@@ -5,7 +5,14 @@
  * activities/netspend/schemas.ts.
  */
 import { defineUpdate } from '@temporalio/workflow';
+import { APPLICANT_FIELDS } from './onboarding.js';
 import type { Applicant, OnboardingStatus } from './onboarding.js';
+
+export const NETSPEND_PROVIDER = 'netspend';
+/** The workflow type workflows/index.ts registers for this provider. */
+export const NETSPEND_WORKFLOW_TYPE = 'netspendOnboarding';
+/** Applicant fields a start must carry: all of them (identity, contact and address go to the provider). */
+export const NETSPEND_REQUIRED_APPLICANT_FIELDS = APPLICANT_FIELDS;
 
 export type NetspendAccountType = 'DDA' | 'GPR';
 export type NetspendAccountStatus = 'new' | 'active' | 'closed';

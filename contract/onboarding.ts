@@ -6,8 +6,13 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
-export const PROVIDERS = ['jiko', 'netspend', 'greendot', 'linkcy'] as const;
-export type Provider = (typeof PROVIDERS)[number];
+/**
+ * A provider's name as it appears in workflow ids, task queues, refs and URLs (`/webhooks/:provider`). The set of
+ * providers is whatever the registries hold (client/providers, workers/providers.ts, workflows/index.ts): no list
+ * of names is written here.
+ */
+export type Provider = string;
+export const PROVIDER_NAME_PATTERN = /^[a-z][a-z0-9]{1,31}$/;
 
 export type OnboardingState =
   'in_progress' | 'action_required' | 'in_review' | 'completed' | 'rejected' | 'failed' | 'cancelled' | 'expired';
@@ -70,22 +75,40 @@ export interface ProviderEvent {
   data: Record<string, unknown>;
 }
 
-/** The one applicant shape every provider maps from (PII: travels only in encrypted payloads). */
-export interface Applicant {
+export interface Address {
+  line1: string;
+  line2?: string | null;
+  city: string;
+  state: string;
+  postalCode: string;
+  country: string;
+}
+
+/** Every field of the one applicant shape providers map from (PII: travels only in encrypted payloads). */
+export interface ApplicantFields {
   name: { first: string; middle?: string | null; last: string };
   dateOfBirth: string;
   ssn: string;
   email: string;
   phone: string;
-  address: {
-    line1: string;
-    line2?: string | null;
-    city: string;
-    state: string;
-    postalCode: string;
-    country: string;
-  };
+  address: Address;
 }
+export type ApplicantField = keyof ApplicantFields;
+export const APPLICANT_FIELDS = [
+  'name',
+  'dateOfBirth',
+  'ssn',
+  'email',
+  'phone',
+  'address',
+] as const satisfies readonly ApplicantField[];
+
+/**
+ * The applicant a provider receives: the fields it declares required are present, the others may be (Linkcy starts
+ * from a phone number alone). The default, every field, is what Jiko and Netspend require.
+ */
+export type Applicant<Required extends ApplicantField = ApplicantField> = Partial<ApplicantFields> &
+  Pick<ApplicantFields, Required>;
 
 /** Per-wait overrides: expiry and reminder delays as Temporal durations ('30s', '2d'…). */
 export interface WaitDeadline {
@@ -100,10 +123,10 @@ export interface OnboardingOptions {
   pollMaxInterval?: string;
 }
 
-export interface OnboardingInput<ProviderInput = Record<string, unknown>> {
+export interface OnboardingInput<ProviderInput = Record<string, unknown>, TApplicant = Applicant> {
   provider: Provider;
   customerRef: string;
-  applicant: Applicant;
+  applicant: TApplicant;
   /** The provider's own block (`jiko`, `netspend`…) from the start body. */
   providerInput: ProviderInput;
   options?: OnboardingOptions;

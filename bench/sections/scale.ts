@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { providerDefinition } from '../../client/providers.js';
+import { providerDefinition } from '../../client/registry.js';
 import { taskQueueFor } from '../../common/config.js';
 import { SA_BLOCKED_ON, SA_PROVIDER, SA_STATE, SA_STEP, onboardingWorkflowId } from '../../contract/onboarding.js';
 import type { OnboardingInput, Provider } from '../../contract/onboarding.js';

@@ -30,8 +30,6 @@ export interface GatewayOptions {
   logger?: Logger;
 }
 
-/** Uploads travel base64 in JSON: three identity images fit. */
-export const ACTION_BODY_LIMIT_BYTES = 30 * 1024 * 1024;
 const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 const WEBHOOK_BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -129,7 +127,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     if (await onboarding.ready()) return { status: 'ready', namespace: onboarding.namespace };
     return sendError(reply, 503, 'temporal_unreachable', 'Temporal does not answer');
   });
-  const openApi = buildOpenApiDocument({ serverUrl: config.GATEWAY_PUBLIC_URL });
+  const openApi = buildOpenApiDocument({ serverUrl: config.GATEWAY_PUBLIC_URL, providers: onboarding.providers });
   app.get('/openapi.json', async () => openApi);
 
   // --- v1: the onboarding API ---------------------------------------------------------------------------------------
@@ -155,10 +153,25 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
 
       v1.get<{ Params: IdParams }>('/onboardings/:id', async (request) => onboarding.get(request.params.id));
 
+      // The route admits the largest body any action needs (documents travel base64 in JSON); each action then
+      // holds its own limit, so a 60 MB body is refused for an action that takes a four-digit PIN.
+      const largestActionBody = Math.max(
+        DEFAULT_BODY_LIMIT_BYTES,
+        ...onboarding.providers.definitions.flatMap((definition) =>
+          Object.values(definition.actions).map((action) => action.maxBodyBytes ?? DEFAULT_BODY_LIMIT_BYTES),
+        ),
+      );
       v1.post<{ Params: ActionParams }>(
         '/onboardings/:id/actions/:action',
-        { bodyLimit: ACTION_BODY_LIMIT_BYTES },
-        async (request) => onboarding.act(request.params.id, request.params.action, request.body),
+        { bodyLimit: largestActionBody },
+        async (request, reply) => {
+          const action = onboarding.actionOf(request.params.id, request.params.action);
+          const limit = action.maxBodyBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+          if (Number(request.headers['content-length'] ?? 0) > limit) {
+            return sendError(reply, 413, 'body_too_large', `the ${action.name} body is larger than ${limit} bytes`);
+          }
+          return onboarding.act(request.params.id, request.params.action, request.body);
+        },
       );
 
       v1.post<{ Params: IdParams }>('/onboardings/:id/cancel', async (request) =>

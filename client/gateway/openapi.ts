@@ -3,24 +3,17 @@
  * components), so the document cannot drift from what the gateway validates.
  */
 import { z } from 'zod';
-import { PROVIDER_REGISTRY } from '../providers.js';
+import { pascalCase } from '../provider-definition.js';
+import type { ProviderRegistry } from '../registry.js';
 import {
-  acceptAgreementsBodySchema,
+  addressSchema,
   applicantSchema,
-  jikoProviderInputSchema,
-  netspendAcceptAgreementsBodySchema,
-  netspendActivateCardBodySchema,
-  netspendAnswersBodySchema,
-  netspendChooseCardBodySchema,
-  netspendProviderInputSchema,
-  onboardingOptionsSchema,
-  onboardingSummarySchema,
   cancelBodySchema,
   errorEnvelopeSchema,
   listResponseSchema,
+  onboardingOptionsSchema,
   onboardingStatusSchema,
-  startBodySchema,
-  uploadDocumentsBodySchema,
+  onboardingSummarySchema,
   webhookAckSchema,
 } from '../schemas.js';
 
@@ -30,29 +23,55 @@ const ref = (id: string): JsonObject => ({ $ref: `#/components/schemas/${id}` })
 const json = (schema: JsonObject): JsonObject => ({ content: { 'application/json': { schema } } });
 const errorResponse = (description: string): JsonObject => ({ description, ...json(ref('Error')) });
 
-function components(): Record<string, unknown> {
-  // Everything reachable from the API's top-level schemas; ids come from .meta({ id }).
+/** The component name of a schema: its own `.meta({id})`, or `fallback`. */
+function componentId(schema: z.ZodType, fallback: string): string {
+  const id = z.globalRegistry.get(schema)?.id;
+  return typeof id === 'string' ? id : fallback;
+}
+
+/** Action bodies by component name, each provider's in the registry's order. */
+function actionBodies(
+  providers: ProviderRegistry,
+): { provider: string; action: string; id: string; schema: z.ZodType }[] {
+  return providers.definitions.flatMap((definition) =>
+    Object.values(definition.actions).map((action) => ({
+      provider: definition.provider,
+      action: action.name,
+      id: componentId(action.bodySchema, `${pascalCase(definition.provider)}${pascalCase(action.name)}Body`),
+      schema: action.bodySchema,
+    })),
+  );
+}
+
+function components(providers: ProviderRegistry): Record<string, unknown> {
+  // Everything reachable from the API's top-level schemas; ids come from .meta({ id }) or the provider registry.
   const registry = z.registry<{ id: string }>();
   const named: [z.ZodType, string][] = [
-    [startBodySchema, 'StartOnboardingBody'],
+    [providers.startBodySchema, 'StartOnboardingBody'],
     [onboardingStatusSchema, 'OnboardingStatus'],
     [listResponseSchema, 'OnboardingList'],
-    [acceptAgreementsBodySchema, 'AcceptAgreementsBody'],
-    [uploadDocumentsBodySchema, 'UploadDocumentsBody'],
     [cancelBodySchema, 'CancelBody'],
     [errorEnvelopeSchema, 'Error'],
     [webhookAckSchema, 'WebhookAck'],
     [applicantSchema, 'Applicant'],
     [onboardingOptionsSchema, 'OnboardingOptions'],
-    [jikoProviderInputSchema, 'JikoProviderInput'],
-    [netspendProviderInputSchema, 'NetspendProviderInput'],
-    [netspendAcceptAgreementsBodySchema, 'NetspendAcceptAgreementsBody'],
-    [netspendAnswersBodySchema, 'NetspendAnswersBody'],
-    [netspendChooseCardBodySchema, 'NetspendChooseCardBody'],
-    [netspendActivateCardBodySchema, 'NetspendActivateCardBody'],
     [onboardingSummarySchema, 'OnboardingSummary'],
+    ...providers.definitions.map((definition): [z.ZodType, string] => [
+      definition.blockSchema,
+      componentId(definition.blockSchema, `${pascalCase(definition.provider)}ProviderInput`),
+    ]),
   ];
-  for (const [schema, id] of named) registry.add(schema, { id });
+  for (const option of providers.startBodyOptions) {
+    const id = pascalCase(option.provider);
+    named.push([option.schema, `${id}StartBody`], [option.schema.shape.applicant as z.ZodType, `${id}Applicant`]);
+  }
+  named.push([addressSchema, 'Address']);
+  for (const body of actionBodies(providers)) {
+    if (!named.some(([, id]) => id === body.id)) named.push([body.schema, body.id]);
+  }
+  for (const [schema, id] of named) {
+    if (!registry.has(schema)) registry.add(schema, { id });
+  }
   const generated = z.toJSONSchema(registry, {
     target: 'openapi-3.0',
     io: 'input',
@@ -68,10 +87,10 @@ function components(): Record<string, unknown> {
   );
 }
 
-export function buildOpenApiDocument(options: { serverUrl: string }): JsonObject {
-  const actionNames = [
-    ...new Set(Object.values(PROVIDER_REGISTRY).flatMap((definition) => Object.keys(definition.actions))),
-  ];
+export function buildOpenApiDocument(options: { serverUrl: string; providers: ProviderRegistry }): JsonObject {
+  const { providers } = options;
+  const bodies = actionBodies(providers);
+  const actionNames = [...new Set(bodies.map((body) => body.action))];
   const idParam = {
     name: 'id',
     in: 'path',
@@ -94,7 +113,7 @@ export function buildOpenApiDocument(options: { serverUrl: string }): JsonObject
     servers: [{ url: options.serverUrl }],
     components: {
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'One of GATEWAY_API_KEYS.' } },
-      schemas: components(),
+      schemas: components(providers),
     },
     paths: {
       '/v1/onboardings': {
@@ -116,7 +135,7 @@ export function buildOpenApiDocument(options: { serverUrl: string }): JsonObject
             {
               name: 'provider',
               in: 'query',
-              schema: { type: 'string', enum: ['jiko', 'netspend', 'greendot', 'linkcy'] },
+              schema: { type: 'string', enum: providers.names() },
             },
             {
               name: 'state',
@@ -151,7 +170,7 @@ export function buildOpenApiDocument(options: { serverUrl: string }): JsonObject
           summary: 'A customer action (an Update of the onboarding)',
           description:
             'Actions: ' +
-            Object.values(PROVIDER_REGISTRY)
+            providers.definitions
               .flatMap((definition) =>
                 Object.values(definition.actions).map(
                   (action) => `\`${action.name}\` (${definition.provider}): ${action.summary}`,
@@ -168,14 +187,7 @@ export function buildOpenApiDocument(options: { serverUrl: string }): JsonObject
             content: {
               'application/json': {
                 schema: {
-                  oneOf: [
-                    ref('AcceptAgreementsBody'),
-                    ref('UploadDocumentsBody'),
-                    ref('NetspendAcceptAgreementsBody'),
-                    ref('NetspendAnswersBody'),
-                    ref('NetspendChooseCardBody'),
-                    ref('NetspendActivateCardBody'),
-                  ],
+                  oneOf: [...new Set(bodies.map((body) => body.id))].map(ref),
                 },
               },
             },

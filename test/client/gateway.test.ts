@@ -266,7 +266,12 @@ describe('description', () => {
       ]),
     );
     const schemas = document.components.schemas;
-    expect(JSON.stringify(schemas.StartOnboardingBody)).toContain('customerRef');
+    // One start option per registered provider, each a component of its own built from the registry.
+    const options = (schemas.StartOnboardingBody.oneOf as { $ref: string }[]).map((option) => option.$ref);
+    expect(options).toEqual(['#/components/schemas/JikoStartBody', '#/components/schemas/NetspendStartBody']);
+    expect(schemas.JikoStartBody.required).toEqual(expect.arrayContaining(['provider', 'customerRef', 'jiko']));
+    expect(schemas.NetspendStartBody.required).toEqual(expect.arrayContaining(['netspend']));
+    expect(document.paths['/v1/onboardings'].get.parameters[0].schema.enum).toEqual(['jiko', 'netspend']);
     const applicant = schemas.Applicant;
     expect(applicant.required).toEqual(
       expect.arrayContaining(['name', 'dateOfBirth', 'ssn', 'email', 'phone', 'address']),

@@ -11,14 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebhookAuthenticationError, WebhookPayloadError } from '../../client/errors.js';
 import { buildGateway } from '../../client/gateway/app.js';
 import { OnboardingClient } from '../../client/onboarding-client.js';
-import { providerDefinition } from '../../client/providers.js';
 import {
-  fieldIssues,
   netspendActivateCardBodySchema,
   netspendAnswersBodySchema,
   netspendChooseCardBodySchema,
-  startBodySchema,
-} from '../../client/schemas.js';
+} from '../../client/providers/netspend.js';
+import { providerDefinition, startBodySchema } from '../../client/registry.js';
+import { fieldIssues } from '../../client/schemas.js';
 import type { InboxRecord } from '../../client/webhooks/inbox.js';
 import { createNetspendWebhookIntake, signNetspendWebhook } from '../../client/webhooks/netspend.js';
 import { createLogger, setLogLevel } from '../../common/log.js';

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  customerRefSchema,
-  fieldIssues,
-  listFiltersSchema,
-  startBodySchema,
-  uploadDocumentsBodySchema,
-} from '../../client/schemas.js';
+import { uploadDocumentsBodySchema } from '../../client/providers/jiko.js';
+import { startBodySchema } from '../../client/registry.js';
+import { customerRefSchema, fieldIssues, listFiltersSchema } from '../../client/schemas.js';
 import { jikoStartBody } from './fixtures.js';
 
 function issuePaths(value: unknown): string[] {
