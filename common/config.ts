@@ -5,12 +5,11 @@ import { z } from 'zod';
  * message naming the variable. The Temporal connection itself (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS, API key)
  * is read by @temporalio/envconfig in common/temporal.ts, with the names the Temporal CLI and Temporal Cloud use.
  */
-const port = z.coerce.number().int().min(0).max(65535);
-const url = z.string().url();
-const duration = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 500ms, 30s, 5m, 2h or 7d');
-const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+import { port, url, duration, bool } from './config-fragments/types.js';
+import { PROVIDER_CONFIG } from './config-fragments/index.js';
 
-export const configSchema = z.object({
+/** What every process reads whatever the providers; each provider's own variables are a fragment merged below. */
+export const coreConfigShape = {
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 
@@ -37,9 +36,6 @@ export const configSchema = z.object({
   WORKER_METRICS_PORT: port.default(9464),
   /** Interface the worker's Prometheus endpoint binds (0.0.0.0 in a container); WORKER_METRICS_PORT=0 turns it off. */
   WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
-  /** Max provider API calls per second, per provider worker (Temporal's task-queue rate limit). */
-  JIKO_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(20),
-  NETSPEND_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(20),
   /** Seconds a worker waits for running activities to finish on SIGTERM before it gives up. */
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().positive().default(30),
 
@@ -60,21 +56,6 @@ export const configSchema = z.object({
   SANDBOX_HOST: z.string().default('127.0.0.1'),
   SANDBOX_PORT: port.default(4010),
 
-  JIKO_BASE_URL: url.default('http://127.0.0.1:4010/jiko'),
-  JIKO_USERNAME: z.string().default('sandbox-partner'),
-  JIKO_PASSWORD: z.string().default('sandbox-password'),
-  /** Key for request signatures (x-jiko-signature) and for verifying Jiko's webhooks. */
-  JIKO_SIGNING_SECRET: z.string().min(16).default('jiko-sandbox-signing-secret'),
-  JIKO_WEBHOOK_SECRET: z.string().min(16).default('jiko-sandbox-webhook-secret'),
-
-  NETSPEND_BASE_URL: url.default('http://127.0.0.1:4010/netspend/netspend-api/v1'),
-  NETSPEND_API_KEY: z.string().default('sandbox-key'),
-  NETSPEND_API_SECRET: z.string().default('sandbox-secret'),
-  NETSPEND_WEBHOOK_SECRET: z.string().min(16).default('netspend-sandbox-webhook-secret'),
-  /** Account creation contexts (`provided_id`) Netspend configured for the partner, used when a start names none. */
-  NETSPEND_DDA_PROVIDED_ID: z.string().min(1).default('sandbox-dda-checking'),
-  NETSPEND_GPR_PROVIDED_ID: z.string().min(1).default('sandbox-gpr-prepaid'),
-
   /** Default deadlines for waits on a person; each start may override them. */
   DEFAULT_CUSTOMER_EXPIRY: duration.default('14d'),
   DEFAULT_CUSTOMER_REMINDER: duration.default('2d'),
@@ -82,7 +63,9 @@ export const configSchema = z.object({
   /** Webhook timestamp tolerance where a provider signs one. */
   WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
   OPEN_BROWSER: bool.default(false),
-});
+};
+
+export const configSchema = z.object({ ...coreConfigShape, ...PROVIDER_CONFIG });
 
 export type Config = z.infer<typeof configSchema>;
 
