@@ -1,8 +1,8 @@
 /**
- * The one provider HTTP core. Each provider client (Jiko, Netspend, Green Dot, Linkcy) is a thin typed layer on a
- * ProviderHttpClient configured with its base URL, auth strategy, signing hooks, error parser, and its answers to
- * "which failed statuses are worth repeating?" and "is this 2xx body a refusal?". The core owns what must be the
- * same everywhere: timeouts, schema validation of every response, error classification into retryable /
+ * The one provider HTTP core. Each provider client is a thin typed layer on a ProviderHttpClient configured with
+ * its base URL, auth strategy, signing hooks, error parser, and its answers to "which failed statuses are worth
+ * repeating?" and "is this 2xx body a refusal?"; the core never branches on a provider's name. It owns what must be
+ * the same everywhere: timeouts, schema validation of every response, error classification into retryable /
  * non-retryable Temporal failures, Retry-After, and redacted structured logs.
  */
 import { ApplicationFailure } from '@temporalio/common';
