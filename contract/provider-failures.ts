@@ -3,12 +3,24 @@
  * file to list the non-retryable ones in retry policies and to branch on a failure's type.
  */
 
-/** 4xx that is the provider saying no (validation, business rule, not found, conflict). Never retried. */
+/**
+ * The provider saying no (validation, business rule, not found, conflict): a 4xx it does not list as retryable, or a
+ * refusal inside a 2xx body. Never retried.
+ */
 export const PROVIDER_BUSINESS_ERROR = 'ProviderBusinessError';
 /** A 2xx (or error) body that does not match our schema: the provider changed shape. Never retried. */
 export const PROVIDER_RESPONSE_INVALID = 'ProviderResponseInvalid';
-/** 408, 429, 5xx, connection failure: retried, honouring Retry-After. */
+/**
+ * 408, 429, 5xx, connection failure (or the statuses a provider lists as retryable, or a refusal it flags
+ * retryable): retried with the same idempotency key, honouring Retry-After.
+ */
 export const PROVIDER_UNAVAILABLE = 'ProviderUnavailable';
+/**
+ * A 5xx the provider says must not be repeated blindly (Green Dot's 500): the call may or may not have taken effect.
+ * Never retried automatically; an operator who has checked with the provider retries the step, which sends the
+ * same idempotency key, so a call that did take effect answers its first result instead of acting twice.
+ */
+export const PROVIDER_OUTCOME_UNKNOWN = 'ProviderOutcomeUnknown';
 /** Our per-call timeout fired before the provider answered: retried. */
 export const PROVIDER_TIMEOUT = 'ProviderTimeout';
 /**
@@ -24,6 +36,7 @@ export const DOCUMENT_NOT_FOUND = 'DocumentNotFound';
 export const NON_RETRYABLE_ERROR_TYPES: readonly string[] = [
   PROVIDER_BUSINESS_ERROR,
   PROVIDER_RESPONSE_INVALID,
+  PROVIDER_OUTCOME_UNKNOWN,
   PROVIDER_INPUT_INVALID,
   DOCUMENT_NOT_FOUND,
 ];
@@ -39,4 +52,14 @@ export interface ProviderErrorDetails {
   kind: ProviderErrorKind;
   /** Field paths the provider named (validation errors), e.g. `body.address.postal_code`. */
   fields?: string[];
+}
+
+/** `details[0]` of a ProviderOutcomeUnknown: what an operator needs to ask the provider whether the call took effect. */
+export interface ProviderOutcomeUnknownDetails {
+  provider: string;
+  status: number;
+  /** The provider's own code, or `http_<status>`. */
+  code: string;
+  /** The key the call was sent with (a hash, no PII); a retried step sends the same one. */
+  idempotencyKey?: string;
 }

@@ -1,8 +1,9 @@
 /**
- * The one provider HTTP core. Each provider client (Jiko, Netspend, Green Dot, Linkcy) is a thin typed layer on a
- * ProviderHttpClient configured with its base URL, auth strategy, signing hooks and error parser. The core owns
- * what must be the same everywhere: timeouts, schema validation of every response, error classification into
- * retryable / non-retryable Temporal failures, Retry-After, and redacted structured logs.
+ * The one provider HTTP core. Each provider client is a thin typed layer on a ProviderHttpClient configured with
+ * its base URL, auth strategy, signing hooks, error parser, and its answers to "which failed statuses are worth
+ * repeating?" and "is this 2xx body a refusal?"; the core never branches on a provider's name. It owns what must be
+ * the same everywhere: timeouts, schema validation of every response, error classification into retryable /
+ * non-retryable Temporal failures, Retry-After, and redacted structured logs.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
@@ -11,11 +12,13 @@ import type { Authorization, AuthStrategy } from './auth.js';
 import {
   PROVIDER_AUTH_FAILED,
   PROVIDER_BUSINESS_ERROR,
+  PROVIDER_OUTCOME_UNKNOWN,
   PROVIDER_RESPONSE_INVALID,
   PROVIDER_TIMEOUT,
   PROVIDER_UNAVAILABLE,
   type ProviderErrorDetails,
   type ProviderErrorKind,
+  type ProviderOutcomeUnknownDetails,
 } from '../../contract/provider-failures.js';
 import { currentActivityContext } from './idempotency.js';
 
@@ -63,12 +66,32 @@ export interface ParsedProviderError {
   message: string;
   kind?: ProviderErrorKind;
   fields?: string[];
-  /** The provider's way of saying "try again" with a 4xx (e.g. an idempotent twin still in flight). */
+  /**
+   * The provider's way of saying "try again" (e.g. an idempotent twin still in flight): retried whatever the
+   * status, with the same idempotency key.
+   */
   retryable?: boolean;
 }
 
 /** Reads a provider's error envelope. Must not copy request values into the result (they may be PII). */
 export type ErrorParser = (status: number, body: unknown) => ParsedProviderError | undefined;
+
+/**
+ * Whether a failed (>= 400) status is worth repeating with the same idempotency key. `parsed` is what the error
+ * parser read from the body. A status it answers false for is final: a 5xx becomes a non-retryable
+ * ProviderOutcomeUnknown (the call may have taken effect), anything else a ProviderBusinessError. Only the
+ * statuses it accepts retry: a provider that answers `status === 503` makes 408 and 429 business errors too.
+ */
+export type RetryableStatus = (status: number, parsed: ParsedProviderError | undefined) => boolean;
+
+/**
+ * Reads a business refusal out of a 2xx body (a provider that answers "no" with HTTP 200 and a code), or undefined
+ * when the body is not one. Same rule as ErrorParser: no request values in the result.
+ */
+export type BusinessRefusalReader = (status: number, body: unknown) => ParsedProviderError | undefined;
+
+/** Today's rule, and the default: timeouts, rate limits and every server error are worth repeating. */
+export const defaultRetryableStatus: RetryableStatus = (status) => status === 408 || status === 429 || status >= 500;
 
 export interface ProviderHttpClientOptions {
   /** Lowercase provider name: appears in logs and failure details. */
@@ -77,6 +100,13 @@ export interface ProviderHttpClientOptions {
   auth?: AuthStrategy;
   hooks?: RequestHook[];
   parseError?: ErrorParser;
+  /** Default `defaultRetryableStatus` (408, 429, 5xx). A parsed error marked `retryable` is retried regardless. */
+  retryableStatus?: RetryableStatus;
+  /**
+   * Checked on every 2xx before the response schema. A refusal throws what a 4xx would (non-retryable
+   * ProviderBusinessError with its code, kind and fields), or retryable ProviderUnavailable if marked `retryable`.
+   */
+  businessRefusal?: BusinessRefusalReader;
   defaultTimeoutMs?: number;
   defaultHeaders?: Record<string, string>;
   fetch?: typeof fetch;
@@ -147,7 +177,7 @@ export class ProviderHttpClient {
       }
       break;
     }
-    return this.interpret(operation, options.schema, response!, useAuth);
+    return this.interpret(operation, options, response!, useAuth);
   }
 
   /** A token call refused with 401/403 means our credentials are wrong: retryable, so fixing them resumes work. */
@@ -236,7 +266,7 @@ export class ProviderHttpClient {
 
   private interpret<Schema extends z.ZodType>(
     operation: string,
-    schema: Schema,
+    options: RequestOptions<Schema>,
     response: RawResponse,
     usedAuth: boolean,
   ): z.output<Schema> {
@@ -245,7 +275,11 @@ export class ProviderHttpClient {
       if (response.body instanceof InvalidJson) {
         throw this.invalidResponse(operation, status, 'body is not valid JSON');
       }
-      const parsed = schema.safeParse(response.body);
+      // Before the schema: a refusal body rarely matches the success schema, and must not read as a shape change.
+      const refusal = this.readRefusal(operation, status, response.body);
+      if (refusal?.retryable) throw this.unavailable(operation, response, refusal);
+      if (refusal) return this.throwBusinessError(`${operation} refused`, status, refusal);
+      const parsed = options.schema.safeParse(response.body);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         const field = issue ? formatPath(issue.path) : '(root)';
@@ -254,15 +288,10 @@ export class ProviderHttpClient {
       return parsed.data;
     }
 
-    const retryDelayMs = parseRetryAfter(response.headers.get('retry-after'));
     const parsed = status >= 400 ? this.parseError(status, response.body) : undefined;
-    if (status === 408 || status === 429 || status >= 500 || parsed?.retryable) {
-      throw ApplicationFailure.create({
-        message: `${operation} answered ${status}${parsed ? ` (${parsed.code})` : ''}`,
-        type: PROVIDER_UNAVAILABLE,
-        details: [{ provider: this.provider, status, code: parsed?.code ?? `http_${status}` }],
-        ...(retryDelayMs !== undefined ? { nextRetryDelay: retryDelayMs } : {}),
-      });
+    const retryableStatus = this.options.retryableStatus ?? defaultRetryableStatus;
+    if (parsed?.retryable || (status >= 400 && retryableStatus(status, parsed))) {
+      throw this.unavailable(operation, response, parsed);
     }
     if (status === 401 && usedAuth) {
       throw ApplicationFailure.create({
@@ -271,21 +300,68 @@ export class ProviderHttpClient {
         details: [{ provider: this.provider, status, code: 'unauthorized' }],
       });
     }
-    if (status >= 400) {
-      const details: ProviderErrorDetails = {
-        provider: this.provider,
-        status,
-        code: parsed?.code ?? `http_${status}`,
-        kind: parsed?.kind ?? kindOf(status),
-        ...(parsed?.fields?.length ? { fields: parsed.fields } : {}),
-      };
-      return throwNonRetryable(
-        `${operation} rejected (${status} ${details.code}): ${parsed?.message ?? 'no message'}`,
-        PROVIDER_BUSINESS_ERROR,
-        details,
-      );
-    }
+    if (status >= 500) throw this.outcomeUnknown(operation, status, parsed, options.idempotencyKey);
+    if (status >= 400) return this.throwBusinessError(`${operation} rejected`, status, parsed);
     throw this.invalidResponse(operation, status, `unexpected status ${status}`);
+  }
+
+  /** A detector that throws has met a body it did not expect: a shape change, not a reason to retry forever. */
+  private readRefusal(operation: string, status: number, body: unknown): ParsedProviderError | undefined {
+    const reader = this.options.businessRefusal;
+    if (!reader) return undefined;
+    try {
+      return reader(status, body);
+    } catch {
+      throw this.invalidResponse(operation, status, 'the business refusal check could not read the body');
+    }
+  }
+
+  private unavailable(operation: string, response: RawResponse, parsed: ParsedProviderError | undefined) {
+    const { status } = response;
+    const retryDelayMs = parseRetryAfter(response.headers.get('retry-after'));
+    return ApplicationFailure.create({
+      message: `${operation} answered ${status}${parsed ? ` (${parsed.code})` : ''}`,
+      type: PROVIDER_UNAVAILABLE,
+      details: [{ provider: this.provider, status, code: parsed?.code ?? `http_${status}` }],
+      ...(retryDelayMs !== undefined ? { nextRetryDelay: retryDelayMs } : {}),
+    });
+  }
+
+  private throwBusinessError(what: string, status: number, parsed: ParsedProviderError | undefined): never {
+    const details: ProviderErrorDetails = {
+      provider: this.provider,
+      status,
+      code: parsed?.code ?? `http_${status}`,
+      kind: parsed?.kind ?? kindOf(status),
+      ...(parsed?.fields?.length ? { fields: parsed.fields } : {}),
+    };
+    throw ApplicationFailure.nonRetryable(
+      `${what} (${status} ${details.code}): ${parsed?.message ?? 'no message'}`,
+      PROVIDER_BUSINESS_ERROR,
+      details,
+    );
+  }
+
+  private outcomeUnknown(
+    operation: string,
+    status: number,
+    parsed: ParsedProviderError | undefined,
+    idempotencyKey: string | undefined,
+  ): ApplicationFailure {
+    const details: ProviderOutcomeUnknownDetails = {
+      provider: this.provider,
+      status,
+      code: parsed?.code ?? `http_${status}`,
+      ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+    };
+    // An operator has to find out from the provider whether the call took effect: say so loudly.
+    this.logger.error('provider call outcome unknown, not retried', { operation, ...details });
+    return ApplicationFailure.nonRetryable(
+      `${operation} answered ${status} (${details.code}), which ${this.provider} says not to repeat blindly: ` +
+        'it may have taken effect; retry the step with the same idempotency key once checked',
+      PROVIDER_OUTCOME_UNKNOWN,
+      details,
+    );
   }
 
   private parseError(status: number, body: unknown): ParsedProviderError | undefined {
@@ -322,10 +398,6 @@ export class ProviderHttpClient {
     // Bodies only at debug level, and redacted by the logger.
     this.logger.debug('provider response body', { operation, body: response.body });
   }
-}
-
-function throwNonRetryable(message: string, type: string, details: ProviderErrorDetails): never {
-  throw ApplicationFailure.nonRetryable(message, type, details);
 }
 
 function kindOf(status: number): ProviderErrorKind {
