@@ -4,6 +4,7 @@ export type { OnboardingClientOptions, StartResult } from './onboarding-client.j
 export * from './errors.js';
 export * from './schemas.js';
 export { CLIENT_PROVIDERS } from './providers/index.js';
+// Each provider's body schemas and types: import client/providers/<provider>.ts.
 export {
   DEFAULT_PROVIDER_REGISTRY,
   ProviderRegistry,
@@ -14,8 +15,6 @@ export {
 export type { StartBodyInput } from './registry.js';
 export { defineAction, defineClientProvider } from './provider-definition.js';
 export type { ClientProvider, DocumentSink, ProviderAction } from './provider-definition.js';
-export * from './providers/jiko.js';
-export * from './providers/netspend.js';
 export { buildGateway } from './gateway/app.js';
 export type { GatewayOptions } from './gateway/app.js';
 export type { OnboardingStatus, PendingAction, ProviderEvent, TimelineEntry } from '../contract/onboarding.js';

@@ -50,7 +50,7 @@ export interface ClientProvider<
   workflowType: string;
   /** The applicant fields a start must carry for this provider; the other fields are optional. */
   requiredApplicantFields: readonly Required[];
-  /** The start-body block named after the provider (`jiko: {...}`): what becomes the workflow's providerInput. */
+  /** The start-body block named after the provider (`<provider>: {...}`): what becomes the workflow's providerInput. */
   blockSchema: Block;
   actions: Readonly<Record<string, ProviderAction>>;
   createWebhookIntake(config: Config): ProviderWebhookIntake;
@@ -98,7 +98,7 @@ export function defineClientProvider<
   return definition;
 }
 
-/** `netspend` → `Netspend`: component names in the OpenAPI document. */
+/** `acme` → `Acme`: component names in the OpenAPI document. */
 export function pascalCase(name: string): string {
   return name.charAt(0).toUpperCase() + name.slice(1);
 }

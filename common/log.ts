@@ -54,7 +54,6 @@ const SENSITIVE_KEYS = new Set(
     'refresh_token',
     'authorization',
     'signature',
-    'x_jiko_signature',
     'account_number',
     'card_number',
     'pan',
@@ -70,8 +69,12 @@ function normalizeKey(key: string): string {
   return key.toLowerCase().replace(/[_-]/g, '');
 }
 
+/** Any key naming a signature, secret or token (`x-<provider>-signature`, `webhook-secret`…) is sensitive too. */
+const SENSITIVE_SUFFIXES = ['signature', 'secret', 'token', 'password'];
+
 export function isSensitiveKey(key: string): boolean {
-  return SENSITIVE_KEYS.has(normalizeKey(key));
+  const normalized = normalizeKey(key);
+  return SENSITIVE_KEYS.has(normalized) || SENSITIVE_SUFFIXES.some((suffix) => normalized.endsWith(suffix));
 }
 
 // Patterns caught even under innocent keys (free-text messages that echo input).

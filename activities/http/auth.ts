@@ -27,7 +27,7 @@ export interface AcquiredToken {
 export interface TokenAuthOptions {
   /** Performs the token call through `client.request({ ..., auth: false })`, so it gets timeouts and validation. */
   acquire(client: ProviderHttpClient): Promise<AcquiredToken>;
-  /** Lifetime assumed when the provider gives none (Jiko: 60 min; Netspend, Green Dot: 24 h). */
+  /** Lifetime assumed when the provider gives none (its documented token lifetime, e.g. 60 min or 24 h). */
   defaultTtlMs: number;
   /** Refresh this long before expiry; default: 10% of the lifetime, at most 5 minutes. */
   refreshMarginMs?: number;
@@ -76,7 +76,7 @@ export class TokenAuth implements AuthStrategy {
   }
 }
 
-/** `Basic base64(user:secret)`, as Netspend's and Green Dot's token calls expect. */
+/** `Basic base64(user:secret)`, as token calls with client credentials in a Basic header expect. */
 export function basicAuthorization(user: string, secret: string): string {
   return `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`;
 }

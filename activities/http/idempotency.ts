@@ -21,7 +21,7 @@ export function currentWorkflowId(): string {
 
 /**
  * A provider idempotency key for one step of one onboarding: sha-256 of the workflow id and a step scope (e.g.
- * `jiko:apply:2`), shaped as an RFC 9562 version-8 UUID. The attempt number is deliberately not part of it, so a
+ * `<provider>:apply:2`), shaped as an RFC 9562 version-8 UUID. The attempt number is deliberately not part of it, so a
  * retried activity repeats the same key and the provider answers the first result instead of creating twice.
  */
 export function idempotencyKey(scope: string, workflowId: string = currentWorkflowId()): string {
