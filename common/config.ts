@@ -73,8 +73,15 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = configSchema.safeParse(env);
+/**
+ * The environment validated against `schema`: the engine's own by default, or one extended with a further
+ * provider's fragment (`configSchema.extend(fragment)`), as a deployment or a test that adds a provider does.
+ */
+export function parseConfig<Schema extends z.ZodType<Config> = typeof configSchema>(
+  env: Record<string, string | undefined> = process.env,
+  schema?: Schema,
+): z.output<Schema> {
+  const parsed = (schema ?? configSchema).safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const variable = issue.path.join('.') || '(environment)';
@@ -82,7 +89,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  return parsed.data;
+  return parsed.data as z.output<Schema>;
 }
 
 let cached: Config | undefined;

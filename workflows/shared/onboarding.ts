@@ -36,6 +36,7 @@ import {
 } from '../../contract/onboarding.js';
 import type {
   Actor,
+  Applicant,
   BlockedOn,
   CancelRequest,
   OnboardingInput,
@@ -80,7 +81,10 @@ export interface OnboardingCarryOver {
 }
 
 /** The start input, plus what continue-as-new carries forward (absent on a fresh start). */
-export type ContinuableOnboardingInput<ProviderInput> = OnboardingInput<ProviderInput> & {
+export type ContinuableOnboardingInput<ProviderInput, TApplicant = Applicant> = OnboardingInput<
+  ProviderInput,
+  TApplicant
+> & {
   carryOver?: OnboardingCarryOver;
 };
 
@@ -152,7 +156,7 @@ function nowIso(): string {
 
 export class Onboarding {
   readonly onboardingId: string;
-  readonly input: ContinuableOnboardingInput<unknown>;
+  readonly input: ContinuableOnboardingInput<unknown, unknown>;
   /** Set when this run continues a previous one: the provider workflow resumes from here. */
   readonly checkpoint: Record<string, unknown> | undefined;
 
@@ -175,7 +179,7 @@ export class Onboarding {
   private customerWait: { action: string; until: () => boolean } | undefined;
   private readonly publishedSearchAttributes = new Map<string, string>();
 
-  constructor(input: ContinuableOnboardingInput<unknown>, config: { steps: readonly string[] }) {
+  constructor(input: ContinuableOnboardingInput<unknown, unknown>, config: { steps: readonly string[] }) {
     this.input = input;
     this.options = input.options ?? {};
     this.onboardingId = workflowInfo().workflowId;
@@ -589,7 +593,7 @@ export class Onboarding {
   private async continueAsNew(checkpoint: Record<string, unknown>): Promise<never> {
     await Promise.all(this.deliveries);
     await condition(allHandlersFinished);
-    const next: ContinuableOnboardingInput<unknown> = {
+    const next: ContinuableOnboardingInput<unknown, unknown> = {
       ...this.input,
       carryOver: {
         status: this.status,
