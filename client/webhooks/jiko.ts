@@ -50,7 +50,8 @@ export function createJikoWebhookIntake(config: { JIKO_WEBHOOK_SECRET: string })
       encoding: 'base64',
     }),
 
-    normalize(rawBody: Buffer): NormalizedWebhook {
+    /** One event per delivery. */
+    normalize(rawBody: Buffer): NormalizedWebhook[] {
       let json: unknown;
       try {
         json = JSON.parse(rawBody.toString('utf8'));
@@ -65,7 +66,7 @@ export function createJikoWebhookIntake(config: { JIKO_WEBHOOK_SECRET: string })
       const isApplicationEvent = (JIKO_APPLICATION_EVENTS as readonly string[]).includes(event_type);
       const application = applicationPayloadSchema.safeParse(payload);
       const refs = application.success ? [`jiko:application:${application.data.application_id}`] : [];
-      return {
+      const normalized: NormalizedWebhook = {
         event: {
           provider: 'jiko',
           eventId: event_id,
@@ -76,6 +77,7 @@ export function createJikoWebhookIntake(config: { JIKO_WEBHOOK_SECRET: string })
         },
         routable: isApplicationEvent && refs.length > 0,
       };
+      return [normalized];
     },
   };
 }

@@ -107,11 +107,12 @@ export function createNetspendWebhookIntake(
       }
     },
 
-    normalize(rawBody: Buffer): NormalizedWebhook {
+    /** One event per delivery. */
+    normalize(rawBody: Buffer): NormalizedWebhook[] {
       const { id, type, created, data } = parseEnvelope(rawBody);
       const refs = refsFor(type, data);
       const actedOn = (NETSPEND_ONBOARDING_EVENTS as readonly string[]).includes(type);
-      return {
+      const normalized: NormalizedWebhook = {
         event: {
           provider: 'netspend',
           eventId: id,
@@ -122,6 +123,7 @@ export function createNetspendWebhookIntake(
         },
         routable: actedOn && refs.length > 0,
       };
+      return [normalized];
     },
   };
 }
