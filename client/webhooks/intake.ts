@@ -36,7 +36,8 @@ import type {
 export interface WebhookIntakeOptions {
   /** A Temporal client built with the project's data converter (common/temporal.ts connectClient). */
   client: Client;
-  config: Config;
+  /** Where the inbox lives by default, and the prefix of the delivery workflows' task queue. */
+  config: Pick<Config, 'WEBHOOK_INBOX_DIR' | 'TASK_QUEUE_PREFIX'>;
   /** Operator log of verified webhooks; defaults to JSONL files under WEBHOOK_INBOX_DIR. */
   inbox?: WebhookInbox | undefined;
   /**
@@ -44,7 +45,7 @@ export interface WebhookIntakeOptions {
    * event instead. Short: the provider is waiting for the answer.
    */
   directTimeoutMs?: number | undefined;
-  /** The provider's intake; undefined for a provider this engine does not know (404). Built once per provider. */
+  /** The provider's intake, undefined for one this engine does not know (404); asked once per provider, then kept. */
   intakeFor(provider: string): ProviderWebhookIntake | undefined;
   /** Named in the 404 answer to an unknown provider. */
   knownProviders(): readonly string[];
@@ -73,7 +74,7 @@ export function defaultAcknowledgement(outcome: WebhookDeliveryOutcome): Webhook
 
 export class WebhookIntake {
   private readonly client: Client;
-  private readonly config: Config;
+  private readonly config: WebhookIntakeOptions['config'];
   private readonly inbox: WebhookInbox;
   private readonly directTimeoutMs: number;
   private readonly intakeFor: (provider: string) => ProviderWebhookIntake | undefined;
