@@ -14,11 +14,8 @@ import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFo
 import type { UpdateDefinition } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
 import type { temporal } from '@temporalio/proto';
-import { findOnboardingsByRefs, hasRoutableRef, signalOnboardings } from '../common/routing.js';
-import type { RouteResult } from '../contract/webhook-delivery.js';
 import { taskQueueFor } from '../common/config.js';
 import type { Config } from '../common/config.js';
-import { createLogger } from '../common/log.js';
 import {
   ACTION_NOT_EXPECTED,
   cancelUpdate,
@@ -32,15 +29,8 @@ import {
   SA_STEP,
   statusQuery,
 } from '../contract/onboarding.js';
-import type {
-  OnboardingInput,
-  OnboardingState,
-  OnboardingStatus,
-  Provider,
-  ProviderEvent,
-} from '../contract/onboarding.js';
+import type { OnboardingInput, OnboardingState, OnboardingStatus, Provider } from '../contract/onboarding.js';
 import { WEBHOOK_DELIVERY_WORKFLOW_TYPE } from '../contract/webhook-delivery.js';
-import type { WebhookDeliveryWorkflow } from '../contract/webhook-delivery.js';
 import {
   ActionNotExpectedError,
   InvalidActionError,
@@ -56,10 +46,10 @@ import type { ClientProvider, DocumentSink, ProviderAction } from './provider-de
 import { DEFAULT_PROVIDER_REGISTRY } from './registry.js';
 import type { ProviderRegistry, StartBodyInput } from './registry.js';
 import { cancelBodySchema, listFiltersSchema } from './schemas.js';
-import type { ListFilters, ListResponse, OnboardingSummary, WebhookAck } from './schemas.js';
-import { createFileInbox, inboxRecord } from './webhooks/inbox.js';
+import type { ListFilters, ListResponse, OnboardingSummary } from './schemas.js';
 import type { WebhookInbox } from './webhooks/inbox.js';
-import type { ProviderWebhookIntake, WebhookHeaders } from './webhooks/types.js';
+import { WebhookIntake } from './webhooks/intake.js';
+import type { WebhookAcknowledgement, WebhookHeaders } from './webhooks/types.js';
 
 export { WEBHOOK_DELIVERY_WORKFLOW_TYPE };
 
@@ -89,8 +79,6 @@ export interface OnboardingClientOptions {
    */
   webhookDirectTimeoutMs?: number;
 }
-
-const webhookLog = createLogger('webhook-intake');
 
 const ONBOARDING_ID = /^onboarding:([a-z][a-z0-9]{1,31}):([A-Za-z0-9_.-]{1,64})$/;
 
@@ -138,10 +126,8 @@ export class OnboardingClient {
   readonly client: Client;
   readonly config: Config;
   private readonly documents: DocumentSink | undefined;
-  private readonly inbox: WebhookInbox;
   private readonly queryTimeoutMs: number;
-  private readonly webhookDirectTimeoutMs: number;
-  private readonly intakes = new Map<Provider, ProviderWebhookIntake>();
+  private readonly webhooks: WebhookIntake;
   readonly providers: ProviderRegistry;
 
   constructor(options: OnboardingClientOptions) {
@@ -149,9 +135,15 @@ export class OnboardingClient {
     this.config = options.config;
     this.documents = options.documents;
     this.providers = options.providers ?? DEFAULT_PROVIDER_REGISTRY;
-    this.inbox = options.inbox ?? createFileInbox(options.config.WEBHOOK_INBOX_DIR);
     this.queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
-    this.webhookDirectTimeoutMs = options.webhookDirectTimeoutMs ?? 2_000;
+    this.webhooks = new WebhookIntake({
+      client: this.client,
+      config: this.config,
+      inbox: options.inbox,
+      directTimeoutMs: options.webhookDirectTimeoutMs,
+      intakeFor: (provider) => this.providers.get(provider)?.createWebhookIntake(this.config),
+      knownProviders: () => this.providers.names(),
+    });
   }
 
   get namespace(): string {
@@ -281,66 +273,11 @@ export class OnboardingClient {
   }
 
   /**
-   * A provider webhook, from the raw bytes received: verified (401 when forged), normalized, then made durable
-   * BEFORE the caller acknowledges it, by one of two paths:
-   * - direct: the running onboarding(s) carrying the event's refs are found through visibility and signalled; an
-   *   accepted signal is in the onboarding's history, and the onboarding drops repeats by eventId;
-   * - fallback: the `webhook:<provider>:<eventId>` delivery workflow is started (deduplicated by its id), which
-   *   records the event and routes it with retries. Taken for unroutable types, when no running onboarding carries
-   *   the refs yet, and whenever the direct path fails or exceeds its short timeout.
-   * When neither succeeds the answer is 503 and the provider redelivers.
+   * A provider webhook, from the raw bytes received: verified, normalized into its events, each made durable, then
+   * acknowledged the way the provider expects (client/webhooks/intake.ts).
    */
-  async deliverWebhook(provider: string, rawBody: Buffer, headers: WebhookHeaders): Promise<WebhookAck> {
-    const definition = this.providers.get(provider);
-    if (!definition) throw new UnsupportedProviderError(provider, this.providers.names());
-    let intake = this.intakes.get(definition.provider);
-    if (!intake) {
-      intake = definition.createWebhookIntake(this.config);
-      this.intakes.set(definition.provider, intake);
-    }
-    intake.verify(rawBody, headers);
-    const { event, routable } = intake.normalize(rawBody, headers);
-    const deliveryWorkflowId = `webhook:${definition.provider}:${event.eventId}`;
-
-    const direct = routable ? await this.signalOnboardingsDirectly(event) : undefined;
-    if (direct) {
-      await this.inbox.append(
-        inboxRecord(event, {
-          routable,
-          outcome: 'routed-direct',
-          firstDelivery: null,
-          signalled: direct.signalled,
-          deliveryWorkflowId,
-        }),
-      );
-      // Not known to be a redelivery: only the onboarding knows, and it drops repeats by eventId.
-      return { received: true, eventId: event.eventId, firstDelivery: true };
-    }
-
-    let firstDelivery = true;
-    try {
-      await this.client.workflow.start<WebhookDeliveryWorkflow>(WEBHOOK_DELIVERY_WORKFLOW_TYPE, {
-        workflowId: deliveryWorkflowId,
-        taskQueue: taskQueueFor(this.config, 'webhooks'),
-        args: [{ event, routable }],
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        workflowIdConflictPolicy: 'FAIL',
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
-        webhookLog.warn('webhook not recorded: the provider will redeliver', {
-          provider: event.provider,
-          eventId: event.eventId,
-          error: String(err),
-        });
-        throw new OnboardingUnavailableError('the webhook could not be recorded right now; redeliver it later');
-      }
-      firstDelivery = false;
-    }
-    await this.inbox.append(
-      inboxRecord(event, { routable, outcome: 'delivery-workflow', firstDelivery, deliveryWorkflowId }),
-    );
-    return { received: true, eventId: event.eventId, firstDelivery };
+  async deliverWebhook(provider: string, rawBody: Buffer, headers: WebhookHeaders): Promise<WebhookAcknowledgement> {
+    return this.webhooks.deliver(provider, rawBody, headers);
   }
 
   /** Whether Temporal answers for our namespace (the gateway's /readyz). */
@@ -356,30 +293,6 @@ export class OnboardingClient {
   }
 
   // --- internals ------------------------------------------------------------------------------------------------
-
-  /**
-   * The webhook's direct path: the result when every running onboarding carrying the refs accepted the signal
-   * within webhookDirectTimeoutMs; undefined when the delivery workflow must take the event instead (no running
-   * match, or any error or timeout, which is logged: a signal that did land is harmless to send again).
-   */
-  private async signalOnboardingsDirectly(event: ProviderEvent): Promise<RouteResult | undefined> {
-    if (!hasRoutableRef(event)) return undefined;
-    try {
-      return await this.client.withDeadline(Date.now() + this.webhookDirectTimeoutMs, async () => {
-        const matches = await findOnboardingsByRefs(this.client, event);
-        if (matches.running.length === 0) return undefined;
-        const routed = await signalOnboardings(this.client, event, matches);
-        return routed.signalled.length > 0 ? routed : undefined;
-      });
-    } catch (err) {
-      webhookLog.warn('direct webhook routing failed: falling back to the delivery workflow', {
-        provider: event.provider,
-        eventId: event.eventId,
-        error: String(err),
-      });
-      return undefined;
-    }
-  }
 
   private parseOnboardingId(onboardingId: string): { provider: Provider; definition: ClientProvider } {
     const match = ONBOARDING_ID.exec(onboardingId);

@@ -289,12 +289,21 @@ export type ListFilters = z.input<typeof listFiltersSchema>;
 
 // --- webhook acknowledgement ------------------------------------------------------------------------------------
 
+const webhookAckEventSchema = z.object({
+  eventId: z.string(),
+  /** false when this event id was already recorded (a redelivery): acknowledged, not processed twice. */
+  firstDelivery: z.boolean(),
+});
+
+/** The default answer to a recorded delivery (a provider may ask for its own, client/webhooks/types.ts). */
 export const webhookAckSchema = z
   .object({
     received: z.literal(true),
-    eventId: z.string(),
-    /** false when this event id was already recorded (a redelivery): acknowledged, not processed twice. */
-    firstDelivery: z.boolean(),
+    /** The delivery's only event, when it carried exactly one (the fields of `events[0]`). */
+    eventId: z.string().optional(),
+    firstDelivery: z.boolean().optional(),
+    /** Every event of the delivery, in order; empty when it carried none. */
+    events: z.array(webhookAckEventSchema),
   })
   .meta({ id: 'WebhookAck' });
 export type WebhookAck = z.infer<typeof webhookAckSchema>;

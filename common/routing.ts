@@ -1,6 +1,6 @@
 /**
  * Finding and signalling the onboarding(s) a provider event concerns: one place for both paths that route events,
- * the gateway's direct path (client/onboarding-client.ts deliverWebhook) and the delivery workflow's activity
+ * the gateway's direct path (client/webhooks/intake.ts) and the delivery workflow's activity
  * (./activities.ts). Plain Temporal client calls, no activity context, so the gateway can use it as is.
  */
 import { WorkflowNotFoundError } from '@temporalio/common';

@@ -189,9 +189,14 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
       { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT_BYTES },
       (_request, body, done) => done(null, body),
     );
-    webhooks.post<{ Params: { provider: string } }>('/webhooks/:provider', async (request) => {
+    webhooks.post<{ Params: { provider: string } }>('/webhooks/:provider', async (request, reply) => {
       const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      return onboarding.deliverWebhook(request.params.provider, rawBody, request.headers);
+      // The provider's own acknowledgement (status, echoed headers, body), or the default 200 WebhookAck.
+      const ack = await onboarding.deliverWebhook(request.params.provider, rawBody, request.headers);
+      return reply
+        .code(ack.status)
+        .headers(ack.headers ?? {})
+        .send(ack.body);
     });
   });
 

@@ -5,11 +5,10 @@
  * collapses onto the same delivery workflow id and the onboarding dedupes by eventId.
  */
 import { z } from 'zod';
-import { WebhookAuthenticationError, WebhookPayloadError } from '../errors.js';
+import { WebhookPayloadError } from '../errors.js';
 import { fieldIssues } from '../schemas.js';
-import { base64SignatureMatches, hmacSha256 } from './signature.js';
-import { singleHeader } from './types.js';
-import type { NormalizedWebhook, ProviderWebhookIntake, WebhookHeaders } from './types.js';
+import type { NormalizedWebhook, ProviderWebhookIntake } from './types.js';
+import { hmacBodySignature, signHmacBody } from './verifiers.js';
 
 export const JIKO_SIGNATURE_HEADER = 'x-jiko-signature';
 
@@ -35,7 +34,7 @@ const applicationPayloadSchema = z.object({
 });
 
 export function signJikoWebhook(secret: string, rawBody: Buffer | string): string {
-  return hmacSha256(secret, Buffer.isBuffer(rawBody) ? rawBody : Buffer.from(rawBody)).toString('base64');
+  return signHmacBody(secret, rawBody, 'base64');
 }
 
 function normalizeTimestamp(value: string): string {
@@ -45,16 +44,14 @@ function normalizeTimestamp(value: string): string {
 
 export function createJikoWebhookIntake(config: { JIKO_WEBHOOK_SECRET: string }): ProviderWebhookIntake {
   return {
-    verify(rawBody: Buffer, headers: WebhookHeaders): void {
-      const signature = singleHeader(headers, JIKO_SIGNATURE_HEADER);
-      if (!signature) throw new WebhookAuthenticationError(`missing ${JIKO_SIGNATURE_HEADER} header`);
-      const expected = hmacSha256(config.JIKO_WEBHOOK_SECRET, rawBody);
-      if (!base64SignatureMatches(expected, signature)) {
-        throw new WebhookAuthenticationError(`${JIKO_SIGNATURE_HEADER} does not match the body`);
-      }
-    },
+    verify: hmacBodySignature({
+      header: JIKO_SIGNATURE_HEADER,
+      secret: config.JIKO_WEBHOOK_SECRET,
+      encoding: 'base64',
+    }),
 
-    normalize(rawBody: Buffer): NormalizedWebhook {
+    /** One event per delivery. */
+    normalize(rawBody: Buffer): NormalizedWebhook[] {
       let json: unknown;
       try {
         json = JSON.parse(rawBody.toString('utf8'));
@@ -69,7 +66,7 @@ export function createJikoWebhookIntake(config: { JIKO_WEBHOOK_SECRET: string })
       const isApplicationEvent = (JIKO_APPLICATION_EVENTS as readonly string[]).includes(event_type);
       const application = applicationPayloadSchema.safeParse(payload);
       const refs = application.success ? [`jiko:application:${application.data.application_id}`] : [];
-      return {
+      const normalized: NormalizedWebhook = {
         event: {
           provider: 'jiko',
           eventId: event_id,
@@ -80,6 +77,7 @@ export function createJikoWebhookIntake(config: { JIKO_WEBHOOK_SECRET: string })
         },
         routable: isApplicationEvent && refs.length > 0,
       };
+      return [normalized];
     },
   };
 }

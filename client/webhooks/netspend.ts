@@ -13,9 +13,8 @@
 import { z } from 'zod';
 import { WebhookAuthenticationError, WebhookPayloadError } from '../errors.js';
 import { fieldIssues } from '../schemas.js';
-import { hexSignatureMatches, hmacSha256 } from './signature.js';
-import { singleHeader } from './types.js';
 import type { NormalizedWebhook, ProviderWebhookIntake, WebhookHeaders } from './types.js';
+import { hmacBodySignature, signHmacBody } from './verifiers.js';
 
 export const NETSPEND_SIGNATURE_HEADER = 'ns-signature';
 export const NETSPEND_DELIVERY_COUNT_HEADER = 'ns-delivery-count';
@@ -44,7 +43,7 @@ const personEventDataSchema = z.union([
 ]);
 
 export function signNetspendWebhook(secret: string, rawBody: Buffer | string): string {
-  return hmacSha256(secret, Buffer.isBuffer(rawBody) ? rawBody : Buffer.from(rawBody)).toString('hex');
+  return signHmacBody(secret, rawBody, 'hex');
 }
 
 export interface NetspendWebhookIntakeConfig {
@@ -84,14 +83,14 @@ export function createNetspendWebhookIntake(
 ): ProviderWebhookIntake {
   const now = options.now ?? (() => new Date());
   const maxAgeMs = (NETSPEND_REDELIVERY_WINDOW_SECONDS + config.WEBHOOK_TOLERANCE_SECONDS) * 1000;
+  const verifySignature = hmacBodySignature({
+    header: NETSPEND_SIGNATURE_HEADER,
+    secret: config.NETSPEND_WEBHOOK_SECRET,
+    encoding: 'hex',
+  });
   return {
     verify(rawBody: Buffer, headers: WebhookHeaders): void {
-      const signature = singleHeader(headers, NETSPEND_SIGNATURE_HEADER);
-      if (!signature) throw new WebhookAuthenticationError(`missing ${NETSPEND_SIGNATURE_HEADER} header`);
-      const expected = hmacSha256(config.NETSPEND_WEBHOOK_SECRET, rawBody);
-      if (!hexSignatureMatches(expected, signature)) {
-        throw new WebhookAuthenticationError(`${NETSPEND_SIGNATURE_HEADER} does not match the body`);
-      }
+      verifySignature(rawBody, headers);
       // Authentic, but possibly replayed long after Netspend stopped sending it. A body that is not an envelope
       // is left to normalize() (400).
       let created: unknown;
@@ -108,11 +107,12 @@ export function createNetspendWebhookIntake(
       }
     },
 
-    normalize(rawBody: Buffer): NormalizedWebhook {
+    /** One event per delivery. */
+    normalize(rawBody: Buffer): NormalizedWebhook[] {
       const { id, type, created, data } = parseEnvelope(rawBody);
       const refs = refsFor(type, data);
       const actedOn = (NETSPEND_ONBOARDING_EVENTS as readonly string[]).includes(type);
-      return {
+      const normalized: NormalizedWebhook = {
         event: {
           provider: 'netspend',
           eventId: id,
@@ -123,6 +123,7 @@ export function createNetspendWebhookIntake(
         },
         routable: actedOn && refs.length > 0,
       };
+      return [normalized];
     },
   };
 }

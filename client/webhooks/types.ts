@@ -1,6 +1,7 @@
 /**
- * A provider's webhook intake: how its deliveries are authenticated and how they become a ProviderEvent.
- * One file per provider beside this one; client/providers.ts wires each into the registry.
+ * A provider's webhook intake: how its deliveries are authenticated (client/webhooks/verifiers.ts has the usual
+ * schemes), how one delivery becomes zero or more ProviderEvents, and how the provider wants to be answered.
+ * One file per provider beside this one, wired into the provider registry; client/webhooks/intake.ts runs them.
  */
 import type { ProviderEvent } from '../../contract/onboarding.js';
 
@@ -13,11 +14,44 @@ export interface NormalizedWebhook {
   routable: boolean;
 }
 
+/** What became of one event of the delivery, once it is durable. */
+export interface WebhookEventOutcome {
+  eventId: string;
+  type: string;
+  /**
+   * False when the event's delivery workflow already existed (a redelivery). True on the direct path, where the
+   * intake cannot tell: the onboarding drops repeated eventIds itself.
+   */
+  firstDelivery: boolean;
+}
+
+/** Every event of the delivery, in the order normalize() returned them; all of them are durable. */
+export interface WebhookDeliveryOutcome {
+  events: readonly WebhookEventOutcome[];
+}
+
+/** The HTTP answer to a delivery whose events are all durable. */
+export interface WebhookAcknowledgement {
+  status: number;
+  /** Response headers, e.g. a request id the provider expects echoed back. */
+  headers?: Record<string, string>;
+  /** Sent as JSON when it is an object, as is when it is a string. */
+  body: unknown;
+}
+
 export interface ProviderWebhookIntake {
-  /** Throws WebhookAuthenticationError (401) unless the raw bytes carry the provider's valid signature. */
+  /** Throws WebhookAuthenticationError (401) unless the raw bytes carry the provider's valid credentials. */
   verify(rawBody: Buffer, headers: WebhookHeaders): void;
-  /** Throws WebhookPayloadError (400) when a verified body is not the provider's envelope. */
-  normalize(rawBody: Buffer, headers: WebhookHeaders): NormalizedWebhook;
+  /**
+   * The delivery's events, possibly none (a batch may be empty). Throws WebhookPayloadError (400) when a verified
+   * body is not the provider's envelope; nothing of it is recorded then.
+   */
+  normalize(rawBody: Buffer, headers: WebhookHeaders): NormalizedWebhook[];
+  /**
+   * The answer the provider expects once every event is durable. Without it the intake answers 200 with the
+   * WebhookAck JSON (client/schemas.ts). Refusals (401, 400, 503) keep the gateway's error envelope.
+   */
+  acknowledge?(outcome: WebhookDeliveryOutcome, requestHeaders: WebhookHeaders): WebhookAcknowledgement;
 }
 
 export function singleHeader(headers: WebhookHeaders, name: string): string | undefined {

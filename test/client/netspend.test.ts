@@ -20,6 +20,7 @@ import { providerDefinition, startBodySchema } from '../../client/registry.js';
 import { fieldIssues } from '../../client/schemas.js';
 import type { InboxRecord } from '../../client/webhooks/inbox.js';
 import { createNetspendWebhookIntake, signNetspendWebhook } from '../../client/webhooks/netspend.js';
+import type { NormalizedWebhook } from '../../client/webhooks/types.js';
 import { createLogger, setLogLevel } from '../../common/log.js';
 import { API_KEY, jikoStartBody, testConfig, unreachableClient } from './fixtures.js';
 
@@ -185,8 +186,15 @@ describe('Netspend webhook verification', () => {
 });
 
 describe('Netspend webhook normalization', () => {
+  /** A Netspend delivery carries exactly one event. */
+  const normalizeOne = (body: Buffer): NormalizedWebhook => {
+    const events = intake.normalize(body, {});
+    expect(events).toHaveLength(1);
+    return events[0] as NormalizedWebhook;
+  };
+
   it('routes account.created by data.account_id or data.id', () => {
-    const { event, routable } = intake.normalize(netspendEvent(), {});
+    const { event, routable } = normalizeOne(netspendEvent());
     expect(routable).toBe(true);
     expect(event).toEqual({
       provider: 'netspend',
@@ -196,27 +204,26 @@ describe('Netspend webhook normalization', () => {
       occurredAt: '2026-03-01T11:59:00.000Z',
       data: { account_id: 'acc_123', status: 'active', account_type: 'DDA' },
     });
-    const byId = intake.normalize(netspendEvent({ data: { id: 'acc_456', status: 'active' } }), {});
+    const byId = normalizeOne(netspendEvent({ data: { id: 'acc_456', status: 'active' } }));
     expect(byId.event.refs).toEqual(['netspend:account:acc_456']);
   });
 
   it('routes person.kyc.identity_scan.modified to the person', () => {
-    const { event, routable } = intake.normalize(
+    const { event, routable } = normalizeOne(
       netspendEvent({
         type: 'person.kyc.identity_scan.modified',
         data: { person_id: 'per_9', account_id: 'acc_123', kyc_status: 'approved' },
       }),
-      {},
     );
     expect(routable).toBe(true);
     expect(event.refs).toEqual(['netspend:person:per_9']);
   });
 
   it('records unknown event types (and known ones without an id) without routing them', () => {
-    const unknown = intake.normalize(netspendEvent({ type: 'card.shipped', data: { card_id: 'c1' } }), {});
+    const unknown = normalizeOne(netspendEvent({ type: 'card.shipped', data: { card_id: 'c1' } }));
     expect(unknown.routable).toBe(false);
     expect(unknown.event.type).toBe('card.shipped');
-    const noId = intake.normalize(netspendEvent({ data: { status: 'active' } }), {});
+    const noId = normalizeOne(netspendEvent({ data: { status: 'active' } }));
     expect(noId).toMatchObject({ routable: false, event: { refs: [] } });
   });
 
@@ -282,6 +289,7 @@ describe('the gateway and Netspend', () => {
       received: true,
       eventId: '0b6f3c2e-5d1a-4c7e-9f00-000000000001',
       firstDelivery: true,
+      events: [{ eventId: '0b6f3c2e-5d1a-4c7e-9f00-000000000001', firstDelivery: true }],
     });
     expect(again.json().firstDelivery).toBe(false);
     expect(starts).toHaveLength(1);

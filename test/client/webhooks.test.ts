@@ -8,8 +8,19 @@ import { buildGateway } from '../../client/gateway/app.js';
 import { OnboardingClient } from '../../client/onboarding-client.js';
 import { createJikoWebhookIntake, signJikoWebhook } from '../../client/webhooks/jiko.js';
 import type { InboxRecord } from '../../client/webhooks/inbox.js';
+import { defaultAcknowledgement, WebhookIntake } from '../../client/webhooks/intake.js';
+import { singleHeader } from '../../client/webhooks/types.js';
+import type {
+  ProviderWebhookIntake,
+  WebhookAcknowledgement,
+  WebhookDeliveryOutcome,
+  WebhookHeaders,
+} from '../../client/webhooks/types.js';
+import { issuedToken } from '../../client/webhooks/verifiers.js';
+import { webhookAckSchema } from '../../client/schemas.js';
+import type { WebhookAck } from '../../client/schemas.js';
 import { setLogLevel } from '../../common/log.js';
-import type { ProviderEvent } from '../../contract/onboarding.js';
+import type { Provider, ProviderEvent } from '../../contract/onboarding.js';
 import { testConfig } from './fixtures.js';
 
 const SECRET = 'jiko-test-webhook-secret-123';
@@ -25,6 +36,18 @@ function jikoEvent(overrides: Record<string, unknown> = {}): Buffer {
       ...overrides,
     }),
   );
+}
+
+/** The one element of a list that must hold exactly one. */
+function only<T>(list: readonly T[]): T {
+  expect(list).toHaveLength(1);
+  return list[0] as T;
+}
+
+/** The default acknowledgement: 200 and a body that is a WebhookAck. */
+function ackBody(ack: WebhookAcknowledgement): WebhookAck {
+  expect(ack.status).toBe(200);
+  return webhookAckSchema.parse(ack.body);
 }
 
 const signed = (body: Buffer, secret = SECRET) => ({
@@ -92,7 +115,7 @@ describe('Jiko webhook verification', () => {
 
 describe('Jiko webhook normalization', () => {
   it('turns an application event into a routable ProviderEvent', () => {
-    const { event, routable } = intake.normalize(jikoEvent(), {});
+    const { event, routable } = only(intake.normalize(jikoEvent(), {}));
     expect(routable).toBe(true);
     expect(event).toEqual({
       provider: 'jiko',
@@ -105,13 +128,15 @@ describe('Jiko webhook normalization', () => {
   });
 
   it('keeps unknown and non-onboarding event types, not routable', () => {
-    const card = intake.normalize(
-      jikoEvent({ event_type: 'card.status.frozen', payload: { card_id: 'c1', status: 'FROZEN' } }),
-      {},
+    const card = only(
+      intake.normalize(
+        jikoEvent({ event_type: 'card.status.frozen', payload: { card_id: 'c1', status: 'FROZEN' } }),
+        {},
+      ),
     );
     expect(card.routable).toBe(false);
     expect(card.event.refs).toEqual([]);
-    const future = intake.normalize(jikoEvent({ event_type: 'application.something_new' }), {});
+    const future = only(intake.normalize(jikoEvent({ event_type: 'application.something_new' }), {}));
     expect(future.routable).toBe(false);
     expect(future.event.type).toBe('application.something_new');
   });
@@ -216,7 +241,12 @@ describe('deliverWebhook: direct path', () => {
 
     const ack = await onboarding.deliverWebhook('jiko', body, signed(body));
 
-    expect(ack).toEqual({ received: true, eventId: EVENT_ID, firstDelivery: true });
+    expect(ackBody(ack)).toEqual({
+      received: true,
+      eventId: EVENT_ID,
+      firstDelivery: true,
+      events: [{ eventId: EVENT_ID, firstDelivery: true }],
+    });
     expect(temporal.queries).toEqual([
       "OnboardingProvider = 'jiko' AND OnboardingRefs IN ('jiko:application:a1b2c3d4-0000-4000-8000-000000000001')",
     ]);
@@ -277,8 +307,16 @@ describe('deliverWebhook: the delivery workflow as fallback', () => {
     const first = await onboarding.deliverWebhook('jiko', body, signed(body));
     const again = await onboarding.deliverWebhook('jiko', body, signed(body));
 
-    expect(first).toEqual({ received: true, eventId: EVENT_ID, firstDelivery: true });
-    expect(again.firstDelivery).toBe(false);
+    expect(ackBody(first)).toEqual({
+      received: true,
+      eventId: EVENT_ID,
+      firstDelivery: true,
+      events: [{ eventId: EVENT_ID, firstDelivery: true }],
+    });
+    expect(ackBody(again)).toMatchObject({
+      firstDelivery: false,
+      events: [{ eventId: EVENT_ID, firstDelivery: false }],
+    });
     expect(temporal.signals).toHaveLength(0);
     expectDeliveryWorkflowStarted(temporal.starts, { routable: true, type: 'application.approved' });
     expect(inbox.map((record) => [record.outcome, record.firstDelivery])).toEqual([
@@ -315,7 +353,7 @@ describe('deliverWebhook: the delivery workflow as fallback', () => {
     const { onboarding, inbox } = intakeWith(temporal);
     const body = jikoEvent({ event_type: 'application.something_new' });
     const ack = await onboarding.deliverWebhook('jiko', body, signed(body));
-    expect(ack.firstDelivery).toBe(true);
+    expect(ackBody(ack).firstDelivery).toBe(true);
     expect(temporal.queries).toHaveLength(0);
     expect(temporal.signals).toHaveLength(0);
     expectDeliveryWorkflowStarted(temporal.starts, { routable: false, type: 'application.something_new' });
@@ -327,7 +365,7 @@ describe('deliverWebhook: the delivery workflow as fallback', () => {
     const { onboarding, inbox } = intakeWith(temporal);
     const body = jikoEvent();
     const ack = await onboarding.deliverWebhook('jiko', body, signed(body));
-    expect(ack).toEqual({ received: true, eventId: EVENT_ID, firstDelivery: true });
+    expect(ackBody(ack)).toMatchObject({ received: true, eventId: EVENT_ID, firstDelivery: true });
     expectDeliveryWorkflowStarted(temporal.starts, { routable: true, type: 'application.approved' });
     expect(inbox).toMatchObject([{ outcome: 'delivery-workflow', signalled: [] }]);
   });
@@ -387,5 +425,281 @@ describe('deliverWebhook: the delivery workflow as fallback', () => {
     expect(temporal.signals).toHaveLength(0);
     expect(temporal.starts).toHaveLength(0);
     expect(inbox).toHaveLength(0);
+  });
+});
+
+// --- the shared intake with a provider that batches and answers its own way ----------------------------------------
+
+/**
+ * A made-up provider in the shape Green Dot has (several events per delivery, a token we issued, a body and an
+ * echoed request id in the answer), so the shared intake is tested without any real provider's knowledge.
+ */
+const BATCH_PROVIDER = 'batchco';
+const BATCH_TOKEN = 'batchco-issued-token-0123456789';
+const REQUEST_ID_HEADER = 'x-batch-requestid';
+
+interface BatchEvent {
+  id: string;
+  type: string;
+  account?: string;
+}
+
+function batchBody(events: BatchEvent[]): Buffer {
+  return Buffer.from(JSON.stringify({ events }));
+}
+
+function batchIntake(options: { acknowledge?: boolean } = {}) {
+  const acknowledged: { outcome: WebhookDeliveryOutcome; requestHeaders: WebhookHeaders }[] = [];
+  const intake: ProviderWebhookIntake = {
+    verify: issuedToken({ tokens: BATCH_TOKEN }),
+    normalize(rawBody) {
+      const { events } = JSON.parse(rawBody.toString('utf8')) as { events: BatchEvent[] };
+      return events.map((item) => ({
+        event: {
+          // ProviderEvent.provider names the providers the engine ships; this one exists only in this test.
+          provider: BATCH_PROVIDER as Provider,
+          eventId: item.id,
+          type: item.type,
+          refs: item.account ? [`${BATCH_PROVIDER}:account:${item.account}`] : [],
+          occurredAt: '2026-01-01T12:00:00.000Z',
+          data: {},
+        },
+        routable: item.type === 'accountUpdated',
+      }));
+    },
+  };
+  if (options.acknowledge) {
+    intake.acknowledge = (outcome, requestHeaders) => {
+      acknowledged.push({ outcome, requestHeaders });
+      const requestId = singleHeader(requestHeaders, REQUEST_ID_HEADER);
+      return {
+        status: 200,
+        headers: requestId ? { [REQUEST_ID_HEADER]: requestId } : ({} as Record<string, string>),
+        body: { responseDetails: [{ code: 0, subCode: 0, description: `Success (${outcome.events.length})` }] },
+      };
+    };
+  }
+  return { intake, acknowledged };
+}
+
+function batchWebhookIntake(temporal: ReturnType<typeof fakeTemporal>, provider: ProviderWebhookIntake) {
+  const inbox: InboxRecord[] = [];
+  const built: string[] = [];
+  const webhooks = new WebhookIntake({
+    client: temporal.client,
+    config: testConfig({ TASK_QUEUE_PREFIX: 'onb' }),
+    inbox: { append: async (record) => void inbox.push(record) },
+    intakeFor: (name) => {
+      built.push(name);
+      return name === BATCH_PROVIDER ? provider : undefined;
+    },
+    knownProviders: () => [BATCH_PROVIDER],
+  });
+  return { webhooks, inbox, built };
+}
+
+const bearer = { authorization: `Bearer ${BATCH_TOKEN}` };
+const BATCH_ONBOARDING = 'onboarding:batchco:cust_1';
+
+describe('WebhookIntake: several events per delivery', () => {
+  beforeAll(() => setLogLevel('error'));
+
+  it('makes every event durable, each by its own path, before acknowledging them all', async () => {
+    const temporal = fakeTemporal({ running: [BATCH_ONBOARDING] });
+    const { intake: provider } = batchIntake();
+    let inboxAtAcknowledgement = -1;
+    const { webhooks, inbox } = batchWebhookIntake(temporal, {
+      ...provider,
+      acknowledge: (outcome) => {
+        inboxAtAcknowledgement = inbox.length;
+        return defaultAcknowledgement(outcome);
+      },
+    });
+    const body = batchBody([
+      { id: 'evt_1', type: 'accountUpdated', account: 'acc_1' },
+      { id: 'evt_2', type: 'statementReady', account: 'acc_1' },
+    ]);
+
+    const ack = await webhooks.deliver(BATCH_PROVIDER, body, bearer);
+
+    expect(ackBody(ack)).toEqual({
+      received: true,
+      events: [
+        { eventId: 'evt_1', firstDelivery: true },
+        { eventId: 'evt_2', firstDelivery: true },
+      ],
+    });
+    expect(inboxAtAcknowledgement).toBe(2);
+    // evt_1 reached the running onboarding directly; evt_2 (not acted on) went to its delivery workflow.
+    expect(temporal.signals).toMatchObject([{ workflowId: BATCH_ONBOARDING, event: { eventId: 'evt_1' } }]);
+    expect(temporal.starts).toMatchObject([
+      { options: { workflowId: 'webhook:batchco:evt_2', args: [{ routable: false, event: { eventId: 'evt_2' } }] } },
+    ]);
+    // Recorded concurrently: the inbox holds them in the order they became durable.
+    expect(inbox.map((record) => [record.eventId, record.outcome]).sort()).toEqual([
+      ['evt_1', 'routed-direct'],
+      ['evt_2', 'delivery-workflow'],
+    ]);
+  });
+
+  it('answers 503 when one event cannot be recorded, and a redelivery then records the rest', async () => {
+    const options: FakeTemporalOptions = {
+      running: [BATCH_ONBOARDING],
+      startError: new Error('14 UNAVAILABLE: no frontend'),
+    };
+    const temporal = fakeTemporal(options);
+    const { intake: provider, acknowledged } = batchIntake({ acknowledge: true });
+    const { webhooks, inbox } = batchWebhookIntake(temporal, provider);
+    const body = batchBody([
+      { id: 'evt_1', type: 'accountUpdated', account: 'acc_1' },
+      { id: 'evt_2', type: 'accountUpdated', account: 'acc_unknown' },
+    ]);
+    // Visibility finds the onboarding for acc_1 only.
+    temporal.client.workflow.list = (({ query }: { query: string }) => {
+      temporal.queries.push(query);
+      const running = query.includes('acc_1') ? [BATCH_ONBOARDING] : [];
+      return (async function* () {
+        for (const workflowId of running) yield { workflowId, status: { name: 'RUNNING' } };
+      })();
+    }) as unknown as Client['workflow']['list'];
+
+    await expect(webhooks.deliver(BATCH_PROVIDER, body, bearer)).rejects.toMatchObject({
+      httpStatus: 503,
+      message: expect.stringMatching(/1 of the delivery's 2 events could not be recorded/),
+    });
+    expect(acknowledged).toHaveLength(0);
+    expect(inbox.map((record) => record.eventId)).toEqual(['evt_1']);
+
+    delete options.startError;
+    const ack = await webhooks.deliver(BATCH_PROVIDER, body, bearer);
+    expect(ack.status).toBe(200);
+    expect(acknowledged[0]?.outcome.events).toEqual([
+      { eventId: 'evt_1', type: 'accountUpdated', firstDelivery: true },
+      { eventId: 'evt_2', type: 'accountUpdated', firstDelivery: true },
+    ]);
+    // evt_1 was signalled twice (the onboarding drops the repeat); evt_2 got its delivery workflow.
+    expect(temporal.signals.map((signal) => signal.event.eventId)).toEqual(['evt_1', 'evt_1']);
+    expect(temporal.starts.map((start) => start.options.workflowId)).toEqual(['webhook:batchco:evt_2']);
+  });
+
+  it('acknowledges a delivery that carries no event, recording nothing', async () => {
+    const temporal = fakeTemporal({ running: [BATCH_ONBOARDING] });
+    const { webhooks, inbox } = batchWebhookIntake(temporal, batchIntake().intake);
+
+    const ack = await webhooks.deliver(BATCH_PROVIDER, batchBody([]), bearer);
+
+    expect(ackBody(ack)).toEqual({ received: true, events: [] });
+    expect(temporal.queries).toHaveLength(0);
+    expect(temporal.starts).toHaveLength(0);
+    expect(inbox).toHaveLength(0);
+  });
+
+  it('builds each provider intake once, and answers 404 naming the known ones otherwise', async () => {
+    const temporal = fakeTemporal();
+    const { webhooks, built } = batchWebhookIntake(temporal, batchIntake().intake);
+    await webhooks.deliver(BATCH_PROVIDER, batchBody([]), bearer);
+    await webhooks.deliver(BATCH_PROVIDER, batchBody([]), bearer);
+    await expect(webhooks.deliver('acme', batchBody([]), bearer)).rejects.toMatchObject({
+      httpStatus: 404,
+      code: 'unsupported_provider',
+      details: { providers: [BATCH_PROVIDER] },
+    });
+    expect(built).toEqual([BATCH_PROVIDER, 'acme']);
+  });
+
+  it('refuses a delivery without our token before normalizing it', async () => {
+    const temporal = fakeTemporal({ running: [BATCH_ONBOARDING] });
+    const { intake: provider } = batchIntake();
+    const normalize = vi.fn(provider.normalize);
+    const { webhooks, inbox } = batchWebhookIntake(temporal, { ...provider, normalize });
+    await expect(
+      webhooks.deliver(BATCH_PROVIDER, batchBody([{ id: 'evt_1', type: 'accountUpdated' }]), {
+        authorization: 'Bearer not-our-token',
+      }),
+    ).rejects.toBeInstanceOf(WebhookAuthenticationError);
+    expect(normalize).not.toHaveBeenCalled();
+    expect(inbox).toHaveLength(0);
+  });
+});
+
+describe('WebhookIntake: the provider’s own acknowledgement through the gateway', () => {
+  beforeAll(() => setLogLevel('error'));
+
+  async function gatewayWith(temporal: ReturnType<typeof fakeTemporal>, provider: ProviderWebhookIntake) {
+    const { webhooks, inbox } = batchWebhookIntake(temporal, provider);
+    const onboarding = new OnboardingClient({ client: temporal.client, config: testConfig() });
+    // The registry knows only the real providers: route this client's webhooks to the made-up one.
+    vi.spyOn(onboarding, 'deliverWebhook').mockImplementation((name, rawBody, headers) =>
+      webhooks.deliver(name, rawBody, headers),
+    );
+    const app = await buildGateway({ onboarding, config: onboarding.config });
+    return { app, inbox };
+  }
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('sends its status, its body and the request id header it echoes', async () => {
+    const temporal = fakeTemporal({ running: [BATCH_ONBOARDING] });
+    const { intake: provider, acknowledged } = batchIntake({ acknowledge: true });
+    const { app, inbox } = await gatewayWith(temporal, provider);
+    try {
+      const response = await app.inject({
+        method: 'POST',
+        url: `/webhooks/${BATCH_PROVIDER}`,
+        headers: {
+          'content-type': 'application/json',
+          ...bearer,
+          'X-Batch-RequestId': '7d3f2c1a-0000-4000-8000-000000000042',
+        },
+        payload: batchBody([
+          { id: 'evt_1', type: 'accountUpdated', account: 'acc_1' },
+          { id: 'evt_2', type: 'accountUpdated', account: 'acc_1' },
+        ]),
+      });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers[REQUEST_ID_HEADER]).toBe('7d3f2c1a-0000-4000-8000-000000000042');
+      expect(response.headers['content-type']).toMatch(/^application\/json/);
+      expect(response.json()).toEqual({ responseDetails: [{ code: 0, subCode: 0, description: 'Success (2)' }] });
+      expect(acknowledged).toHaveLength(1);
+      expect(inbox.map((record) => record.eventId).sort()).toEqual(['evt_1', 'evt_2']);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('keeps the error envelope for a refusal, and the default WebhookAck without an acknowledge()', async () => {
+    const temporal = fakeTemporal();
+    const { app } = await gatewayWith(temporal, batchIntake().intake);
+    try {
+      const refused = await app.inject({
+        method: 'POST',
+        url: `/webhooks/${BATCH_PROVIDER}`,
+        headers: { 'content-type': 'application/json', 'x-api-key': BATCH_TOKEN },
+        payload: batchBody([]),
+      });
+      expect(refused.statusCode).toBe(401);
+      expect(refused.json().error).toEqual({
+        code: 'webhook_unauthenticated',
+        message: 'missing authorization header',
+      });
+
+      const accepted = await app.inject({
+        method: 'POST',
+        url: `/webhooks/${BATCH_PROVIDER}`,
+        headers: { 'content-type': 'application/json', ...bearer },
+        payload: batchBody([{ id: 'evt_9', type: 'statementReady' }]),
+      });
+      expect(accepted.statusCode).toBe(200);
+      expect(accepted.json()).toEqual({
+        received: true,
+        eventId: 'evt_9',
+        firstDelivery: true,
+        events: [{ eventId: 'evt_9', firstDelivery: true }],
+      });
+    } finally {
+      await app.close();
+    }
   });
 });
