@@ -104,8 +104,8 @@ export const APPLICANT_FIELDS = [
 ] as const satisfies readonly ApplicantField[];
 
 /**
- * The applicant a provider receives: the fields it declares required are present, the others may be (Linkcy starts
- * from a phone number alone). The default, every field, is what Jiko and Netspend require.
+ * The applicant a provider receives: the fields it declares required are present, the others may be (a phone-first
+ * provider starts from a phone number alone). The default is every field.
  */
 export type Applicant<Required extends ApplicantField = ApplicantField> = Partial<ApplicantFields> &
   Pick<ApplicantFields, Required>;
@@ -127,7 +127,7 @@ export interface OnboardingInput<ProviderInput = Record<string, unknown>, TAppli
   provider: Provider;
   customerRef: string;
   applicant: TApplicant;
-  /** The provider's own block (`jiko`, `netspend`…) from the start body. */
+  /** The provider's own block from the start body (the one named after the provider). */
   providerInput: ProviderInput;
   options?: OnboardingOptions;
 }

@@ -49,7 +49,7 @@ export const pinRule: ValueRule = (value) => (isText(value) && FOUR_DIGITS.test(
 
 // --- addresses ----------------------------------------------------------------------------------------------------
 
-/** The tightest limits of the providers we send an address to (Netspend: 100 per line). */
+/** The tightest limits of the providers we send an address to (100 characters per line). */
 export const ADDRESS_LIMITS = { line: 100, city: 100, postalCode: 20 } as const;
 const REGION_CODE = /^[A-Z]{2}$/;
 const COUNTRY_CODE = /^[A-Z]{2}$/;

@@ -1,9 +1,8 @@
 /**
  * The ways a provider proves a webhook is its own, as reusable verifiers a provider's intake composes:
- * - hmacBodySignature: an HMAC-SHA256 of the raw body in one header, base64 or hex (Jiko, Netspend);
- * - issuedToken: a bearer token or API key we issued to the provider (Green Dot);
- * - standardWebhookSignature: Standard Webhooks / Svix, an HMAC over `id.timestamp.body` with a replay window
- *   (Linkcy).
+ * - hmacBodySignature: an HMAC-SHA256 of the raw body in one header, base64 or hex;
+ * - issuedToken: a bearer token or API key we issued to the provider;
+ * - standardWebhookSignature: Standard Webhooks / Svix, an HMAC over `id.timestamp.body` with a replay window.
  * Every comparison runs in constant time on equal-length buffers, every configured secret or token is compared
  * (no early exit tells which one matched), and every refusal is a WebhookAuthenticationError (401) naming what
  * failed, never a secret or what was presented. The signing helpers exist for tests and simulators.
@@ -64,7 +63,7 @@ export function hexSignatureMatches(expected: Buffer, receivedHex: string): bool
 export type SignatureEncoding = 'base64' | 'hex';
 
 export interface HmacBodySignatureOptions {
-  /** The header carrying the signature, e.g. `x-jiko-signature`. */
+  /** The header carrying the signature, e.g. `x-<provider>-signature`. */
   header: string;
   secret: Secrets;
   encoding: SignatureEncoding;
