@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { uploadDocumentsBodySchema } from '../../client/providers/jiko.js';
+import { JIKO_DOCUMENT_MAX_BYTES } from '../../contract/jiko.js';
+
+const MB = 1024 * 1024;
 import { startBodySchema } from '../../client/registry.js';
 import { customerRefSchema, fieldIssues, listFiltersSchema } from '../../client/schemas.js';
 import { jikoStartBody } from './fixtures.js';
@@ -109,6 +112,28 @@ describe('action bodies', () => {
       ],
     });
     expect(twice.success).toBe(false);
+  });
+
+  it('holds each document to the limit Jiko publishes for its type, the one the pending action shows', () => {
+    const base64Of = (bytes: number): string => Buffer.alloc(bytes, 1).toString('base64');
+    const upload = (type: string, bytes: number) =>
+      uploadDocumentsBodySchema.safeParse({
+        documents: [{ type, contentType: 'application/pdf', contentBase64: base64Of(bytes) }],
+      });
+    // 20 MB: above the old blanket 10 MB cap, within Jiko's 50 MB for supporting documents.
+    expect(upload('ADDRESS_VERIFICATION', 20 * MB).success).toBe(true);
+    expect(upload('ADDRESS_VERIFICATION', JIKO_DOCUMENT_MAX_BYTES.ADDRESS_VERIFICATION).success).toBe(true);
+    expect(upload('ADDRESS_VERIFICATION', JIKO_DOCUMENT_MAX_BYTES.ADDRESS_VERIFICATION + 1).success).toBe(false);
+    // Identity images: 5 MB.
+    expect(upload('ID_FRONT', JIKO_DOCUMENT_MAX_BYTES.ID_FRONT).success).toBe(true);
+    const tooBig = upload('ID_FRONT', JIKO_DOCUMENT_MAX_BYTES.ID_FRONT + 1);
+    expect(tooBig.success).toBe(false);
+    if (!tooBig.success) {
+      expect(fieldIssues(tooBig.error)[0]).toEqual({
+        path: 'documents.0.contentBase64',
+        message: `ID_FRONT: must be a whole number of bytes from 1 to ${JIKO_DOCUMENT_MAX_BYTES.ID_FRONT}`,
+      });
+    }
   });
 });
 
