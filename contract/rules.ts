@@ -117,3 +117,9 @@ export function firstProblem(problems: InvalidField[], prefix: string): InvalidF
   if (!first) return null;
   return { field: first.field ? `${prefix}.${first.field}` : prefix, message: first.message };
 }
+
+/** A value rule's problem as one field-named reason (→ 422), or null when the value is fine. */
+export function fieldProblem(field: string, rule: ValueRule, value: unknown): InvalidField | null {
+  const message = rule(value);
+  return message ? { field, message } : null;
+}

@@ -10,9 +10,13 @@ export { webhookDelivery } from './webhook-delivery.js';
 export type {
   ContinuableOnboardingInput,
   CustomerActionSpec,
+  CustomerElsewhereWait,
   CustomerWait,
   Onboarding,
   OnboardingCarryOver,
+  ProviderAction,
+  ProviderActionAttempts,
+  ProviderActionSpec,
   ProviderOutcome,
   ProviderWait,
 } from './shared/onboarding.js';

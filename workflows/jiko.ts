@@ -28,6 +28,7 @@ import type {
   JikoDocumentsActionData,
   UploadDocumentsInput,
 } from '../contract/jiko.js';
+import { documentSizeRule, fieldProblem } from '../contract/rules.js';
 import { unexpectedProviderState } from './shared/failures.js';
 import type { InvalidField } from './shared/failures.js';
 import { providerActivityOptions } from './shared/activity-options.js';
@@ -283,10 +284,12 @@ function validateDocumentClaims(
     if (typeof contentType !== 'string' || !CONTENT_TYPE.test(contentType)) {
       return { field: `${at}.contentType`, message: 'a media type such as image/png is required' };
     }
-    const maxBytes = JIKO_DOCUMENT_MAX_BYTES[type as JikoDocumentType];
-    if (typeof sizeBytes !== 'number' || !Number.isInteger(sizeBytes) || sizeBytes <= 0 || sizeBytes > maxBytes) {
-      return { field: `${at}.sizeBytes`, message: `must be a whole number of bytes from 1 to ${maxBytes}` };
-    }
+    const tooBig = fieldProblem(
+      `${at}.sizeBytes`,
+      documentSizeRule(JIKO_DOCUMENT_MAX_BYTES[type as JikoDocumentType]),
+      sizeBytes,
+    );
+    if (tooBig) return tooBig;
   }
   return null;
 }

@@ -3,13 +3,7 @@
  * questions) → person session → agreements → expected use (DDA only) → activation → card order → PIN (physical).
  * Everything created hangs off the account, so compensation closes the account after voiding any card.
  */
-import {
-  ActivityCancellationType,
-  ApplicationFailure,
-  CancellationScope,
-  condition,
-  setHandler,
-} from '@temporalio/workflow';
+import { ActivityCancellationType, ApplicationFailure, CancellationScope } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 // A constants-only file written for workflows; the lint pattern meant for Node's `http` module matches its folder.
 import { PROVIDER_BUSINESS_ERROR } from '../contract/provider-failures.js';
@@ -43,6 +37,7 @@ import type {
   NetspendChooseCardActionData,
   NetspendChooseCardInput,
 } from '../contract/netspend.js';
+import { fieldProblem, firstProblem, pinRule, usAddressRule } from '../contract/rules.js';
 import { actionNotExpected, invalidAction, unexpectedProviderState } from './shared/failures.js';
 import type { InvalidField } from './shared/failures.js';
 import { providerActivityOptions } from './shared/activity-options.js';
@@ -77,8 +72,6 @@ const PIN_ACTIVITY_OPTIONS: ActivityOptions = { ...NETSPEND_ACTIVITY_OPTIONS, sc
  */
 export const CARD_ACTIVATION_DEFAULT_DEADLINE = { expireAfter: '60d', remindAfter: '7d' } as const;
 
-const PIN_FORMAT = /^\d{4}$/;
-
 export async function netspendOnboarding(
   input: ContinuableOnboardingInput<NetspendProviderInput>,
 ): Promise<OnboardingStatus> {
@@ -100,7 +93,6 @@ export async function netspendOnboarding(
   } = {};
   const acceptedAgreementIds = new Set<string>();
   const ids: { sessionId?: string; accountId?: string; personId?: string; card?: NetspendCardView } = {};
-  const activation = { open: false, inFlight: false, done: false };
 
   const session = (): string => {
     if (!ids.sessionId) throw unexpectedProviderState('no Netspend session yet', { step: onboarding.snapshot().step });
@@ -153,46 +145,24 @@ export async function netspendOnboarding(
 
   // The PIN goes straight from this Update's (encrypted) input to the activity's (encrypted) input: it is never
   // kept in workflow state, the status or the timeline, and the customer learns at once whether Netspend took it.
-  setHandler(
-    netspendActivateCardUpdate,
-    async (body) => {
+  onboarding.defineProviderAction(netspendActivateCardUpdate, {
+    validate: (body) => fieldProblem('pin', pinRule, (body as Partial<{ pin: unknown }> | undefined)?.pin),
+    perform: async (body) => {
       const card = ids.card;
       if (!card) throw actionNotExpected('no card to activate', { action: NETSPEND_ACTIONS.activateCard });
-      activation.inFlight = true;
       try {
         await netspendPin.activateCard({ sessionId: session(), cardId: card.cardId, pin: body.pin });
       } catch (err) {
-        const refused = pinRefusal(err);
-        onboarding.addTimeline('system', 'card activation failed', refused.message);
-        throw refused;
-      } finally {
-        activation.inFlight = false;
+        throw pinRefusal(err) ?? err;
       }
-      activation.done = true;
-      onboarding.addTimeline('customer', 'set the card PIN', 'the card is active');
-      // Answer with the status after the wait has ended, not a moment before.
-      await condition(() => !onboarding.hasPendingAction(NETSPEND_ACTIONS.activateCard) || onboarding.isFinal);
-      return onboarding.snapshot();
     },
-    {
-      validator: (body) => {
-        if (onboarding.isFinal || !activation.open || !onboarding.hasPendingAction(NETSPEND_ACTIONS.activateCard)) {
-          throw actionNotExpected(`${NETSPEND_ACTIONS.activateCard} is not expected now`, {
-            state: onboarding.state,
-            step: onboarding.snapshot().step,
-          });
-        }
-        if (activation.inFlight) {
-          throw actionNotExpected('the PIN is already being set', { action: NETSPEND_ACTIONS.activateCard });
-        }
-        const pin: unknown = (body as Partial<{ pin: unknown }> | undefined)?.pin;
-        // Never echo the value: the message names the rule only.
-        if (typeof pin !== 'string' || !PIN_FORMAT.test(pin)) {
-          throw invalidAction({ field: 'pin', message: 'must be exactly four digits' });
-        }
-      },
+    describe: () => ({ what: 'set the card PIN', why: 'the card is active' }),
+    inFlightMessage: 'the PIN is already being set',
+    unavailable: {
+      type: 'CardActivationUnavailable',
+      message: 'Netspend could not set the PIN now; send it again later',
     },
-  );
+  });
 
   function agreementsActionData(): NetspendAgreementsActionData {
     return {
@@ -400,20 +370,15 @@ export async function netspendOnboarding(
       brandName: card.brandName,
       pinFormat: 'four digits',
     };
-    activation.open = true;
-    try {
-      await onboarding.waitForCustomer({
-        wait: 'cardActivation',
-        action: {
-          action: NETSPEND_ACTIONS.activateCard,
-          description: 'Once the customer has the card, send the PIN they chose: setting it activates the card',
-          data,
-        },
-        until: () => activation.done,
-      });
-    } finally {
-      activation.open = false;
-    }
+    // Ends once the activateCard Update has set the PIN at Netspend.
+    await onboarding.waitForCustomer({
+      wait: 'cardActivation',
+      action: {
+        action: NETSPEND_ACTIONS.activateCard,
+        description: 'Once the customer has the card, send the PIN they chose: setting it activates the card',
+        data,
+      },
+    });
   }
 
   return onboarding.run(async (): Promise<ProviderOutcome> => {
@@ -475,8 +440,8 @@ export function withNetspendDeadlines<T extends OnboardingInput<NetspendProvider
   };
 }
 
-/** Netspend refusing the PIN is the customer's to fix (422); anything else is "try again later". Never the PIN. */
-function pinRefusal(err: unknown): ApplicationFailure {
+/** Netspend refusing the PIN is the customer's to fix (422); anything else is not (null). Never the PIN. */
+function pinRefusal(err: unknown): ApplicationFailure | null {
   let cause: unknown = err;
   while (cause instanceof Error && !(cause instanceof ApplicationFailure) && cause.cause) cause = cause.cause;
   if (cause instanceof ApplicationFailure && cause.type === PROVIDER_BUSINESS_ERROR) {
@@ -484,11 +449,7 @@ function pinRefusal(err: unknown): ApplicationFailure {
     const code = typeof details?.code === 'string' ? details.code : 'refused';
     return invalidAction({ field: 'pin', message: `Netspend did not accept this PIN (${code})` });
   }
-  return ApplicationFailure.create({
-    type: 'CardActivationUnavailable',
-    message: 'Netspend could not set the PIN now; send it again later',
-    nonRetryable: true,
-  });
+  return null;
 }
 
 function validateAnswers(body: NetspendAnswersInput, questions: readonly NetspendQuestion[]): InvalidField | null {
@@ -536,9 +497,6 @@ function validateAgreementIds(
   return null;
 }
 
-const US_STATE = /^[A-Z]{2}$/;
-const US_ZIP = /^\d{5}(-\d{4})?$/;
-
 function validateCardChoice(body: NetspendChooseCardInput, brands: readonly NetspendCardBrand[]): InvalidField | null {
   const { type, brandName, shippingAddress } = (body ?? {}) as Partial<Record<keyof NetspendChooseCardInput, unknown>>;
   if (typeof type !== 'string' || !(NETSPEND_CARD_TYPES as readonly string[]).includes(type)) {
@@ -551,26 +509,5 @@ function validateCardChoice(body: NetspendChooseCardInput, brands: readonly Nets
   if ((type as NetspendCardType) !== 'physical') {
     return { field: 'shippingAddress', message: 'only a physical card is shipped' };
   }
-  return validateAddress(shippingAddress);
-}
-
-function validateAddress(address: unknown): InvalidField | null {
-  if (typeof address !== 'object' || address === null) {
-    return { field: 'shippingAddress', message: 'must be an address' };
-  }
-  const { line1, line2, city, state, postalCode, country } = address as Record<string, unknown>;
-  const text = (value: unknown): boolean => typeof value === 'string' && value.trim() !== '' && value.length <= 100;
-  if (!text(line1)) return { field: 'shippingAddress.line1', message: 'required, at most 100 characters' };
-  if (line2 !== undefined && line2 !== null && (typeof line2 !== 'string' || line2.length > 100)) {
-    return { field: 'shippingAddress.line2', message: 'at most 100 characters' };
-  }
-  if (!text(city)) return { field: 'shippingAddress.city', message: 'required' };
-  if (typeof state !== 'string' || !US_STATE.test(state)) {
-    return { field: 'shippingAddress.state', message: 'a two-letter US state code' };
-  }
-  if (typeof postalCode !== 'string' || !US_ZIP.test(postalCode)) {
-    return { field: 'shippingAddress.postalCode', message: 'a US ZIP code (12345 or 12345-6789)' };
-  }
-  if (country !== 'US') return { field: 'shippingAddress.country', message: 'Netspend ships cards in the US only' };
-  return null;
+  return firstProblem(usAddressRule(shippingAddress), 'shippingAddress');
 }

@@ -6,6 +6,10 @@ import type { InvalidField } from '../../contract/rules.js';
 
 /** A wait on the customer passed its expiry: the saga records `expired` and compensates. */
 export const CUSTOMER_DEADLINE_EXPIRED = 'CustomerDeadlineExpired';
+/** A customer action refused too often within one wait (e.g. a wrong SMS code five times): the step fails. */
+export const CUSTOMER_ATTEMPTS_EXHAUSTED = 'CustomerAttemptsExhausted';
+/** A customer action whose provider call failed for a reason that is not the customer's (outage, timeout). */
+export const PROVIDER_ACTION_UNAVAILABLE = 'ProviderActionUnavailable';
 /** The provider answered with something the workflow cannot act on (e.g. documents needed but none named). */
 export const UNEXPECTED_PROVIDER_STATE = 'UnexpectedProviderState';
 
@@ -30,6 +34,15 @@ export function customerDeadlineExpired(wait: string, action: string, expiresAt:
     message: `${action} was not done before ${expiresAt}`,
     nonRetryable: true,
     details: [{ wait, action, expiresAt }],
+  });
+}
+
+export function customerAttemptsExhausted(wait: string, action: string, attempts: number): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: CUSTOMER_ATTEMPTS_EXHAUSTED,
+    message: `${action} was refused ${attempts} times; no attempts left`,
+    nonRetryable: true,
+    details: [{ wait, action, attempts }],
   });
 }
 
@@ -59,6 +72,14 @@ export function describeFailure(err: unknown): string {
   if (failure instanceof TemporalFailure) return `${failure.name}: ${failure.message}`;
   if (failure instanceof Error) return `${failure.name}: ${failure.message}`;
   return String(failure);
+}
+
+/** The type of a failure (the provider error type under an ActivityFailure), without its message. */
+export function failureType(err: unknown): string {
+  let failure: unknown = err;
+  while (failure instanceof ActivityFailure && failure.cause) failure = failure.cause;
+  if (failure instanceof ApplicationFailure) return failure.type ?? 'Error';
+  return failure instanceof Error ? failure.name : typeof failure;
 }
 
 /** The provider's answer leaves nothing sensible to do (e.g. documents needed, none named): a permanent failure. */

@@ -4,6 +4,7 @@
  * `Onboarding`, declares its customer actions, and runs its steps inside `run()`.
  */
 import {
+  ApplicationFailure,
   CancellationScope,
   ContinueAsNew,
   TemporalFailure,
@@ -21,8 +22,11 @@ import {
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair, UpdateDefinition } from '@temporalio/common';
 import type { CommonActivities } from '../../contract/outbound.js';
+import { cancelReasonRule } from '../../contract/rules.js';
 import {
+  ACTION_NOT_EXPECTED,
   FINAL_STATES,
+  INVALID_ACTION,
   SA_BLOCKED_ON,
   SA_BLOCKED_SINCE,
   SA_PROVIDER,
@@ -51,11 +55,14 @@ import type {
 import { durationMs } from './durations.js';
 import {
   actionNotExpected,
+  customerAttemptsExhausted,
   customerDeadlineExpired,
   describeFailure,
+  failureType,
   invalidAction,
   isCustomerDeadlineExpired,
   isRetryableFirstTryFailure,
+  PROVIDER_ACTION_UNAVAILABLE,
   requestedRetryDelay,
 } from './failures.js';
 import type { InvalidField } from './failures.js';
@@ -69,7 +76,6 @@ export const DEFAULT_POLL_MAX_INTERVAL = '10m';
 /** Event ids remembered for dedupe; older ones fall out (webhook redeliveries come within hours, not weeks). */
 const SEEN_EVENT_IDS_LIMIT = 500;
 const RECENT_EVENTS_LIMIT = 50;
-const CANCEL_REASON_MAX_LENGTH = 500;
 
 /** What a continued-as-new run inherits from the previous one. */
 export interface OnboardingCarryOver {
@@ -100,8 +106,21 @@ export interface CustomerWait {
   /** Key into `options.deadlines` (e.g. 'agreements', 'documents'). */
   wait: string;
   action: Omit<PendingAction, 'expiresAt'>;
-  /** True once the customer has done what is needed (mutated by the action's Update handler). */
-  until: () => boolean;
+  /**
+   * True once the customer has done what is needed (mutated by the action's Update handler). For an action
+   * defined with `defineProviderAction` it may be left out: the wait then ends when the provider accepted it.
+   */
+  until?: () => boolean;
+}
+
+/** A wait on something the customer does outside our API (a hosted KYC page): only the provider can tell. */
+export interface CustomerElsewhereWait {
+  /** Key into `options.deadlines`: the same reminders and expiry as `waitForCustomer`. */
+  wait: string;
+  /** Listed in `pendingActions` so the customer can be sent there (e.g. `{ url }`); no Update completes it. */
+  action: Omit<PendingAction, 'expiresAt'>;
+  /** Re-reads the provider (events are only hints); true when the customer's part is done. */
+  poll: () => Promise<boolean>;
 }
 
 export interface ProviderWait {
@@ -127,7 +146,83 @@ export interface CustomerActionSpec<Input> {
   describe?: (input: Input) => { what: string; why?: string };
 }
 
+/**
+ * A customer action whose Update calls the provider and answers at once (a card PIN, an SMS code). The input may
+ * carry a secret: it goes from the Update's input to the activity's input and nowhere else — not into workflow
+ * state, the status, the timeline or any failure message. Write `validate`, `perform` and `describe` to match.
+ */
+export interface ProviderActionSpec<Input> {
+  /** Defaults to "a pending action with the Update's name is listed". */
+  expectedWhen?: () => boolean;
+  /** A field-named reason to reject the input before calling the provider (→ 422, no attempt used). */
+  validate: (input: Input) => InvalidField | null;
+  /**
+   * Calls the provider inside the Update. Throw `invalidAction(...)` when the provider refused the input (→ 422,
+   * one attempt used) or `actionNotExpected(...)` when it cannot be done now (→ 409). Any other failure answers
+   * the customer with a non-retryable `unavailable` failure ("try again later") and uses no attempt.
+   */
+  perform: (input: Input) => Promise<void>;
+  /** Timeline wording of the success; PII- and secret-free. Defaults to the action name. */
+  describe?: (input: Input) => { what: string; why?: string };
+  /** The 409 message while a call is in flight (default: `<action> is already in progress`). */
+  inFlightMessage?: string;
+  /** The answer when the provider could not be asked (default type ProviderActionUnavailable). */
+  unavailable?: { type?: string; message?: string };
+  /** A budget of refusals within one wait (an SMS code with attempts left); unlimited without one. */
+  attempts?: ProviderActionAttempts;
+}
+
+export interface ProviderActionAttempts {
+  /** Refusals allowed per budget; the pending action's data shows `attemptsLeft`. */
+  max: number;
+  /**
+   * Runs in the wait (not in the customer's Update) once the budget is used up; meanwhile the action answers 409.
+   * 'fail' (the default) fails the step with a non-retryable CustomerAttemptsExhausted failure; 'reset' refills
+   * the budget and keeps waiting, under the same deadline (e.g. after sending a new code).
+   */
+  onExhausted?: () => Promise<'reset' | 'fail'> | 'reset' | 'fail';
+}
+
+/** What the workflow can read of a provider action; the tracker owns its state. */
+export interface ProviderAction {
+  readonly name: string;
+  /** The provider accepted it during the current (or last) wait on it. */
+  readonly done: boolean;
+  readonly inFlight: boolean;
+  /** Refusals left in the budget; undefined without one. */
+  readonly attemptsLeft: number | undefined;
+}
+
+interface ProviderActionState {
+  name: string;
+  done: boolean;
+  inFlight: boolean;
+  attemptsLeft: number | undefined;
+  attempts: ProviderActionAttempts | undefined;
+}
+
 type ActivityFunction = (...args: unknown[]) => Promise<unknown>;
+
+interface PollIntervals {
+  initialMs: number;
+  maxMs: number;
+}
+
+interface PollLoop {
+  poll: () => Promise<boolean>;
+  /** The next timed point of the wait, if any; `fire()` returns true to end the wait as done. */
+  next?: () => { atMs: number; fire: () => Promise<boolean> } | undefined;
+  checkpoint?: Record<string, unknown>;
+}
+
+/** The deadline of one wait on the customer. */
+interface CustomerClock {
+  /** The next reminder, or the expiry if sooner. */
+  nextAtMs: () => number;
+  expired: () => boolean;
+  /** At `nextAtMs`: throws CustomerDeadlineExpired once expired, else sends the next reminder. */
+  passed: () => void;
+}
 
 interface Compensation {
   step: string;
@@ -177,6 +272,7 @@ export class Onboarding {
   /** The final state is recorded. */
   private settled = false;
   private customerWait: { action: string; until: () => boolean } | undefined;
+  private readonly providerActions = new Map<string, ProviderActionState>();
   private readonly publishedSearchAttributes = new Map<string, string>();
 
   constructor(input: ContinuableOnboardingInput<unknown, unknown>, config: { steps: readonly string[] }) {
@@ -268,10 +364,13 @@ export class Onboarding {
     this.touch();
   }
 
-  /** Replaces the data of a listed pending action (e.g. which documents are already in). */
+  /**
+   * Replaces the data of a listed pending action (e.g. which documents are already in). The `attemptsLeft` of a
+   * provider action with a budget is kept.
+   */
   updatePendingActionData(action: string, data: Record<string, unknown>): void {
     const pending = this.status.pendingActions.find((candidate) => candidate.action === action);
-    if (pending) pending.data = data;
+    if (pending) pending.data = this.withAttemptsLeft(action, data);
     this.touch();
   }
 
@@ -363,47 +462,36 @@ export class Onboarding {
   // --- waits ---------------------------------------------------------------------------------------------------
 
   /**
-   * Waits for the customer to do `action` (an Update handled by `defineCustomerAction`), with reminders every
-   * `remindAfter` and an expiry after `expireAfter`, both from `options.deadlines[wait]`, then `default`.
+   * Waits for the customer to do `action` (an Update handled by `defineCustomerAction` or `defineProviderAction`),
+   * with reminders every `remindAfter` and an expiry after `expireAfter`, both from `options.deadlines[wait]`, then
+   * `default`. For a provider action with an attempts budget, the budget is full when the wait starts, the pending
+   * action's data shows `attemptsLeft`, and a used-up budget is settled here (`attempts.onExhausted`).
    */
   async waitForCustomer(spec: CustomerWait): Promise<void> {
-    if (spec.until()) return;
-    const deadline = this.deadlineFor(spec.wait);
-    const expireMs = durationMs(deadline.expireAfter, `options.deadlines.${spec.wait}.expireAfter`);
-    const remindMs = durationMs(deadline.remindAfter, `options.deadlines.${spec.wait}.remindAfter`);
-    const startedMs = Date.now();
-    const expiresAtMs = startedMs + expireMs;
-    const expiresAt = isoAt(expiresAtMs);
     const actionName = spec.action.action;
+    const providerAction = this.providerActions.get(actionName);
+    if (providerAction) {
+      // A new wait: an earlier success does not count, and the budget is full again.
+      providerAction.done = false;
+      providerAction.attemptsLeft = providerAction.attempts?.max;
+    }
+    const until = spec.until ?? (providerAction ? () => providerAction.done : undefined);
+    if (!until) throw new TypeError(`waitForCustomer(${actionName}): until() is required for a customer action`);
+    if (until()) return;
+    const exhausted = (): boolean => providerAction?.attemptsLeft === 0;
+    const wake = (): boolean => until() || exhausted();
 
-    this.status.pendingActions = [
-      ...this.status.pendingActions.filter((pending) => pending.action !== actionName),
-      { ...spec.action, expiresAt },
-    ];
-    this.customerWait = { action: actionName, until: spec.until };
-    this.status.state = 'action_required';
-    this.setBlocked('customer');
-    this.addTimeline('system', `waiting for the customer: ${actionName}`, `expires at ${expiresAt}`);
-    this.touch();
-    this.emit('onboarding.action_required', { step: this.status.step, action: actionName, expiresAt });
-
+    const clock = this.openCustomerWait(spec.wait, spec.action);
+    this.customerWait = { action: actionName, until };
     try {
-      for (let reminders = 0; ;) {
-        const wakeAtMs = Math.min(startedMs + (reminders + 1) * remindMs, expiresAtMs);
-        const remaining = wakeAtMs - Date.now();
-        if (remaining > 0 ? await condition(spec.until, remaining) : spec.until()) break;
-        if (Date.now() >= expiresAtMs) {
-          this.addTimeline('system', `the customer did not ${actionName} in time`, `expired at ${expiresAt}`);
-          throw customerDeadlineExpired(spec.wait, actionName, expiresAt);
+      for (;;) {
+        const remaining = clock.nextAtMs() - Date.now();
+        if (remaining > 0 ? await condition(wake, remaining) : wake()) {
+          if (until()) break;
+          if (providerAction) await this.attemptsExhausted(spec.wait, providerAction);
+          continue;
         }
-        reminders += 1;
-        this.emit('onboarding.reminder', {
-          step: this.status.step,
-          action: actionName,
-          expiresAt,
-          reminder: reminders,
-        });
-        this.addTimeline('system', `reminder ${reminders} sent: ${actionName}`);
+        clock.passed();
       }
     } finally {
       this.customerWait = undefined;
@@ -412,15 +500,35 @@ export class Onboarding {
   }
 
   /**
+   * Waits for the customer to do something elsewhere (a hosted KYC page, a link in an email): the pending action
+   * is listed with its data, the status says action_required / blockedOn customer, and only the provider can say
+   * it is done: each provider event wakes the wait, and so does a reconciliation poll on a doubling interval (as in
+   * `waitForProvider`). Reminders and expiry as in `waitForCustomer`; `poll()` gets a last look before expiring.
+   */
+  async waitForCustomerElsewhere(spec: CustomerElsewhereWait): Promise<void> {
+    const intervals = this.pollIntervals();
+    const clock = this.openCustomerWait(spec.wait, spec.action);
+    await this.pollUntilDone(intervals, {
+      poll: spec.poll,
+      next: () => ({
+        atMs: clock.nextAtMs(),
+        fire: async () => {
+          // The customer may have finished just now and the webhook been lost.
+          if (clock.expired() && (await spec.poll())) return true;
+          clock.passed();
+          return false;
+        },
+      }),
+    });
+    this.customerActionDone(spec.action.action);
+  }
+
+  /**
    * Waits on the provider (or its human reviewer): each provider event wakes it, and so does a reconciliation poll
    * on a doubling interval, so a lost webhook delays but never strands the onboarding. Every wake calls `poll()`.
    */
   async waitForProvider(spec: ProviderWait): Promise<void> {
-    const initialMs = durationMs(
-      this.options.pollInitialInterval ?? DEFAULT_POLL_INITIAL_INTERVAL,
-      'options.pollInitialInterval',
-    );
-    const maxMs = durationMs(this.options.pollMaxInterval ?? DEFAULT_POLL_MAX_INTERVAL, 'options.pollMaxInterval');
+    const intervals = this.pollIntervals();
     const reviewer = spec.blockedOn === 'reviewer';
     const slaSetting =
       spec.sla?.after ??
@@ -440,33 +548,114 @@ export class Onboarding {
     );
     this.touch();
 
-    let intervalMs = initialMs;
+    await this.pollUntilDone(intervals, {
+      poll: spec.poll,
+      next: () =>
+        slaAtMs === undefined || slaPassed
+          ? undefined
+          : {
+              atMs: slaAtMs,
+              fire: async () => {
+                slaPassed = true;
+                const type = reviewer ? 'onboarding.review_sla_passed' : 'onboarding.provider_sla_passed';
+                this.addTimeline('system', reviewer ? 'review SLA passed' : 'provider SLA passed', spec.wait);
+                this.emit(type, { step: this.status.step, wait: spec.wait, blockedSince: this.status.blockedSince });
+                await spec.sla?.onPassed?.();
+                return false;
+              },
+            },
+      ...(spec.checkpoint ? { checkpoint: spec.checkpoint } : {}),
+    });
+    this.status.state = 'in_progress';
+    this.setBlocked(null);
+    this.touch();
+  }
+
+  private pollIntervals(): PollIntervals {
+    return {
+      initialMs: durationMs(
+        this.options.pollInitialInterval ?? DEFAULT_POLL_INITIAL_INTERVAL,
+        'options.pollInitialInterval',
+      ),
+      maxMs: durationMs(this.options.pollMaxInterval ?? DEFAULT_POLL_MAX_INTERVAL, 'options.pollMaxInterval'),
+    };
+  }
+
+  /**
+   * Calls `poll()` until it says done: again at each provider event and on a doubling interval, and at the timed
+   * point `next()` names (an SLA, a reminder, an expiry) whose `fire()` may end the wait as done.
+   */
+  private async pollUntilDone(intervals: PollIntervals, loop: PollLoop): Promise<void> {
+    let intervalMs = intervals.initialMs;
     let seenEvents = this.eventCount;
-    while (!(await spec.poll())) {
+    while (!(await loop.poll())) {
       const nextPollAtMs = Date.now() + intervalMs;
       let hinted = false;
       for (;;) {
-        const slaPending = slaAtMs !== undefined && !slaPassed;
-        const wakeAtMs = slaPending ? Math.min(nextPollAtMs, slaAtMs) : nextPollAtMs;
+        const timed = loop.next?.();
+        const wakeAtMs = timed ? Math.min(nextPollAtMs, timed.atMs) : nextPollAtMs;
         hinted = await condition(() => this.eventCount > seenEvents, Math.max(1, wakeAtMs - Date.now()));
         if (hinted) break;
-        if (slaPending && Date.now() >= slaAtMs) {
-          slaPassed = true;
-          const type = reviewer ? 'onboarding.review_sla_passed' : 'onboarding.provider_sla_passed';
-          this.addTimeline('system', reviewer ? 'review SLA passed' : 'provider SLA passed', spec.wait);
-          this.emit(type, { step: this.status.step, wait: spec.wait, blockedSince: this.status.blockedSince });
-          await spec.sla?.onPassed?.();
-        }
+        if (timed && Date.now() >= timed.atMs && (await timed.fire())) return;
         if (Date.now() >= nextPollAtMs) break;
       }
       seenEvents = this.eventCount;
       // An event is a reason to look now, not a reason to look more often afterwards.
-      if (!hinted) intervalMs = Math.min(intervalMs * 2, maxMs);
-      if (spec.checkpoint && workflowInfo().continueAsNewSuggested) await this.continueAsNew(spec.checkpoint);
+      if (!hinted) intervalMs = Math.min(intervalMs * 2, intervals.maxMs);
+      if (loop.checkpoint && workflowInfo().continueAsNewSuggested) await this.continueAsNew(loop.checkpoint);
     }
-    this.status.state = 'in_progress';
-    this.setBlocked(null);
+  }
+
+  /** Lists the pending action and starts its deadline: the clock says when to wake, and reminds or expires. */
+  private openCustomerWait(wait: string, action: Omit<PendingAction, 'expiresAt'>): CustomerClock {
+    const deadline = this.deadlineFor(wait);
+    const expireMs = durationMs(deadline.expireAfter, `options.deadlines.${wait}.expireAfter`);
+    const remindMs = durationMs(deadline.remindAfter, `options.deadlines.${wait}.remindAfter`);
+    const startedMs = Date.now();
+    const expiresAtMs = startedMs + expireMs;
+    const expiresAt = isoAt(expiresAtMs);
+    const actionName = action.action;
+
+    this.status.pendingActions = [
+      ...this.status.pendingActions.filter((pending) => pending.action !== actionName),
+      { ...action, data: this.withAttemptsLeft(actionName, action.data), expiresAt },
+    ];
+    this.status.state = 'action_required';
+    this.setBlocked('customer');
+    this.addTimeline('system', `waiting for the customer: ${actionName}`, `expires at ${expiresAt}`);
     this.touch();
+    this.emit('onboarding.action_required', { step: this.status.step, action: actionName, expiresAt });
+
+    let reminders = 0;
+    return {
+      nextAtMs: () => Math.min(startedMs + (reminders + 1) * remindMs, expiresAtMs),
+      expired: () => Date.now() >= expiresAtMs,
+      passed: () => {
+        if (Date.now() >= expiresAtMs) {
+          this.addTimeline('system', `the customer did not ${actionName} in time`, `expired at ${expiresAt}`);
+          throw customerDeadlineExpired(wait, actionName, expiresAt);
+        }
+        reminders += 1;
+        this.emit('onboarding.reminder', {
+          step: this.status.step,
+          action: actionName,
+          expiresAt,
+          reminder: reminders,
+        });
+        this.addTimeline('system', `reminder ${reminders} sent: ${actionName}`);
+      },
+    };
+  }
+
+  /** The budget of a provider action is used up: the spec fails the step, or refills the budget (a new code). */
+  private async attemptsExhausted(wait: string, action: ProviderActionState): Promise<void> {
+    const max = action.attempts?.max ?? 0;
+    this.addTimeline('system', `no attempts left: ${action.name}`, `${max} refused`);
+    const decision = (await action.attempts?.onExhausted?.()) ?? 'fail';
+    if (decision !== 'reset') throw customerAttemptsExhausted(wait, action.name, max);
+    action.attemptsLeft = max;
+    this.refreshAttemptsLeft(action.name);
+    this.addTimeline('system', `attempts renewed: ${action.name}`, `${max} attempts`);
   }
 
   // --- customer actions ----------------------------------------------------------------------------------------
@@ -492,19 +681,139 @@ export class Onboarding {
       },
       {
         validator: (input: Input) => {
-          if (this.isFinal || this.closing) {
-            throw actionNotExpected(
-              `the onboarding is ${this.closing ? 'closing' : this.status.state}`,
-              this.context(),
-            );
-          }
-          const expected = spec.expectedWhen ? spec.expectedWhen() : this.hasPendingAction(update.name);
-          if (!expected) throw actionNotExpected(`${update.name} is not expected now`, this.context());
+          this.assertActionExpected(update.name, spec.expectedWhen);
           const invalid = spec.validate(input);
           if (invalid) throw invalidAction(invalid);
         },
       },
     );
+  }
+
+  /**
+   * Registers a customer action whose Update calls the provider and answers at once (see `ProviderActionSpec`).
+   * The validator answers 409 when the action is not expected, the onboarding is closing, a call is already in
+   * flight or no attempts are left, and 422 from `validate`; then `perform` runs inside the Update. A refusal
+   * answers 422 (with the attempts left, if there is a budget); a success is recorded — the wait on the action
+   * (`waitForCustomer`, `until` optional) ends — and answered with the status once that wait has moved on.
+   */
+  defineProviderAction<Input>(
+    update: UpdateDefinition<OnboardingStatus, [Input]>,
+    spec: ProviderActionSpec<Input>,
+  ): ProviderAction {
+    const name = update.name;
+    if (spec.attempts && !(Number.isInteger(spec.attempts.max) && spec.attempts.max > 0)) {
+      throw new TypeError(`${name}: attempts.max must be a positive whole number`);
+    }
+    const action: ProviderActionState = {
+      name,
+      done: false,
+      inFlight: false,
+      attemptsLeft: spec.attempts?.max,
+      attempts: spec.attempts,
+    };
+    this.providerActions.set(name, action);
+    setHandler(
+      update,
+      async (input: Input) => {
+        action.inFlight = true;
+        try {
+          await spec.perform(input);
+        } catch (err) {
+          throw this.providerActionFailure(action, spec, err);
+        } finally {
+          action.inFlight = false;
+        }
+        action.done = true;
+        const described: { what: string; why?: string } = spec.describe?.(input) ?? { what: name };
+        this.addTimeline('customer', described.what, described.why);
+        // Answer with the status after the wait has moved on, not a moment before.
+        await condition(() => !this.hasPendingAction(name) || this.isFinal);
+        return this.snapshot();
+      },
+      {
+        validator: (input: Input) => {
+          this.assertActionExpected(name, spec.expectedWhen);
+          if (action.inFlight) {
+            throw actionNotExpected(spec.inFlightMessage ?? `${name} is already in progress`, { action: name });
+          }
+          if (action.attemptsLeft === 0) {
+            throw actionNotExpected(`${name}: no attempts left`, { action: name, attemptsLeft: 0 });
+          }
+          const invalid = spec.validate(input);
+          if (invalid) throw invalidAction(invalid);
+        },
+      },
+    );
+    return {
+      name,
+      get done() {
+        return action.done;
+      },
+      get inFlight() {
+        return action.inFlight;
+      },
+      get attemptsLeft() {
+        return action.attemptsLeft;
+      },
+    };
+  }
+
+  /** 409 unless the action is expected now; shared by every customer action. */
+  private assertActionExpected(name: string, expectedWhen: (() => boolean) | undefined): void {
+    if (this.isFinal || this.closing) {
+      throw actionNotExpected(`the onboarding is ${this.closing ? 'closing' : this.status.state}`, this.context());
+    }
+    const expected = expectedWhen ? expectedWhen() : this.hasPendingAction(name);
+    if (!expected) throw actionNotExpected(`${name} is not expected now`, this.context());
+  }
+
+  /**
+   * What the customer hears when `perform` failed: the provider's refusal (one attempt used, the count in the
+   * message and details), a 409 as thrown, or else "try again later". Never the input: it may be a secret.
+   */
+  private providerActionFailure<Input>(
+    action: ProviderActionState,
+    spec: ProviderActionSpec<Input>,
+    err: unknown,
+  ): ApplicationFailure {
+    if (err instanceof ApplicationFailure && err.type === INVALID_ACTION) {
+      if (action.attemptsLeft === undefined) {
+        this.addTimeline('system', `${action.name} refused by the provider`, err.message);
+        return err;
+      }
+      const left = Math.max(0, action.attemptsLeft - 1);
+      action.attemptsLeft = left;
+      this.refreshAttemptsLeft(action.name);
+      const message = `${err.message}; ${left === 0 ? 'no attempts left' : `${left} attempt${left === 1 ? '' : 's'} left`}`;
+      this.addTimeline('system', `${action.name} refused by the provider`, message);
+      const details = (err.details?.[0] ?? {}) as Record<string, unknown>;
+      return ApplicationFailure.create({
+        type: INVALID_ACTION,
+        message,
+        nonRetryable: true,
+        details: [{ ...details, attemptsLeft: left }],
+      });
+    }
+    if (err instanceof ApplicationFailure && err.type === ACTION_NOT_EXPECTED) return err;
+    const unavailable = ApplicationFailure.create({
+      type: spec.unavailable?.type ?? PROVIDER_ACTION_UNAVAILABLE,
+      message: spec.unavailable?.message ?? `${action.name} could not be done now; try again later`,
+      nonRetryable: true,
+    });
+    this.addTimeline('system', `${action.name} failed`, `${unavailable.message} (${failureType(err)})`);
+    return unavailable;
+  }
+
+  /** The data of a listed pending action, with the provider action's `attemptsLeft` when it has a budget. */
+  private withAttemptsLeft(action: string, data: Record<string, unknown>): Record<string, unknown> {
+    const left = this.providerActions.get(action)?.attemptsLeft;
+    return left === undefined ? data : { ...data, attemptsLeft: left };
+  }
+
+  private refreshAttemptsLeft(action: string): void {
+    const pending = this.status.pendingActions.find((candidate) => candidate.action === action);
+    if (pending) pending.data = this.withAttemptsLeft(action, pending.data);
+    this.touch();
   }
 
   // --- compensation --------------------------------------------------------------------------------------------
@@ -646,12 +955,8 @@ export class Onboarding {
             );
           }
           if (this.cancelRequest) throw actionNotExpected('a cancel is already in progress', this.context());
-          if (!request || typeof request.reason !== 'string' || request.reason.trim() === '') {
-            throw invalidAction({ field: 'reason', message: 'a non-empty reason is required' });
-          }
-          if (request.reason.length > CANCEL_REASON_MAX_LENGTH) {
-            throw invalidAction({ field: 'reason', message: `at most ${CANCEL_REASON_MAX_LENGTH} characters` });
-          }
+          const reasonProblem = cancelReasonRule((request as Partial<CancelRequest> | undefined)?.reason);
+          if (reasonProblem) throw invalidAction({ field: 'reason', message: reasonProblem });
           const actors: readonly Actor[] = ['system', 'customer', 'operator', 'provider'];
           if (request.actor !== undefined && !actors.includes(request.actor)) {
             throw invalidAction({ field: 'actor', message: `one of ${actors.join(', ')}` });
