@@ -1,5 +1,5 @@
 /**
- * Our search attributes (workflows/contract.ts) in the forms each place needs them: flags for
+ * Our search attributes (contract/onboarding.ts) in the forms each place needs them: flags for
  * `temporal server start-dev`, CLI commands for a self-hosted cluster, and, run directly, registration on the
  * cluster that TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE point at:
  *

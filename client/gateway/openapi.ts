@@ -220,7 +220,13 @@ export function buildOpenApiDocument(options: { serverUrl: string; providers: Pr
           parameters: [{ name: 'provider', in: 'path', required: true, schema: { type: 'string' } }],
           requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
           responses: {
-            '200': { description: 'Durably recorded (or a duplicate of a recorded event)', ...json(ref('WebhookAck')) },
+            '200': {
+              description:
+                'Every event of the delivery durably recorded (or a duplicate of a recorded one). A provider with an ' +
+                'acknowledgement of its own (status, body, echoed headers) gets that instead of this default body.',
+              ...json(ref('WebhookAck')),
+            },
+            '503': errorResponse('Not recorded right now: the provider should redeliver'),
             '400': errorResponse('Verified but not the provider envelope'),
             '401': errorResponse('Forged, tampered or unsigned'),
           },
