@@ -23,7 +23,9 @@ const MADE_UP_PERSON: Omit<Applicant, 'ssn'> = {
 };
 
 export function madeUpApplicant(ssn: string, person: Partial<Omit<Applicant, 'ssn'>> = {}): Applicant {
-  return { ...MADE_UP_PERSON, ...person, ssn };
+  const { name, dateOfBirth, email, phone, address } = { ...MADE_UP_PERSON, ...person };
+  // The field order of the documented start body, so a printed or recorded body reads as the docs do.
+  return { name, dateOfBirth, ssn, email, phone, address };
 }
 
 /**
