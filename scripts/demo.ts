@@ -4,12 +4,9 @@
  * onboarding reports it. Ends with the onboarding's page in the Web UI.
  *
  * The customer and its scenarios are the scripted customers of scripts/customers/ (the same ones the history
- * recording, the bench and the e2e tests play); `npm run demo` alone lists every provider and scenario, e.g.
- *   jiko approved        SSN 4…   → Jiko approves after the first apply (default)
- *   jiko documents       SSN 210… → Jiko asks for ID_FRONT, ID_BACK and a SELFIE, then approves after the re-apply
- *   netspend dda         DDA account: agreements, expected use, account activated, physical card, PIN (default)
- *   netspend gpr         GPR (prepaid) account: agreements, account activated, virtual card (active at once)
- *   netspend kyc         SSN 991… → KYC conditional, cured with the identity questions, then as dda
+ * recording, the bench and the e2e tests play), each scenario choosing its outcome through the sandbox's controls
+ * (e.g. `npm run demo -- jiko documents`: an SSN 210… makes Jiko ask for identity documents). `npm run demo` alone
+ * lists every provider and scenario, with what happens in each.
  */
 import { loadConfig } from '../common/config.js';
 import type { OnboardingStatus } from '../contract/onboarding.js';
