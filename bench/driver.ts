@@ -70,7 +70,7 @@ export async function runOnboarding(options: CustomerOptions, customerRef: strin
   const started = performance.now();
   const status = (await call(`${gatewayUrl}/v1/onboardings`, {
     method: 'POST',
-    body: JSON.stringify(provider.startBody(customerRef)),
+    body: JSON.stringify(provider.scenario.startBody(customerRef)),
   })) as StatusView;
   const id = status.onboardingId;
   const path = `${gatewayUrl}/v1/onboardings/${encodeURIComponent(id)}`;
@@ -112,11 +112,11 @@ export async function runOnboarding(options: CustomerOptions, customerRef: strin
       if (pending && !acted.has(key)) {
         acted.add(key);
         actions.push({ action: pending.action, data: pending.data ?? {} });
-        const body = provider.actionBody(pending.action, pending.data ?? {});
-        if (!body) throw new Error(`${side} ${id}: the bench cannot answer the action ${pending.action}`);
-        view = (await call(`${path}/actions/${pending.action}`, {
+        const answer = provider.scenario.answer({ action: pending.action, data: pending.data ?? {} });
+        if (!answer) throw new Error(`${side} ${id}: the scripted customer cannot answer the action ${pending.action}`);
+        view = (await call(`${path}/actions/${answer.action}`, {
           method: 'POST',
-          body: JSON.stringify(body),
+          body: JSON.stringify(answer.body),
         })) as StatusView;
         pollMs = POLL_FIRST_MS;
         continue;

@@ -300,7 +300,7 @@ async function memoryPerWorkflow(
     const response = await fetch(`${gatewayUrl}/v1/onboardings`, {
       method: 'POST',
       headers: { authorization: `Bearer ${BENCH_API_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify(provider.startBody(customerRef)),
+      body: JSON.stringify(provider.scenario.startBody(customerRef)),
     });
     const body = (await response.json()) as { onboardingId?: string };
     return body.onboardingId ?? '';

@@ -59,7 +59,7 @@ const HELD_REF_PREFIX = 'scale-';
 async function startLikeTheLibrary(client: Client, provider: BenchProvider, customerRef: string): Promise<string> {
   const definition = providerDefinition(provider.name);
   if (!definition) throw new Error(`no client definition for ${provider.name}`);
-  const body = provider.startBody(customerRef) as { applicant: OnboardingInput['applicant'] } & Record<string, unknown>;
+  const body = provider.scenario.startBody(customerRef);
   const name = provider.name as Provider;
   const input: OnboardingInput = {
     provider: name,

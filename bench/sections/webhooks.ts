@@ -4,9 +4,9 @@
  * onboarding at 50% and 80% of that rate, with the count of lost ones; beside it, a direct client.signal of the
  * same event at the same rates.
  */
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { BenchContext } from '../context.js';
-import { jiko } from '../providers.js';
+import { jikoCustomer, signedJikoWebhook } from '../../scripts/customers/jiko.js';
 import { closedLoop, percentile, pool } from '../stats.js';
 import { gatewayCall, timeProbes, waitForStatus } from './common.js';
 import { untilSettled } from './floor.js';
@@ -33,28 +33,17 @@ export interface WebhookResults {
 const PROBE_TYPE = 'application.manual_review';
 const CAPACITY_LEVELS = [8, 16, 32];
 
-function signedJikoWebhook(
-  secret: string,
-  eventType: string,
-  payload: Record<string, unknown>,
-): { body: string; signature: string } {
-  const body = JSON.stringify({
-    event_id: `bench-${randomUUID()}`,
-    timestamp: new Date().toISOString(),
-    event_type: eventType,
-    payload,
-  });
-  return { body, signature: createHmac('sha256', secret).update(body).digest('base64') };
-}
+/** The targets wait for documents (SSN 21…), so a routed event finds them through OnboardingRefs. */
+const documentsCustomer = jikoCustomer.scenarios.documents;
 
 export async function webhookIntake(ctx: BenchContext): Promise<WebhookResults> {
   const { stack, client, budget } = ctx;
   const secret = ctx.webhookSecrets.jiko ?? '';
   const post = async (eventType: string, payload: Record<string, unknown>): Promise<void> => {
-    const { body, signature } = signedJikoWebhook(secret, eventType, payload);
+    const { body, headers } = signedJikoWebhook(secret, eventType, payload, `bench-${randomUUID()}`);
     const response = await fetch(`${stack.gatewayUrl}/webhooks/jiko`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-jiko-signature': signature },
+      headers: { 'content-type': 'application/json', ...headers },
       body,
       signal: AbortSignal.timeout(30_000),
     });
@@ -69,18 +58,20 @@ export async function webhookIntake(ctx: BenchContext): Promise<WebhookResults> 
     Array.from({ length: budget.webhookTargets }, (_, i) => `wh-${i}`),
     8,
     async (customerRef) => {
-      const body = jiko.startBody(customerRef) as { applicant: Record<string, unknown> };
-      body.applicant = { ...body.applicant, ssn: '210123456' };
-      const started = await gatewayCall(`${stack.gatewayUrl}/v1/onboardings`, 'POST', body);
-      const id = started.onboardingId;
-      const agreements = await waitForStatus(client, id, (v) => (v.pendingActions?.length ?? 0) > 0);
-      const version = agreements.pendingActions?.[0]?.data?.version;
-      await gatewayCall(
-        `${stack.gatewayUrl}/v1/onboardings/${encodeURIComponent(id)}/actions/acceptAgreements`,
+      const started = await gatewayCall(
+        `${stack.gatewayUrl}/v1/onboardings`,
         'POST',
-        {
-          version: typeof version === 'string' ? version : '1',
-        },
+        documentsCustomer.startBody(customerRef),
+      );
+      const id = started.onboardingId;
+      const asked = await waitForStatus(client, id, (v) => (v.pendingActions?.length ?? 0) > 0);
+      const pending = asked.pendingActions?.[0];
+      const agreements = pending && documentsCustomer.answer({ action: pending.action, data: pending.data ?? {} });
+      if (!agreements) throw new Error(`${id}: the scripted customer cannot answer ${pending?.action}`);
+      await gatewayCall(
+        `${stack.gatewayUrl}/v1/onboardings/${encodeURIComponent(id)}/actions/${agreements.action}`,
+        'POST',
+        agreements.body,
       );
       const waiting = await waitForStatus(client, id, (v) =>
         (v.pendingActions ?? []).some((action) => action.action === 'uploadDocuments'),

@@ -26,6 +26,7 @@ import { startSandbox } from '../../sandbox/core/server.js';
 import { FINAL_STATES } from '../../contract/onboarding.js';
 import type { OnboardingStatus, PendingAction } from '../../contract/onboarding.js';
 import { TASK_QUEUES } from '../../workers/providers.js';
+import type { CustomerAnswer, Scenario } from '../../scripts/customers/index.js';
 import { createLocalEnv, projectRoot } from '../helpers/temporal.js';
 
 export const E2E_API_KEY = 'e2e-api-key';
@@ -78,6 +79,18 @@ export const onboardingPath = (id: string): string => `/v1/onboardings/${encodeU
 
 export function pendingAction(status: OnboardingStatus, action: string): PendingAction | undefined {
   return status.pendingActions.find((pending) => pending.action === action);
+}
+
+/**
+ * The scripted customer's happy-path answer to the pending `action` of `status` (scripts/customers/): what the
+ * tests send when they are not testing a wrong answer. Fails when the action is not pending or has no answer.
+ */
+export function customerAnswer(scenario: Scenario, status: OnboardingStatus, action: string): CustomerAnswer {
+  const pending = pendingAction(status, action);
+  if (!pending) throw new Error(`${status.onboardingId}: '${action}' is not pending (state ${status.state})`);
+  const answer = scenario.answer(pending);
+  if (!answer) throw new Error(`${status.onboardingId}: the scripted customer has no answer to '${action}'`);
+  return answer;
 }
 
 export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eStack> {

@@ -6,7 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InboxRecord } from '../../client/webhooks/inbox.js';
-import { onboardingPath, pendingAction, startE2eStack } from './harness.js';
+import type { Scenario } from '../../scripts/customers/index.js';
+import { jikoCustomer } from '../../scripts/customers/jiko.js';
+import type { JikoUploadDocumentsBody } from '../../scripts/customers/jiko.js';
+import { customerAnswer, onboardingPath, pendingAction, startE2eStack } from './harness.js';
 import type { E2eStack } from './harness.js';
 
 const TEST_TIMEOUT_MS = 150_000;
@@ -30,54 +33,32 @@ afterAll(async () => {
 
 // --- the backend's side -----------------------------------------------------------------------------------------
 
-interface Person {
-  first: string;
-  last: string;
-  dateOfBirth: string;
-  ssn: string;
-  email: string;
-  phone: string;
-}
+/** Reconciliation polls every few minutes only: the webhooks must do the work. */
+const SLOW_POLLING = { pollInitialInterval: '5m', pollMaxInterval: '10m' };
+const { approved, documents } = jikoCustomer.scenarios;
 
-function startBody(customerRef: string, person: Person) {
-  return {
-    provider: 'jiko',
-    customerRef,
-    applicant: {
-      name: { first: person.first, last: person.last },
-      dateOfBirth: person.dateOfBirth,
-      ssn: person.ssn,
-      email: person.email,
-      phone: person.phone,
-      address: { line1: '2000 Allston Way', city: 'Berkeley', state: 'CA', postalCode: '94701', country: 'US' },
-    },
-    jiko: {
-      investmentProfile: { employmentStatus: 'STUDENT', income: 'BELOW_50K', netWorth: 'BELOW_50K' },
-      contactVerification: { phoneVerifiedAt: '2026-01-01T10:00:00Z', emailVerifiedAt: '2026-01-01T10:01:00Z' },
-    },
-    // Reconciliation polls every few minutes only: the webhooks must do the work.
-    options: { pollInitialInterval: '5m', pollMaxInterval: '10m' },
-  };
-}
+// Each onboarding has a person of its own, so searching its history for that person's values means something.
+// The scripted customer's scenario chooses the SSN (4… approves, 210… asks for documents).
+const approvedStart = approved.startBody('e2e-approved', {
+  person: {
+    name: { first: 'Philippa', last: 'Quarrendon' },
+    dateOfBirth: '1987-03-14',
+    email: 'philippa.quarrendon@example.com',
+    phone: '+15550001111',
+  },
+  options: SLOW_POLLING,
+});
+const documentsStart = documents.startBody('e2e-documents', {
+  person: {
+    name: { first: 'Ottoline', last: 'Vardamanth' },
+    dateOfBirth: '1979-11-02',
+    email: 'ottoline.vardamanth@example.com',
+    phone: '+15550002222',
+  },
+  options: SLOW_POLLING,
+});
 
-const approvedPerson: Person = {
-  first: 'Philippa',
-  last: 'Quarrendon',
-  dateOfBirth: '1987-03-14',
-  ssn: '400551234',
-  email: 'philippa.quarrendon@example.com',
-  phone: '+15550001111',
-};
-const documentsPerson: Person = {
-  first: 'Ottoline',
-  last: 'Vardamanth',
-  dateOfBirth: '1979-11-02',
-  ssn: '210667788',
-  email: 'ottoline.vardamanth@example.com',
-  phone: '+15550002222',
-};
-
-async function acceptAgreements(id: string): Promise<void> {
+async function acceptAgreements(id: string, scenario: Scenario): Promise<void> {
   const waiting = await waitForStatus(
     id,
     'agreements pending',
@@ -97,7 +78,9 @@ async function acceptAgreements(id: string): Promise<void> {
   expect(wrong.status).toBe(422);
   expect(wrong.body.error.code).toBe('invalid_action');
 
-  const accepted = await call('POST', `${onboardingPath(id)}/actions/acceptAgreements`, { version });
+  const answer = customerAnswer(scenario, waiting, 'acceptAgreements');
+  expect(answer.body).toEqual({ version });
+  const accepted = await call('POST', `${onboardingPath(id)}/actions/${answer.action}`, answer.body);
   expect(accepted.status).toBe(200);
   expect(pendingAction(accepted.body, 'acceptAgreements')).toBeUndefined();
 }
@@ -147,16 +130,16 @@ describe('Jiko onboarding through the gateway', () => {
   it(
     'approves a customer (SSN 4…): start, accept agreements, webhook-driven decision, account opened',
     async () => {
-      const started = await call('POST', '/v1/onboardings', startBody('e2e-approved', approvedPerson));
+      const started = await call('POST', '/v1/onboardings', approvedStart);
       expect(started.status).toBe(201);
       const id = started.body.onboardingId;
       expect(id).toBe('onboarding:jiko:e2e-approved');
 
-      const again = await call('POST', '/v1/onboardings', startBody('e2e-approved', approvedPerson));
+      const again = await call('POST', '/v1/onboardings', approvedStart);
       expect(again.status).toBe(200);
       expect(again.body.onboardingId).toBe(id);
 
-      await acceptAgreements(id);
+      await acceptAgreements(id, approved);
       const done = await waitForStatus(id, 'completed', (s) => s.state === 'completed');
       expect(done.result).toMatchObject({
         applicationId: expect.any(String),
@@ -177,7 +160,7 @@ describe('Jiko onboarding through the gateway', () => {
         version: '1',
       });
       expect(late.status).toBe(409);
-      const restart = await call('POST', '/v1/onboardings', startBody('e2e-approved', approvedPerson));
+      const restart = await call('POST', '/v1/onboardings', approvedStart);
       expect(restart.status).toBe(200);
       expect(restart.body.state).toBe('completed');
 
@@ -201,10 +184,10 @@ describe('Jiko onboarding through the gateway', () => {
   it(
     'collects documents (SSN 21…): ID_FRONT, ID_BACK and SELFIE uploaded through the gateway, re-applied, approved',
     async () => {
-      const started = await call('POST', '/v1/onboardings', startBody('e2e-documents', documentsPerson));
+      const started = await call('POST', '/v1/onboardings', documentsStart);
       expect(started.status).toBe(201);
       const id = started.body.onboardingId;
-      await acceptAgreements(id);
+      await acceptAgreements(id, documents);
 
       const asked = await waitForStatus(
         id,
@@ -212,14 +195,14 @@ describe('Jiko onboarding through the gateway', () => {
         (s) => pendingAction(s, 'uploadDocuments') !== undefined,
       );
       expect(asked.state).toBe('action_required');
-      const image = (label: string) => Buffer.from(`\x89PNG\r\n\x1a\n${label}-${'x'.repeat(256)}`).toString('base64');
-      const uploaded = await call('POST', `${onboardingPath(id)}/actions/uploadDocuments`, {
-        documents: [
-          { type: 'ID_FRONT', contentType: 'image/png', contentBase64: image('front') },
-          { type: 'ID_BACK', contentType: 'image/png', contentBase64: image('back') },
-          { type: 'SELFIE', contentType: 'image/png', contentBase64: image('selfie') },
-        ],
-      });
+      // The customer uploads one tiny image per requirement (the first type of each: SELFIE, not PASSPORT).
+      const upload = customerAnswer(documents, asked, 'uploadDocuments');
+      expect((upload.body as unknown as JikoUploadDocumentsBody).documents.map((document) => document.type)).toEqual([
+        'ID_FRONT',
+        'ID_BACK',
+        'SELFIE',
+      ]);
+      const uploaded = await call('POST', `${onboardingPath(id)}/actions/${upload.action}`, upload.body);
       expect(uploaded.status).toBe(200);
 
       const done = await waitForStatus(id, 'completed', (s) => s.state === 'completed');
@@ -240,20 +223,17 @@ describe('Jiko onboarding through the gateway', () => {
   it(
     'keeps personal data out of history: the raw events, read without the codec, hold no SSN, name, birth date, email or phone',
     async () => {
-      for (const [customerRef, person] of [
-        ['e2e-approved', approvedPerson],
-        ['e2e-documents', documentsPerson],
-      ] as const) {
+      for (const { customerRef, applicant } of [approvedStart, documentsStart]) {
         const { eventCount, raw } = await stack.rawHistory(`onboarding:jiko:${customerRef}`);
         expect(eventCount).toBeGreaterThan(10);
         for (const secret of [
-          person.ssn,
-          person.first,
-          person.last,
-          person.dateOfBirth,
-          person.email,
-          person.phone,
-          person.phone.slice(2),
+          applicant.ssn,
+          applicant.name.first,
+          applicant.name.last,
+          applicant.dateOfBirth,
+          applicant.email,
+          applicant.phone,
+          applicant.phone.slice(2),
         ]) {
           expect(raw.includes(secret), `history of ${customerRef} contains ${secret}`).toBe(false);
         }

@@ -9,12 +9,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InboxRecord } from '../../client/webhooks/inbox.js';
 import type { OnboardingStatus } from '../../contract/onboarding.js';
-import { onboardingPath, pendingAction, startE2eStack } from './harness.js';
+import { NETSPEND_ACTIONS } from '../../contract/netspend.js';
+import { netspendCustomer } from '../../scripts/customers/netspend.js';
+import { customerAnswer, onboardingPath, pendingAction, startE2eStack } from './harness.js';
 import type { E2eStack } from './harness.js';
 
 const TEST_TIMEOUT_MS = 150_000;
-/** Not weak by the simulator's rules (no run, not four equal digits), and no other test data contains it. */
-const PIN = '7392';
+const { dda, gpr, 'gpr-by-id': gprById } = netspendCustomer.scenarios;
+/** The scripted customer's made-up PIN (not weak by the simulator's rules): never echoed, never recorded. */
+const PIN = String(dda.answer({ action: NETSPEND_ACTIONS.activateCard, data: {} })?.body.pin);
 /** The PIN as a value of its own: four digits can occur by chance inside the random hex ids of a status. */
 const standalone = (pin: string) => new RegExp(`(?<![0-9a-fA-F])${pin}(?![0-9a-fA-F])`);
 const WEAK_PIN = '4321';
@@ -22,6 +25,8 @@ const WEAK_PIN = '4321';
 let stack: E2eStack;
 
 beforeAll(async () => {
+  // The PIN checks below look for this value: a customer without a PIN must fail here, not pass them all.
+  expect(PIN).toMatch(/^\d{4}$/);
   stack = await startE2eStack({
     sandboxEnv: { SANDBOX_NETSPEND_ACTIVATION_DELAY_MS: '2000' },
     faults: { netspend: { webhookDuplicateRate: 1, webhookReorder: true, webhookReorderWindowMs: 300 } },
@@ -36,65 +41,39 @@ interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
 }
 
-interface Person {
-  first: string;
-  last: string;
-  dateOfBirth: string;
-  ssn: string;
-  email: string;
-  phone: string;
-}
-
-/** SSNs outside the simulator's 991-994 controls: KYC and OFAC approve at creation. */
-const ddaPerson: Person = {
-  first: 'Wilhelmina',
-  last: 'Trevelyan',
-  dateOfBirth: '1984-07-19',
-  ssn: '512349876',
-  email: 'wilhelmina.trevelyan@example.com',
-  phone: '+15550003333',
-};
-const lostWebhookPerson: Person = {
-  first: 'Cordelia',
-  last: 'Featherstonehaugh',
-  dateOfBirth: '1988-03-14',
-  ssn: '534567654',
-  email: 'cordelia.featherstonehaugh@example.com',
-  phone: '+15550005555',
-};
-const cancelledPerson: Person = {
-  first: 'Bartholomew',
-  last: 'Ashcombe',
-  dateOfBirth: '1972-12-05',
-  ssn: '523458765',
-  email: 'bartholomew.ashcombe@example.com',
-  phone: '+15550004444',
-};
-
 /** Reconciliation polls every few minutes only: the webhooks must do the work. */
 const SLOW_POLLING = { pollInitialInterval: '5m', pollMaxInterval: '10m' };
 
-function startBody(
-  customerRef: string,
-  person: Person,
-  netspend: Record<string, unknown>,
-  options: Record<string, unknown> = SLOW_POLLING,
-) {
-  return {
-    provider: 'netspend',
-    customerRef,
-    applicant: {
-      name: { first: person.first, last: person.last },
-      dateOfBirth: person.dateOfBirth,
-      ssn: person.ssn,
-      email: person.email,
-      phone: person.phone,
-      address: { line1: '500 Congress Ave', city: 'Austin', state: 'TX', postalCode: '78701', country: 'US' },
-    },
-    netspend,
-    options,
-  };
-}
+// Each onboarding has a person of its own, so searching its history for that person's values means something.
+// The scenarios' SSNs are outside the simulator's 991-994 controls: KYC and OFAC approve at creation.
+const ddaStart = dda.startBody('ns-e2e-dda', {
+  person: {
+    name: { first: 'Wilhelmina', last: 'Trevelyan' },
+    dateOfBirth: '1984-07-19',
+    email: 'wilhelmina.trevelyan@example.com',
+    phone: '+15550003333',
+  },
+  options: SLOW_POLLING,
+});
+const lostWebhookStart = gpr.startBody('ns-e2e-lost-webhook', {
+  person: {
+    name: { first: 'Cordelia', last: 'Featherstonehaugh' },
+    dateOfBirth: '1988-03-14',
+    email: 'cordelia.featherstonehaugh@example.com',
+    phone: '+15550005555',
+  },
+  // With the webhook lost, a fast poll is what finds the account active.
+  options: { pollInitialInterval: '1s', pollMaxInterval: '2s' },
+});
+const cancelledStart = gprById.startBody('ns-e2e-cancel', {
+  person: {
+    name: { first: 'Bartholomew', last: 'Ashcombe' },
+    dateOfBirth: '1972-12-05',
+    email: 'bartholomew.ashcombe@example.com',
+    phone: '+15550004444',
+  },
+  options: SLOW_POLLING,
+});
 
 const act = <T = OnboardingStatus>(id: string, action: string, body: unknown) =>
   stack.call<T>('POST', `${onboardingPath(id)}/actions/${action}`, body);
@@ -102,10 +81,6 @@ const act = <T = OnboardingStatus>(id: string, action: string, body: unknown) =>
 interface AgreementData {
   agreementId: string;
   accepted: boolean;
-}
-interface QuestionData {
-  questionId: string;
-  answers: { answerId: string }[];
 }
 
 interface AuditItem {
@@ -216,19 +191,11 @@ describe('Netspend onboarding through the gateway', () => {
       // Netspend takes "forever" here: the control below ends the wait when the test is ready to watch for it.
       const slow = await sandboxControl('PUT', '/_sandbox/netspend/settings', { activationDelayMs: 600_000 });
       expect(slow.status).toBe(200);
-      const started = await stack.call(
-        'POST',
-        '/v1/onboardings',
-        startBody('ns-e2e-dda', ddaPerson, { accountType: 'DDA' }),
-      );
+      const started = await stack.call('POST', '/v1/onboardings', ddaStart);
       expect(started.status).toBe(201);
       const id = started.body.onboardingId;
       expect(id).toBe('onboarding:netspend:ns-e2e-dda');
-      const again = await stack.call(
-        'POST',
-        '/v1/onboardings',
-        startBody('ns-e2e-dda', ddaPerson, { accountType: 'DDA' }),
-      );
+      const again = await stack.call('POST', '/v1/onboardings', ddaStart);
       expect(again.status).toBe(200);
       expect(again.body.onboardingId).toBe(id);
 
@@ -262,20 +229,15 @@ describe('Netspend onboarding through the gateway', () => {
       expect(allIn.status).toBe(200);
       expect(pendingAction(allIn.body, 'acceptAgreements')).toBeUndefined();
 
-      // Expected use (DDA only): the first answer of each question.
+      // Expected use (DDA only): the customer picks the first answer of each question.
       const useAsked = await stack.waitForStatus(
         id,
         'expected use pending',
         (s) => pendingAction(s, 'answerExpectedUse') !== undefined,
       );
-      const questions = pendingAction(useAsked, 'answerExpectedUse')?.data.questions as QuestionData[];
-      expect(questions.length).toBeGreaterThan(0);
-      const answered = await act(id, 'answerExpectedUse', {
-        answers: questions.map((question) => ({
-          questionId: question.questionId,
-          answerId: question.answers[0]?.answerId,
-        })),
-      });
+      const expectedUse = customerAnswer(dda, useAsked, 'answerExpectedUse');
+      expect((expectedUse.body.answers as unknown[]).length).toBeGreaterThan(0);
+      const answered = await act(id, expectedUse.action, expectedUse.body);
       expect(answered.status).toBe(200);
 
       // Every requirement is in; Netspend activates the account later and announces it with account.created. The
@@ -314,9 +276,9 @@ describe('Netspend onboarding through the gateway', () => {
       expect(eventAt).toBeGreaterThan(whats.lastIndexOf('waiting for the provider'));
       expect(eventAt).toBeLessThan(whats.indexOf('account active'));
       expect(Date.parse(cardAsked.timeline[eventAt]!.at)).toBeLessThanOrEqual(Date.parse(activation!.endedAt!));
-      const brands = pendingAction(cardAsked, 'chooseCard')?.data.brands as { brandName: string }[];
-      const brandName = brands[0]?.brandName as string;
-      const chosen = await act(id, 'chooseCard', { type: 'physical', brandName });
+      const card = customerAnswer(dda, cardAsked, 'chooseCard');
+      expect(card.body.type).toBe('physical');
+      const chosen = await act(id, card.action, card.body);
       expect(chosen.status).toBe(200);
 
       // The card arrives by mail; the customer sets its PIN, which activates it.
@@ -326,14 +288,15 @@ describe('Netspend onboarding through the gateway', () => {
         (s) => pendingAction(s, 'activateCard') !== undefined,
       );
       expect(pendingAction(pinAsked, 'activateCard')?.data).toMatchObject({ pinFormat: 'four digits' });
-      const malformed = await act<ErrorBody>(id, 'activateCard', { pin: '73925' });
+      const malformed = await act<ErrorBody>(id, 'activateCard', { pin: `${PIN}5` });
       expect(malformed.status).toBe(422);
-      expect(JSON.stringify(malformed.body)).not.toContain('73925');
+      expect(JSON.stringify(malformed.body)).not.toContain(`${PIN}5`);
       const weak = await act<ErrorBody>(id, 'activateCard', { pin: WEAK_PIN });
       expect(weak.status).toBe(422);
       expect(weak.body.error.code).toBe('invalid_action');
       expect(JSON.stringify(weak.body)).not.toMatch(standalone(WEAK_PIN));
-      const activated = await act(id, 'activateCard', { pin: PIN });
+      const setPin = customerAnswer(dda, pinAsked, 'activateCard');
+      const activated = await act(id, setPin.action, setPin.body);
       expect(activated.status).toBe(200);
       expect(JSON.stringify(activated.body)).not.toMatch(standalone(PIN));
 
@@ -376,19 +339,7 @@ describe('Netspend onboarding through the gateway', () => {
     async () => {
       // Netspend activates a second after the last agreement; the webhook that says so never arrives.
       await sandboxControl('PUT', '/_sandbox/netspend/settings', { activationDelayMs: 1000 });
-      const started = await stack.call(
-        'POST',
-        '/v1/onboardings',
-        startBody(
-          'ns-e2e-lost-webhook',
-          lostWebhookPerson,
-          { accountType: 'GPR' },
-          {
-            pollInitialInterval: '1s',
-            pollMaxInterval: '2s',
-          },
-        ),
-      );
+      const started = await stack.call('POST', '/v1/onboardings', lostWebhookStart);
       expect(started.status).toBe(201);
       const id = started.body.onboardingId;
       const asked = await stack.waitForStatus(
@@ -399,10 +350,8 @@ describe('Netspend onboarding through the gateway', () => {
       const accountId = asked.result.accountId as string;
       const dropping = await sandboxControl('PATCH', '/_sandbox/faults/netspend', { dropNextWebhooks: 1 });
       expect(dropping.status).toBe(200);
-      const agreements = pendingAction(asked, 'acceptAgreements')?.data.agreements as AgreementData[];
-      const accepted = await act(id, 'acceptAgreements', {
-        agreementIds: agreements.map((agreement) => agreement.agreementId),
-      });
+      const agreements = customerAnswer(gpr, asked, 'acceptAgreements');
+      const accepted = await act(id, agreements.action, agreements.body);
       expect(accepted.status).toBe(200);
 
       const cardAsked = await stack.waitForStatus(
@@ -422,8 +371,9 @@ describe('Netspend onboarding through the gateway', () => {
         ['account.created', 'dropped'],
       ]);
 
-      const brands = pendingAction(cardAsked, 'chooseCard')?.data.brands as { brandName: string }[];
-      const chosen = await act(id, 'chooseCard', { type: 'virtual', brandName: brands[0]?.brandName });
+      const card = customerAnswer(gpr, cardAsked, 'chooseCard');
+      expect(card.body.type).toBe('virtual');
+      const chosen = await act(id, card.action, card.body);
       expect(chosen.status).toBe(200);
       const done = await stack.waitForStatus(id, 'completed', (s) => s.state === 'completed');
       expect(done.result).toMatchObject({ accountId, accountType: 'GPR', cardType: 'virtual' });
@@ -434,11 +384,7 @@ describe('Netspend onboarding through the gateway', () => {
   it(
     'cancels after the account exists: the account is closed at Netspend and the steps show compensated',
     async () => {
-      const started = await stack.call(
-        'POST',
-        '/v1/onboardings',
-        startBody('ns-e2e-cancel', cancelledPerson, { providedId: 'sandbox-gpr-prepaid' }),
-      );
+      const started = await stack.call('POST', '/v1/onboardings', cancelledStart);
       expect(started.status).toBe(201);
       const id = started.body.onboardingId;
       const waiting = await stack.waitForStatus(
@@ -477,14 +423,11 @@ describe('Netspend onboarding through the gateway', () => {
   it(
     'keeps personal data out of history: read without the codec, no SSN, date of birth, PIN, first or last name',
     async () => {
-      for (const [customerRef, person] of [
-        ['ns-e2e-dda', ddaPerson],
-        ['ns-e2e-cancel', cancelledPerson],
-        ['ns-e2e-lost-webhook', lostWebhookPerson],
-      ] as const) {
+      for (const { customerRef, applicant } of [ddaStart, cancelledStart, lostWebhookStart]) {
         const { eventCount, raw } = await stack.rawHistory(`onboarding:netspend:${customerRef}`);
         expect(eventCount).toBeGreaterThan(10);
-        for (const secret of [person.ssn, person.dateOfBirth, person.first, person.last, person.email]) {
+        const { ssn, dateOfBirth, name, email } = applicant;
+        for (const secret of [ssn, dateOfBirth, name.first, name.last, email]) {
           expect(raw.includes(secret), `history of ${customerRef} contains ${secret}`).toBe(false);
         }
         // Four bare digits can occur by chance inside the ids Temporal keeps in clear (UUIDs): look for the PIN
