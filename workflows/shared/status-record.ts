@@ -1,0 +1,159 @@
+/**
+ * The core every part of the tracker shares: the onboarding's status (state, step, blockedOn, pending actions,
+ * steps, result, timeline) and its refs, the small mutations on them, and `touch()`, which stamps `updatedAt` and
+ * republishes the search attributes. Nothing here waits or calls out; the other parts receive one `StatusRecord`.
+ */
+import { FINAL_STATES, providerRef } from '../../contract/onboarding.js';
+import type {
+  Actor,
+  BlockedOn,
+  OnboardingInput,
+  OnboardingState,
+  OnboardingStatus,
+  StepRecord,
+} from '../../contract/onboarding.js';
+import { actionNotExpected } from './failures.js';
+import { SearchAttributePublisher } from './search-attributes.js';
+
+export function nowIso(): string {
+  return new Date().toISOString();
+}
+
+/** The status of a fresh start: every declared step pending, the first one current. */
+export function startedStatus(
+  onboardingId: string,
+  input: Pick<OnboardingInput<unknown, unknown>, 'provider' | 'customerRef'>,
+  steps: readonly string[],
+): OnboardingStatus {
+  const startedAt = nowIso();
+  return {
+    onboardingId,
+    provider: input.provider,
+    customerRef: input.customerRef,
+    state: 'in_progress',
+    step: steps[0] ?? 'start',
+    blockedOn: null,
+    blockedSince: null,
+    pendingActions: [],
+    steps: steps.map((name) => ({
+      name,
+      status: 'pending',
+      startedAt: null,
+      endedAt: null,
+      attempts: 0,
+      lastError: null,
+    })),
+    result: {},
+    timeline: [{ at: startedAt, actor: 'system', what: 'onboarding started' }],
+    startedAt,
+    updatedAt: startedAt,
+  };
+}
+
+export class StatusRecord {
+  /** The saga body has ended (or is compensating): no new customer action or cancel is accepted. */
+  closing = false;
+  /** The final state is recorded. */
+  settled = false;
+  private readonly searchAttributes = new SearchAttributePublisher();
+
+  /** `refs` are the `provider:kind:id` values of OnboardingRefs; the record owns (and mutates) both arrays. */
+  constructor(
+    readonly status: OnboardingStatus,
+    readonly refs: string[],
+  ) {}
+
+  // --- reading -------------------------------------------------------------------------------------------------
+
+  snapshot(): OnboardingStatus {
+    // A copy: an Update's result must not change if the workflow moves on before it is serialized.
+    return JSON.parse(JSON.stringify(this.status)) as OnboardingStatus;
+  }
+
+  get state(): OnboardingState {
+    return this.status.state;
+  }
+
+  get isFinal(): boolean {
+    return FINAL_STATES.includes(this.status.state);
+  }
+
+  hasPendingAction(action: string): boolean {
+    return this.status.pendingActions.some((pending) => pending.action === action);
+  }
+
+  /** Where the onboarding stands, for the details of a 409: no PII, only names. */
+  actionContext(): Record<string, unknown> {
+    return {
+      state: this.status.state,
+      step: this.status.step,
+      pendingActions: this.status.pendingActions.map((pending) => pending.action),
+    };
+  }
+
+  /** 409 once the onboarding is final or closing: shared by every customer action and by cancel. */
+  assertOpen(): void {
+    if (this.isFinal || this.closing) {
+      throw actionNotExpected(
+        `the onboarding is ${this.closing ? 'closing' : this.status.state}`,
+        this.actionContext(),
+      );
+    }
+  }
+
+  // --- recording -----------------------------------------------------------------------------------------------
+
+  /** Appends to the timeline without publishing: the caller touches once when its whole change is made. */
+  addTimeline(actor: Actor, what: string, why?: string): void {
+    this.status.timeline.push(why === undefined ? { at: nowIso(), actor, what } : { at: nowIso(), actor, what, why });
+    this.status.updatedAt = nowIso();
+  }
+
+  setResult(key: string, value: string): void {
+    this.status.result[key] = value;
+    this.touch();
+  }
+
+  addRef(kind: string, id: string): void {
+    const ref = providerRef(this.status.provider, kind, id);
+    if (!this.refs.includes(ref)) this.refs.push(ref);
+    this.touch();
+  }
+
+  /** The record of a step, added (pending) when the workflow did not declare it. */
+  stepRecord(name: string): StepRecord {
+    let record = this.status.steps.find((candidate) => candidate.name === name);
+    if (!record) {
+      record = { name, status: 'pending', startedAt: null, endedAt: null, attempts: 0, lastError: null };
+      this.status.steps.push(record);
+    }
+    return record;
+  }
+
+  /** `blockedSince` moves only when `blockedOn` changes: a second wait on the same party keeps its start. */
+  setBlocked(on: BlockedOn): void {
+    if (this.status.blockedOn === on) return;
+    this.status.blockedOn = on;
+    this.status.blockedSince = on === null ? null : nowIso();
+  }
+
+  /** The customer did `action`: it leaves `pendingActions`, and the onboarding is unblocked once none is left. */
+  customerActionDone(action: string): void {
+    this.status.pendingActions = this.status.pendingActions.filter((pending) => pending.action !== action);
+    if (this.status.state === 'action_required' && this.status.pendingActions.length === 0) {
+      this.status.state = 'in_progress';
+      this.setBlocked(null);
+    }
+    this.touch();
+  }
+
+  /** Ends a change: stamps `updatedAt` and upserts the search attributes that moved. */
+  touch(): void {
+    this.status.updatedAt = nowIso();
+    this.publishSearchAttributes();
+  }
+
+  publishSearchAttributes(): void {
+    this.searchAttributes.publish(this.status, this.refs);
+  }
+}
