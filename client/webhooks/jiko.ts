@@ -5,9 +5,8 @@
  * collapses onto the same delivery workflow id and the onboarding dedupes by eventId.
  */
 import { z } from 'zod';
-import { WebhookPayloadError } from '../errors.js';
-import { fieldIssues } from '../schemas.js';
 import type { NormalizedWebhook, ProviderWebhookIntake } from './types.js';
+import { parseEnvelope } from './types.js';
 import { hmacBodySignature, signHmacBody } from './verifiers.js';
 
 export const JIKO_SIGNATURE_HEADER = 'x-jiko-signature';
@@ -52,17 +51,11 @@ export function createJikoWebhookIntake(config: { JIKO_WEBHOOK_SECRET: string })
 
     /** One event per delivery. */
     normalize(rawBody: Buffer): NormalizedWebhook[] {
-      let json: unknown;
-      try {
-        json = JSON.parse(rawBody.toString('utf8'));
-      } catch {
-        throw new WebhookPayloadError('the body is not JSON');
-      }
-      const envelope = jikoWebhookEnvelopeSchema.safeParse(json);
-      if (!envelope.success) {
-        throw new WebhookPayloadError('not a Jiko event envelope', fieldIssues(envelope.error));
-      }
-      const { event_id, timestamp, event_type, payload } = envelope.data;
+      const { event_id, timestamp, event_type, payload } = parseEnvelope(
+        rawBody,
+        jikoWebhookEnvelopeSchema,
+        'a Jiko event envelope',
+      );
       const isApplicationEvent = (JIKO_APPLICATION_EVENTS as readonly string[]).includes(event_type);
       const application = applicationPayloadSchema.safeParse(payload);
       const refs = application.success ? [`jiko:application:${application.data.application_id}`] : [];

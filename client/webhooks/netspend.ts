@@ -11,9 +11,9 @@
  * same delivery workflow id and deduplicated again by the onboarding (eventId).
  */
 import { z } from 'zod';
-import { WebhookAuthenticationError, WebhookPayloadError } from '../errors.js';
-import { fieldIssues } from '../schemas.js';
+import { WebhookAuthenticationError } from '../errors.js';
 import type { NormalizedWebhook, ProviderWebhookIntake, WebhookHeaders } from './types.js';
+import { parseEnvelope } from './types.js';
 import { hmacBodySignature, signHmacBody } from './verifiers.js';
 
 export const NETSPEND_SIGNATURE_HEADER = 'ns-signature';
@@ -63,18 +63,8 @@ function refsFor(type: string, data: Record<string, unknown>): string[] {
   return [];
 }
 
-function parseEnvelope(rawBody: Buffer): z.output<typeof netspendWebhookEnvelopeSchema> {
-  let json: unknown;
-  try {
-    json = JSON.parse(rawBody.toString('utf8'));
-  } catch {
-    throw new WebhookPayloadError('the body is not JSON');
-  }
-  const envelope = netspendWebhookEnvelopeSchema.safeParse(json);
-  if (!envelope.success) {
-    throw new WebhookPayloadError('not a Netspend event envelope', fieldIssues(envelope.error));
-  }
-  return envelope.data;
+function parseNetspendEnvelope(rawBody: Buffer): z.output<typeof netspendWebhookEnvelopeSchema> {
+  return parseEnvelope(rawBody, netspendWebhookEnvelopeSchema, 'a Netspend event envelope');
 }
 
 export function createNetspendWebhookIntake(
@@ -109,7 +99,7 @@ export function createNetspendWebhookIntake(
 
     /** One event per delivery. */
     normalize(rawBody: Buffer): NormalizedWebhook[] {
-      const { id, type, created, data } = parseEnvelope(rawBody);
+      const { id, type, created, data } = parseNetspendEnvelope(rawBody);
       const refs = refsFor(type, data);
       const actedOn = (NETSPEND_ONBOARDING_EVENTS as readonly string[]).includes(type);
       const normalized: NormalizedWebhook = {

@@ -3,7 +3,10 @@
  * schemes), how one delivery becomes zero or more ProviderEvents, and how the provider wants to be answered.
  * One file per provider beside this one, wired into the provider registry; client/webhooks/intake.ts runs them.
  */
+import type { z } from 'zod';
 import type { ProviderEvent } from '../../contract/onboarding.js';
+import { WebhookPayloadError } from '../errors.js';
+import { fieldIssues } from '../schemas.js';
 
 /** Header names lowercased, as Node and Fastify deliver them. */
 export type WebhookHeaders = Record<string, string | string[] | undefined>;
@@ -57,4 +60,21 @@ export interface ProviderWebhookIntake {
 export function singleHeader(headers: WebhookHeaders, name: string): string | undefined {
   const value = headers[name.toLowerCase()];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** A verified body as the provider's envelope: 400 (WebhookPayloadError naming the fields) when it is not one. */
+export function parseEnvelope<Schema extends z.ZodType>(
+  rawBody: Buffer,
+  schema: Schema,
+  what: string,
+): z.output<Schema> {
+  let json: unknown;
+  try {
+    json = JSON.parse(rawBody.toString('utf8'));
+  } catch {
+    throw new WebhookPayloadError('the body is not JSON');
+  }
+  const envelope = schema.safeParse(json);
+  if (!envelope.success) throw new WebhookPayloadError(`not ${what}`, fieldIssues(envelope.error));
+  return envelope.data;
 }
