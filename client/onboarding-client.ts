@@ -45,6 +45,7 @@ import { DocumentStoreUnavailableError, parseOrThrow } from './provider-definiti
 import type { ClientProvider, DocumentSink, ProviderAction } from './provider-definition.js';
 import { DEFAULT_PROVIDER_REGISTRY } from './registry.js';
 import type { ProviderRegistry, StartBodyInput } from './registry.js';
+import { decodePageToken, encodePageToken } from './page-token.js';
 import { cancelBodySchema, listFiltersSchema } from './schemas.js';
 import type { ListFilters, ListResponse, OnboardingSummary } from './schemas.js';
 import type { WebhookInbox } from './webhooks/inbox.js';
@@ -224,16 +225,23 @@ export class OnboardingClient {
     if (parsed.step) clauses.push(`OnboardingStep = ${quote(parsed.step)}`);
     if (parsed.blockedOn === 'none') clauses.push('OnboardingBlockedOn IS NULL');
     else if (parsed.blockedOn) clauses.push(`OnboardingBlockedOn = ${quote(parsed.blockedOn)}`);
+    const query = clauses.join(' AND ');
+    const pageToken = parsed.nextPageToken ? decodePageToken(parsed.nextPageToken, query) : undefined;
+    if (parsed.nextPageToken && !pageToken) {
+      throw new ValidationError('the list filters are invalid: nextPageToken: not the nextPageToken of this list', [
+        { path: 'nextPageToken', message: 'not the nextPageToken of a previous page of this list (same filters)' },
+      ]);
+    }
     const response = await this.client.workflowService.listWorkflowExecutions({
       namespace: this.namespace,
-      query: clauses.join(' AND '),
+      query,
       pageSize: parsed.pageSize,
-      nextPageToken: parsed.nextPageToken ? Buffer.from(parsed.nextPageToken, 'base64url') : undefined,
+      nextPageToken: pageToken,
     });
     const token = response.nextPageToken;
     return {
       onboardings: response.executions.map((execution) => this.summarize(execution)),
-      nextPageToken: token && token.length > 0 ? Buffer.from(token).toString('base64url') : null,
+      nextPageToken: token && token.length > 0 ? encodePageToken(token, query) : null,
     };
   }
 

@@ -279,7 +279,7 @@ export const listFiltersSchema = z
     pageSize: z.coerce.number().int().min(1).max(100).default(20),
     nextPageToken: z
       .string()
-      .regex(/^[A-Za-z0-9_-]+$/, 'the nextPageToken of a previous page')
+      .regex(/^[A-Za-z0-9_.-]+$/, 'the nextPageToken of a previous page')
       .max(4096)
       .optional(),
   })

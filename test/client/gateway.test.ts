@@ -126,6 +126,24 @@ describe('validation', () => {
     expect(response.json().error.details.issues[0].path).toBe('state');
   });
 
+  it('answers 422 at once for a page token it did not issue, without asking Temporal', async () => {
+    for (const token of ['garbage', 'v1.AAAA.AAAA', 'djEuYWJj']) {
+      const response = await app.inject({
+        method: 'GET',
+        url: `/v1/onboardings?nextPageToken=${token}`,
+        headers: auth,
+      });
+      expect(response.statusCode).toBe(422);
+      expect(response.json().error.details.issues[0].path).toBe('nextPageToken');
+    }
+  });
+
+  it('answers 422 for a provider filter no registered provider has', async () => {
+    const response = await app.inject({ method: 'GET', url: '/v1/onboardings?provider=nosuch', headers: auth });
+    expect(response.statusCode).toBe(422);
+    expect(response.json().error.details.issues[0]).toEqual({ path: 'provider', message: 'one of jiko, netspend' });
+  });
+
   it('answers 404 in the error envelope for unknown routes', async () => {
     const response = await app.inject({ method: 'GET', url: '/v2/things' });
     expect(response.statusCode).toBe(404);
