@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { APPLICANT_FIELDS, PROVIDER_NAME_PATTERN } from '../contract/onboarding.js';
 import type { ApplicantField, OnboardingState } from '../contract/onboarding.js';
 import { addressRule, cancelReasonRule } from '../contract/rules.js';
+import { personalDataShape } from './customer-ref.js';
 import type { ShapeRule, ValueRule } from '../contract/rules.js';
 
 // --- building blocks ---------------------------------------------------------------------------------------------
@@ -39,18 +40,18 @@ export const durationSchema = z
   .regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 500ms, 30s, 5m, 2h or 7d')
   .meta({ example: '2d' });
 
-const SSN_LIKE = /^\d{3}-?\d{2}-?\d{4}$/;
-const PHONE_LIKE = /^\+?\d{7,15}$/;
-
 /**
  * The caller's opaque customer id. It becomes part of the workflow id, which is neither encrypted nor erasable, so
- * anything that looks like personal data (an email, a phone number, an SSN) is refused outright.
+ * anything that looks like personal data (an email, a phone number, an SSN, a date) is refused outright.
  */
 export const customerRefSchema = z
   .string()
   .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'an opaque id: 1-64 of A-Z a-z 0-9 _ . -')
-  .refine((ref) => !SSN_LIKE.test(ref), 'looks like an SSN: use an opaque id (it ends up in the workflow id)')
-  .refine((ref) => !PHONE_LIKE.test(ref), 'looks like a phone number: use an opaque id (it ends up in the workflow id)')
+  .superRefine((ref, context) => {
+    const shape = personalDataShape(ref);
+    if (shape)
+      context.addIssue({ code: 'custom', message: `${shape}: use an opaque id (it ends up in the workflow id)` });
+  })
   .meta({ example: 'cust_8f2c' });
 
 export const MINIMUM_APPLICANT_AGE = 18;

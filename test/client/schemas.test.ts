@@ -73,7 +73,16 @@ describe('start body', () => {
 });
 
 describe('customerRef', () => {
-  it.each(['cust_8f2c', 'a', 'A.b-c_9', 'x'.repeat(64)])('accepts the opaque id %s', (ref) => {
+  it.each([
+    'cust_8f2c',
+    'a',
+    'A.b-c_9',
+    'x'.repeat(64),
+    '550e8400-e29b-41d4-a716-446655440000',
+    'order-20417',
+    'cust_1234567a8',
+    'acct.v2.eu',
+  ])('accepts the opaque id %s', (ref) => {
     expect(customerRefSchema.safeParse(ref).success).toBe(true);
   });
 
@@ -83,6 +92,14 @@ describe('customerRef', () => {
     ['a bare phone number', '5551234567'],
     ['an SSN', '400123456'],
     ['a dashed SSN', '400-12-3456'],
+    ['a dashed phone number', '555-123-4567'],
+    ['a dotted SSN', '123.45.6789'],
+    ['a labelled SSN', 'ssn-123456789'],
+    ['an email with its @ replaced', 'ada.lovelace.example.com'],
+    ['a date of birth', '1979-08-23'],
+    ['a date of birth inside an id', 'cust_19790823'],
+    ['a day-first date', '23.08.1979'],
+    ['a spaced-out phone number', 'tel_555.123.4567'],
     ['a name with a space', 'Ada Lovelace'],
     ['an empty string', ''],
     ['a too long id', 'x'.repeat(65)],
