@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { APPLICANT_FIELDS, PROVIDER_NAME_PATTERN } from '../contract/onboarding.js';
 import type { ApplicantField, OnboardingState } from '../contract/onboarding.js';
-import { addressRule, cancelReasonRule } from '../contract/rules.js';
+import { addressRule, cancelReasonRule, plainTextRule } from '../contract/rules.js';
 import { personalDataShape } from './customer-ref.js';
 import type { ShapeRule, ValueRule } from '../contract/rules.js';
 
@@ -95,10 +95,12 @@ export const dateOfBirthSchema = z
 
 export const isoDateTimeSchema = z.iso.datetime({ offset: true });
 
+/** A person's name: each part plain text (no control characters), the rule the workflow side uses too. */
+const namePart = z.string().trim().superRefine(zodRule(plainTextRule));
 export const nameSchema = z.object({
-  first: z.string().trim().min(1).max(50),
-  middle: z.string().trim().max(50).nullish(),
-  last: z.string().trim().min(1).max(50),
+  first: namePart.pipe(z.string().min(1).max(50)),
+  middle: namePart.pipe(z.string().max(50)).nullish(),
+  last: namePart.pipe(z.string().min(1).max(50)),
 });
 
 /** The address rule of contract/rules.ts, enforced here on the same fields the workflow checks. */

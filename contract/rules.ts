@@ -19,11 +19,20 @@ export type ShapeRule = (value: unknown) => InvalidField[];
 
 const isText = (value: unknown): value is string => typeof value === 'string';
 
+/** C0 controls and DEL (NUL, ESC, CR, LF…): never part of a name or an address, and unsafe to pass on. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+export const CONTROL_CHARACTERS_MESSAGE = 'must not contain control characters (such as NUL, ESC, CR or LF)';
+
+/** Free text (a name, an address line): no control characters. */
+export const plainTextRule: ValueRule = (value) =>
+  isText(value) && CONTROL_CHARACTERS.test(value) ? CONTROL_CHARACTERS_MESSAGE : null;
+
 /** Text that is required: non-blank once trimmed and at most `max` characters. */
 export function requiredText(max: number): ValueRule {
   return (value) => {
     if (!isText(value) || value.trim() === '') return 'required';
-    return value.trim().length > max ? `at most ${max} characters` : null;
+    return value.trim().length > max ? `at most ${max} characters` : plainTextRule(value);
   };
 }
 
@@ -32,7 +41,7 @@ export function optionalText(max: number): ValueRule {
   return (value) => {
     if (value === undefined || value === null) return null;
     if (!isText(value)) return 'must be text';
-    return value.trim().length > max ? `at most ${max} characters` : null;
+    return value.trim().length > max ? `at most ${max} characters` : plainTextRule(value);
   };
 }
 

@@ -161,3 +161,20 @@ describe('list filters', () => {
     expect(listFiltersSchema.safeParse({ step: "x' OR 1=1" }).success).toBe(false);
   });
 });
+
+describe('control characters', () => {
+  it.each([
+    ['NUL', 'Ada\u0000'],
+    ['ESC', 'Ada\u001b[31m'],
+    ['CR/LF', 'Ada\r\nBcc: x'],
+    ['DEL', 'Ada\u007f'],
+  ])('refuses %s in a name or an address line, naming the field', (_what, text) => {
+    expect(issuePaths(withApplicant({ name: { first: text, last: 'Lovelace' } }))).toEqual(['applicant.name.first']);
+    const address = { line1: text, city: 'Berkeley', state: 'CA', postalCode: '94701', country: 'US' };
+    expect(issuePaths(withApplicant({ address }))).toEqual(['applicant.address.line1']);
+  });
+
+  it('accepts names with accents, apostrophes and hyphens', () => {
+    expect(issuePaths(withApplicant({ name: { first: 'Zoë', middle: "D'Arcy", last: 'Lovelace-Byron' } }))).toEqual([]);
+  });
+});
