@@ -16,6 +16,7 @@ import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/pa
 import type { temporal } from '@temporalio/proto';
 import { taskQueueFor } from '../common/config.js';
 import type { Config } from '../common/config.js';
+import { createLogger } from '../common/log.js';
 import {
   ACTION_NOT_EXPECTED,
   cancelUpdate,
@@ -80,6 +81,13 @@ export interface OnboardingClientOptions {
    */
   webhookDirectTimeoutMs?: number;
 }
+
+type WorkflowDescription = Awaited<ReturnType<WorkflowHandle['describe']>>;
+
+/** How long a start waits for the new onboarding's first status before answering from the execution record. */
+const START_STATUS_TIMEOUT_MS = 3_000;
+
+const log = createLogger('onboarding-client');
 
 const ONBOARDING_ID = /^onboarding:([a-z][a-z0-9]{1,31}):([A-Za-z0-9_.-]{1,64})$/;
 
@@ -192,7 +200,34 @@ export class OnboardingClient {
     }
     const description = await handle.describe();
     const created = description.memo?.startToken === startToken;
-    return { created, status: await this.get(workflowId) };
+    return { created, status: await this.statusAfterStart(workflowId, description) };
+  }
+
+  /**
+   * The status right after a start. The onboarding exists whatever its worker is doing, so a worker that does not
+   * answer (not running yet, or busy) must not hide that from the caller: the status known from the execution
+   * record is answered instead, after a short wait rather than the full query timeout.
+   */
+  private async statusAfterStart(onboardingId: string, description: WorkflowDescription): Promise<OnboardingStatus> {
+    const handle = this.client.workflow.getHandle(onboardingId);
+    try {
+      const timeoutMs = Math.min(this.queryTimeoutMs, START_STATUS_TIMEOUT_MS);
+      return await this.client.withDeadline(Date.now() + timeoutMs, () => handle.query(statusQuery));
+    } catch (err) {
+      if (description.status.name !== 'RUNNING') return this.get(onboardingId);
+      log.warn('onboarding started; its worker has not answered yet', {
+        onboardingId,
+        error: String(err),
+      });
+      const attributes = description.typedSearchAttributes;
+      const startedAt = description.startTime.toISOString();
+      return this.statusFromExecutionRecord(onboardingId, description, {
+        state: (attributes.get(SA_STATE) as OnboardingState | undefined) ?? 'in_progress',
+        at: startedAt,
+        what: 'onboarding started',
+        why: 'status from the execution record: the worker has not reported yet; GET the onboarding for its progress',
+      });
+    }
   }
 
   /** The onboarding's status: live from the workflow, or its final status once it has finished. */
@@ -354,7 +389,7 @@ export class OnboardingClient {
     handle: WorkflowHandle,
     queryError: unknown,
   ): Promise<OnboardingStatus> {
-    let description: Awaited<ReturnType<WorkflowHandle['describe']>>;
+    let description: WorkflowDescription;
     try {
       description = await handle.describe();
     } catch (err) {
@@ -374,38 +409,44 @@ export class OnboardingClient {
     } catch {
       // Failed, terminated or timed out: described from its search attributes below.
     }
-    const attributes = description.typedSearchAttributes;
-    const recordedState = attributes.get(SA_STATE) as OnboardingState | undefined;
+    const recordedState = description.typedSearchAttributes.get(SA_STATE) as OnboardingState | undefined;
     const state: OnboardingState =
       recordedState && FINAL_STATES.includes(recordedState)
         ? recordedState
         : description.status.name === 'CANCELLED'
           ? 'cancelled'
           : 'failed';
+    const closedAt = (description.closeTime ?? new Date()).toISOString();
+    return this.statusFromExecutionRecord(onboardingId, description, {
+      state,
+      at: closedAt,
+      what: `workflow ${description.status.name.toLowerCase()}`,
+      why: 'status rebuilt from the execution record: the workflow could not be queried',
+    });
+  }
+
+  /** A status built from what Temporal records about the execution, for when the workflow cannot be asked. */
+  private statusFromExecutionRecord(
+    onboardingId: string,
+    description: WorkflowDescription,
+    known: { state: OnboardingState; at: string; what: string; why: string },
+  ): OnboardingStatus {
     const { provider } = this.parseOnboardingId(onboardingId);
     const customerRef = onboardingId.slice(`onboarding:${provider}:`.length);
-    const closedAt = (description.closeTime ?? new Date()).toISOString();
     return {
       onboardingId,
       provider,
       customerRef,
-      state,
-      step: attributes.get(SA_STEP) ?? 'unknown',
+      state: known.state,
+      step: description.typedSearchAttributes.get(SA_STEP) ?? 'unknown',
       blockedOn: null,
       blockedSince: null,
       pendingActions: [],
       steps: [],
       result: {},
-      timeline: [
-        {
-          at: closedAt,
-          actor: 'system',
-          what: `workflow ${description.status.name.toLowerCase()}`,
-          why: 'status rebuilt from the execution record: the workflow could not be queried',
-        },
-      ],
+      timeline: [{ at: known.at, actor: 'system', what: known.what, why: known.why }],
       startedAt: description.startTime.toISOString(),
-      updatedAt: closedAt,
+      updatedAt: known.at,
     };
   }
 
