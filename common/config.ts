@@ -7,6 +7,7 @@ import { z } from 'zod';
  */
 import { port, url, duration, bool } from './config-fragments/types.js';
 import { PROVIDER_CONFIG } from './config-fragments/index.js';
+import { DEFAULT_PII_KEYS_FILE, secretsAtTheirDefault, withPiiKeysFromFile } from './config-guards.js';
 
 /** What every process reads whatever the providers; each provider's own variables are a fragment merged below. */
 export const coreConfigShape = {
@@ -39,6 +40,8 @@ export const coreConfigShape = {
   /** Seconds a worker waits for running activities to finish on SIGTERM before it gives up. */
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().positive().default(30),
 
+  /** Where PII_KEYS is read from when the variable is not set (the key `npm start` generates and keeps). */
+  PII_KEYS_FILE: z.string().default(DEFAULT_PII_KEYS_FILE),
   /** PII payload codec keys: `keyId:base64(32 bytes)` comma-separated; the first one encrypts, all decrypt. */
   PII_KEYS: z
     .string()
@@ -81,15 +84,29 @@ export function parseConfig<Schema extends z.ZodType<Config> = typeof configSche
   env: Record<string, string | undefined> = process.env,
   schema?: Schema,
 ): z.output<Schema> {
-  const parsed = (schema ?? configSchema).safeParse(env);
+  const effectiveSchema = schema ?? configSchema;
+  const parsed = effectiveSchema.safeParse(withPiiKeysFromFile(env));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const variable = issue.path.join('.') || '(environment)';
-      return `  ${variable}: ${issue.message} (got ${JSON.stringify(env[variable] ?? null)})`;
+      // Secrets are never echoed, whatever is wrong with them.
+      const shown = /SECRET|PASSWORD|TOKEN|KEY/.test(variable) ? '(hidden)' : JSON.stringify(env[variable] ?? null);
+      return `  ${variable}: ${issue.message} (got ${shown})`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  return parsed.data as z.output<Schema>;
+  const config = parsed.data as z.output<Schema>;
+  if (config.NODE_ENV === 'production' && 'shape' in effectiveSchema) {
+    const published = secretsAtTheirDefault(effectiveSchema.shape as Record<string, z.ZodType>, config);
+    if (published.length > 0) {
+      throw new ConfigError(
+        `Invalid configuration:\n${published
+          .map((name) => `  ${name}: still the built-in development value; set your own for production`)
+          .join('\n')}`,
+      );
+    }
+  }
+  return config;
 }
 
 let cached: Config | undefined;

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, configSchema, parseConfig, taskQueueFor } from '../../common/config.js';
@@ -39,6 +40,56 @@ describe('config', () => {
     expect(message).toMatch(/JIKO_BASE_URL/);
     expect(message).toMatch(/DEFAULT_CUSTOMER_EXPIRY: a duration/);
     expect(message).toMatch(/JIKO_RATE_LIMIT_PER_SECOND/);
+  });
+});
+
+describe('the PII key of a checkout', () => {
+  it("comes from the launcher's key file when PII_KEYS is not set, so processes started by hand agree", () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'pii-keys-'));
+    const keyFile = path.join(folder, 'pii-keys');
+    const keys = `local-20261201:${Buffer.alloc(32, 7).toString('base64')}`;
+    writeFileSync(keyFile, `${keys}\n`, { mode: 0o600 });
+    try {
+      expect(parseConfig({ PII_KEYS_FILE: keyFile }).PII_KEYS).toBe(keys);
+      // The environment still wins over the file.
+      expect(parseConfig({ PII_KEYS_FILE: keyFile, PII_KEYS: 'env:abc' }).PII_KEYS).toBe('env:abc');
+      // No file: the development key, as before.
+      expect(parseConfig({ PII_KEYS_FILE: path.join(folder, 'missing') }).PII_KEYS).toMatch(/^dev-/);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('production', () => {
+  const ownSecrets = {
+    NODE_ENV: 'production',
+    PII_KEYS_FILE: '/nonexistent/pii-keys',
+    PII_KEYS: `prod:${Buffer.alloc(32, 1).toString('base64')}`,
+    GATEWAY_API_KEYS: 'a-real-api-key-0123456789',
+    OUTBOUND_WEBHOOK_SECRET: 'a-real-outbound-secret-0123',
+  };
+
+  it('refuses to start on the built-in development secrets, naming each variable', () => {
+    let message = '';
+    try {
+      parseConfig({ NODE_ENV: 'production', PII_KEYS_FILE: '/nonexistent/pii-keys' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    for (const name of ['PII_KEYS', 'GATEWAY_API_KEYS', 'OUTBOUND_WEBHOOK_SECRET', 'JIKO_WEBHOOK_SECRET']) {
+      expect(message).toContain(`${name}: still the built-in development value`);
+    }
+    expect(message).not.toContain('ZGV2LW9ubHkta2V5');
+  });
+
+  it('starts once every secret is its own', () => {
+    const providerSecrets = Object.fromEntries(
+      Object.keys(configSchema.shape)
+        .filter((name) => /(SECRET|PASSWORD|TOKEN|API_KEY)$/.test(name) && !(name in ownSecrets))
+        .map((name) => [name, `${name.toLowerCase()}-of-our-own-0123456789`]),
+    );
+    expect(() => parseConfig({ ...ownSecrets, ...providerSecrets })).not.toThrow();
   });
 });
 
