@@ -63,3 +63,17 @@ export interface ProviderOutcomeUnknownDetails {
   /** The key the call was sent with (a hash, no PII); a retried step sends the same one. */
   idempotencyKey?: string;
 }
+
+/**
+ * The back-off of a provider call that failed retryably: doubling from 1 s up to 1 min. The activities' retry
+ * policy uses it, and the HTTP core uses it as the floor under a provider's Retry-After, so a provider that keeps
+ * answering "429, retry after 1 s" is still asked less and less often.
+ */
+export const PROVIDER_RETRY_BACKOFF = { initialIntervalMs: 1_000, coefficient: 2, maximumIntervalMs: 60_000 } as const;
+
+/** The policy's delay before attempt `attempt + 1`, after attempt `attempt` (1-based) failed. */
+export function providerRetryBackoffMs(attempt: number): number {
+  const { initialIntervalMs, coefficient, maximumIntervalMs } = PROVIDER_RETRY_BACKOFF;
+  const exponent = Math.max(0, Math.floor(attempt) - 1);
+  return Math.min(maximumIntervalMs, initialIntervalMs * coefficient ** Math.min(exponent, 32));
+}

@@ -16,6 +16,7 @@ import {
   PROVIDER_RESPONSE_INVALID,
   PROVIDER_TIMEOUT,
   PROVIDER_UNAVAILABLE,
+  providerRetryBackoffMs,
   type ProviderErrorDetails,
   type ProviderErrorKind,
   type ProviderOutcomeUnknownDetails,
@@ -318,7 +319,7 @@ export class ProviderHttpClient {
 
   private unavailable(operation: string, response: RawResponse, parsed: ParsedProviderError | undefined) {
     const { status } = response;
-    const retryDelayMs = parseRetryAfter(response.headers.get('retry-after'));
+    const retryDelayMs = retryDelayAfter(parseRetryAfter(response.headers.get('retry-after')));
     return ApplicationFailure.create({
       message: `${operation} answered ${status}${parsed ? ` (${parsed.code})` : ''}`,
       type: PROVIDER_UNAVAILABLE,
@@ -440,6 +441,19 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return path
     .map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`))
     .join('');
+}
+
+/**
+ * The delay before the next attempt when the provider named one: its Retry-After, but never shorter than the retry
+ * policy's own back-off for this attempt (a provider saying "1 s" forever must not be asked every second). Without
+ * a Retry-After, undefined: the policy's exponential back-off applies as is.
+ */
+export function retryDelayAfter(
+  retryAfterMs: number | undefined,
+  attempt = currentActivityContext()?.info.attempt ?? 1,
+): number | undefined {
+  if (retryAfterMs === undefined) return undefined;
+  return Math.max(retryAfterMs, providerRetryBackoffMs(attempt));
 }
 
 /** Retry-After as delta-seconds or an HTTP date → milliseconds (undefined when absent or unreadable). */

@@ -402,3 +402,38 @@ describe('what Temporal retries, and with which idempotency key', () => {
     expect(new Set(sent.map((request) => request.headers['x-request-id'])).size).toBe(3);
   });
 });
+
+describe('a sustained 429: exponential back-off, Retry-After honoured where given', () => {
+  const rateLimited = (headers?: Record<string, string>): Answer => ({
+    status: 429,
+    body: { code: 'rate_limited' },
+    ...(headers ? { headers } : {}),
+  });
+  const delayAtAttempt = async (attempt: number, headers?: Record<string, string>) => {
+    const { client } = clientAnswering({}, rateLimited(headers));
+    const environment = new MockActivityEnvironment(
+      { attempt, workflowExecution: { workflowId: 'onboarding:acme:c1', runId: 'r1' } },
+      { logger: new DefaultLogger('ERROR') },
+    );
+    const failure = await failureOf(environment.run(() => enroll(client)));
+    expect(failure.type).toBe(PROVIDER_UNAVAILABLE);
+    return failure.nextRetryDelay;
+  };
+
+  it("never retries sooner than the policy's back-off, however short the Retry-After", async () => {
+    // "Retry after 1 s" on every answer: 1 s, 2 s, 4 s … then once a minute, not every second for minutes.
+    const delays = [];
+    for (const attempt of [1, 2, 3, 6, 7, 20]) delays.push(await delayAtAttempt(attempt, { 'retry-after': '1' }));
+    expect(delays).toEqual([1_000, 2_000, 4_000, 32_000, 60_000, 60_000]);
+  });
+
+  it('honours a Retry-After longer than the back-off', async () => {
+    expect(await delayAtAttempt(1, { 'retry-after': '120' })).toBe(120_000);
+  });
+
+  it('leaves the delay to the exponential retry policy when there is no Retry-After', async () => {
+    expect(await delayAtAttempt(5)).toBeUndefined();
+    const policy = providerActivityOptions().retry;
+    expect(policy).toMatchObject({ initialInterval: 1_000, backoffCoefficient: 2, maximumInterval: 60_000 });
+  });
+});

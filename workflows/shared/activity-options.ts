@@ -1,5 +1,5 @@
 import type { ActivityOptions } from '@temporalio/workflow';
-import { NON_RETRYABLE_ERROR_TYPES } from '../../contract/provider-failures.js';
+import { NON_RETRYABLE_ERROR_TYPES, PROVIDER_RETRY_BACKOFF } from '../../contract/provider-failures.js';
 
 /**
  * How every provider's activities are called, unless the provider says otherwise. No attempt limit: an outage
@@ -10,9 +10,9 @@ export function providerActivityOptions(overrides: Partial<ActivityOptions> = {}
     startToCloseTimeout: '30s',
     ...overrides,
     retry: {
-      initialInterval: '1s',
-      backoffCoefficient: 2,
-      maximumInterval: '1m',
+      initialInterval: PROVIDER_RETRY_BACKOFF.initialIntervalMs,
+      backoffCoefficient: PROVIDER_RETRY_BACKOFF.coefficient,
+      maximumInterval: PROVIDER_RETRY_BACKOFF.maximumIntervalMs,
       nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
       ...overrides.retry,
     },
