@@ -175,6 +175,11 @@ export class OnboardingClient {
       // The block named after the provider: what only this provider needs.
       providerInput: parsed[parsed.provider],
       ...(parsed.options ? { options: parsed.options } : {}),
+      deadlineDefaults: {
+        customerExpireAfter: this.config.DEFAULT_CUSTOMER_EXPIRY,
+        customerRemindAfter: this.config.DEFAULT_CUSTOMER_REMINDER,
+        reviewSla: this.config.DEFAULT_REVIEW_SLA,
+      },
     };
     // Tells "we started it" from "it was already running": USE_EXISTING answers both with the same handle.
     const startToken = randomUUID();

@@ -123,6 +123,17 @@ export interface OnboardingOptions {
   pollMaxInterval?: string;
 }
 
+/**
+ * The deployment's defaults for waits a start does not configure (DEFAULT_CUSTOMER_EXPIRY, DEFAULT_CUSTOMER_REMINDER,
+ * DEFAULT_REVIEW_SLA), recorded at start by the client library: after `options.deadlines[wait]` and `.default`, and
+ * after a provider's own default for a wait (a physical card's long delivery), before the built-in ones.
+ */
+export interface DeadlineDefaults {
+  customerExpireAfter?: string;
+  customerRemindAfter?: string;
+  reviewSla?: string;
+}
+
 export interface OnboardingInput<ProviderInput = Record<string, unknown>, TApplicant = Applicant> {
   provider: Provider;
   customerRef: string;
@@ -130,6 +141,7 @@ export interface OnboardingInput<ProviderInput = Record<string, unknown>, TAppli
   /** The provider's own block from the start body (the one named after the provider). */
   providerInput: ProviderInput;
   options?: OnboardingOptions;
+  deadlineDefaults?: DeadlineDefaults;
 }
 
 export interface CancelRequest {

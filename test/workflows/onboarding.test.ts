@@ -12,7 +12,12 @@ import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommonActivities, OutboundEvent } from '../../contract/outbound.js';
 import { cancelUpdate, onboardingWorkflowId, statusQuery } from '../../contract/onboarding.js';
-import type { OnboardingInput, OnboardingOptions, OnboardingStatus } from '../../contract/onboarding.js';
+import type {
+  DeadlineDefaults,
+  OnboardingInput,
+  OnboardingOptions,
+  OnboardingStatus,
+} from '../../contract/onboarding.js';
 import { createTimeSkippingEnv } from '../helpers/temporal.js';
 import { confirmUpdate } from './fixtures/saga-workflows.js';
 import type { SagaFixtureActivities, SagaFixtureInput, sagaFixture } from './fixtures/saga-workflows.js';
@@ -69,7 +74,11 @@ afterAll(async () => {
 type Handle = WorkflowHandle<typeof sagaFixture>;
 let customers = 0;
 
-async function start(providerInput: SagaFixtureInput = {}, options?: OnboardingOptions): Promise<Handle> {
+async function start(
+  providerInput: SagaFixtureInput = {},
+  options?: OnboardingOptions,
+  deadlineDefaults?: DeadlineDefaults,
+): Promise<Handle> {
   const input: OnboardingInput<SagaFixtureInput> = {
     provider: 'netspend',
     customerRef: `saga_${++customers}`,
@@ -83,6 +92,7 @@ async function start(providerInput: SagaFixtureInput = {}, options?: OnboardingO
     },
     providerInput,
     ...(options ? { options } : {}),
+    ...(deadlineDefaults ? { deadlineDefaults } : {}),
   };
   return env.client.workflow.start<typeof sagaFixture>('sagaFixture', {
     taskQueue: TASK_QUEUE,
@@ -137,6 +147,30 @@ describe('Onboarding machinery: compensation', () => {
       'onboarding.reminder',
       'onboarding.expired',
     ]);
+  });
+
+  it("takes the deployment's deadline defaults when the start sets none, and the start's own when it does", async () => {
+    const defaults: DeadlineDefaults = { customerExpireAfter: '1h', customerRemindAfter: '20m' };
+    const handle = await start({}, undefined, defaults);
+    const waiting = await waitForConfirm(handle);
+    const expiresInMs = Date.parse(waiting.pendingActions[0]?.expiresAt ?? '') - Date.parse(waiting.startedAt);
+    expect(expiresInMs).toBeGreaterThanOrEqual(60 * 60_000);
+    expect(expiresInMs).toBeLessThan(61 * 60_000);
+    const final = await handle.result();
+    expect(final.state).toBe('expired');
+    expect(outbound.filter((event) => event.onboardingId === handle.workflowId).map((event) => event.type)).toEqual([
+      'onboarding.action_required',
+      'onboarding.reminder',
+      'onboarding.reminder',
+      'onboarding.expired',
+    ]);
+
+    const own = await start({}, { deadlines: { default: { expireAfter: '3h' } } }, defaults);
+    const ownWaiting = await waitForConfirm(own);
+    const ownExpiresInMs = Date.parse(ownWaiting.pendingActions[0]?.expiresAt ?? '') - Date.parse(ownWaiting.startedAt);
+    expect(ownExpiresInMs).toBeGreaterThanOrEqual(3 * 60 * 60_000);
+    await own.executeUpdate(confirmUpdate, { args: [{ confirmed: true }] });
+    expect((await own.result()).state).toBe('completed');
   });
 
   it('compensates after a permanent provider failure, and keeps going when one undo is refused', async () => {

@@ -71,7 +71,15 @@ export class Onboarding {
     this.saga = new Saga(input, this.record, this.outbound, this.inbox);
     this.actions = new CustomerActions(this.record);
     this.steps = new Steps(this.record);
-    this.waits = new Waits(this.record, input.options ?? {}, this.actions, this.outbound, this.inbox, this.saga);
+    this.waits = new Waits(
+      this.record,
+      input.options ?? {},
+      input.deadlineDefaults ?? {},
+      this.actions,
+      this.outbound,
+      this.inbox,
+      this.saga,
+    );
 
     // The order of these effects is replayed: the common handlers are registered (query, signal, cancel), then the
     // search attributes are first published. Reorder only behind a patch.

@@ -5,7 +5,7 @@
  * webhook delays an onboarding but never strands it.
  */
 import { condition, workflowInfo } from '@temporalio/workflow';
-import type { OnboardingOptions, PendingAction, WaitDeadline } from '../../contract/onboarding.js';
+import type { DeadlineDefaults, OnboardingOptions, PendingAction, WaitDeadline } from '../../contract/onboarding.js';
 import type { CustomerActions } from './customer-actions.js';
 import { durationMs } from './durations.js';
 import { customerDeadlineExpired } from './failures.js';
@@ -82,6 +82,7 @@ export class Waits {
   constructor(
     private readonly record: StatusRecord,
     private readonly options: OnboardingOptions,
+    private readonly defaults: DeadlineDefaults,
     private readonly actions: CustomerActions,
     private readonly outbound: OutboundEvents,
     private readonly inbox: ProviderEventInbox,
@@ -139,7 +140,9 @@ export class Waits {
     const reviewer = spec.blockedOn === 'reviewer';
     const slaSetting =
       spec.sla?.after ??
-      (reviewer ? (this.options.deadlines?.[spec.wait]?.remindAfter ?? DEFAULT_REVIEW_SLA) : undefined);
+      (reviewer
+        ? (this.options.deadlines?.[spec.wait]?.remindAfter ?? this.defaults.reviewSla ?? DEFAULT_REVIEW_SLA)
+        : undefined);
     const slaAtMs =
       slaSetting === undefined
         ? undefined
@@ -260,8 +263,16 @@ export class Waits {
   private deadlineFor(wait: string): Required<WaitDeadline> {
     const deadlines = this.options.deadlines ?? {};
     return {
-      expireAfter: deadlines[wait]?.expireAfter ?? deadlines.default?.expireAfter ?? DEFAULT_EXPIRE_AFTER,
-      remindAfter: deadlines[wait]?.remindAfter ?? deadlines.default?.remindAfter ?? DEFAULT_REMIND_AFTER,
+      expireAfter:
+        deadlines[wait]?.expireAfter ??
+        deadlines.default?.expireAfter ??
+        this.defaults.customerExpireAfter ??
+        DEFAULT_EXPIRE_AFTER,
+      remindAfter:
+        deadlines[wait]?.remindAfter ??
+        deadlines.default?.remindAfter ??
+        this.defaults.customerRemindAfter ??
+        DEFAULT_REMIND_AFTER,
     };
   }
 }
