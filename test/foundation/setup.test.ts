@@ -1,6 +1,7 @@
 /** scripts/setup.sh left working Temporal binaries in .tools/bin (built, never downloaded). */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -45,6 +46,48 @@ describe('setup', () => {
       const killLater = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(killLater);
+    }
+  });
+});
+
+describe('npm start', () => {
+  it('does not install the Java test server, which only the tests use', () => {
+    // A checkout where everything but the test server is in place, with a setup.sh that only says it ran.
+    const checkout = mkdtempSync(path.join(tmpdir(), 'start-setup-'));
+    try {
+      mkdirSync(path.join(checkout, 'scripts'));
+      copyFileSync(
+        path.join(projectRoot, 'scripts', 'ensure-setup.sh'),
+        path.join(checkout, 'scripts', 'ensure-setup.sh'),
+      );
+      writeFileSync(path.join(checkout, 'scripts', 'setup.sh'), 'touch setup-ran\n');
+      writeFileSync(path.join(checkout, 'package-lock.json'), '{}');
+      mkdirSync(path.join(checkout, 'node_modules'));
+      writeFileSync(path.join(checkout, 'node_modules', '.package-lock.json'), '{}');
+      mkdirSync(path.join(checkout, '.tools', 'bin'), { recursive: true });
+      writeFileSync(path.join(checkout, '.tools', 'bin', 'temporal'), '#!/bin/sh\n', { mode: 0o755 });
+
+      const start = (
+        JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as {
+          scripts: Record<string, string>;
+        }
+      ).scripts.start!;
+      const setupPart = start.split('&&')[0]!.trim();
+      const env = { ...process.env };
+      delete env.SETUP_SKIP_TEST_SERVER;
+      execFileSync('bash', ['-c', setupPart], { cwd: checkout, env, stdio: 'ignore' });
+      expect(existsSync(path.join(checkout, 'setup-ran'))).toBe(false);
+
+      // `npm test` does install it: the same checkout runs setup.
+      const test = (
+        JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as {
+          scripts: Record<string, string>;
+        }
+      ).scripts.test!;
+      execFileSync('bash', ['-c', test.split('&&')[0]!.trim()], { cwd: checkout, env, stdio: 'ignore' });
+      expect(existsSync(path.join(checkout, 'setup-ran'))).toBe(true);
+    } finally {
+      rmSync(checkout, { recursive: true, force: true });
     }
   });
 });
