@@ -318,10 +318,20 @@ export interface FieldIssue {
   message: string;
 }
 
-/** zod issues as `{path: 'applicant.ssn', message}`; root issues get the path '(body)'. */
+/** zod issues as `{path: 'applicant.ssn', message}` (`documents[0].type`); root issues get the path '(body)'. */
 export function fieldIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.map((issue) => ({
-    path: issue.path.length ? issue.path.map(String).join('.') : '(body)',
+    path: issue.path.length ? fieldPath(issue.path) : '(body)',
     message: issue.message,
   }));
+}
+
+/**
+ * `documents[0].contentType`: the one notation of field paths, the same the workflows' validators use
+ * (`documents[${index}].sizeBytes`), so a backend matches on one shape whichever side refused.
+ */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`))
+    .join('');
 }

@@ -114,10 +114,24 @@ export type DocumentContentType = (typeof DOCUMENT_CONTENT_TYPES)[number];
 
 /** A size in bytes within a provider's limit for that document. */
 export function documentSizeRule(maxBytes: number): ValueRule {
-  return (value) =>
-    typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= maxBytes
-      ? null
-      : `must be a whole number of bytes from 1 to ${maxBytes}`;
+  return (value) => {
+    if (typeof value !== 'number' || !Number.isInteger(value)) return 'must be a whole number of bytes';
+    if (value <= 0) return 'the document is empty';
+    return value > maxBytes ? `too large: at most ${sizeInWords(maxBytes)} (${maxBytes} bytes)` : null;
+  };
+}
+
+/** 5242880 → "5 MB"; 1536 → "1.5 KB". */
+export function sizeInWords(bytes: number): string {
+  const units: [number, string][] = [
+    [1024 * 1024 * 1024, 'GB'],
+    [1024 * 1024, 'MB'],
+    [1024, 'KB'],
+  ];
+  for (const [size, unit] of units) {
+    if (bytes >= size) return `${Number((bytes / size).toFixed(1))} ${unit}`;
+  }
+  return `${bytes} bytes`;
 }
 
 /** The first problem of a shape rule as one field-named reason, under `prefix` (e.g. `shippingAddress`). */

@@ -117,7 +117,7 @@ describe('validation', () => {
       payload: { documents: [{ type: 'DRIVING_LICENCE', contentType: 'image/png', contentBase64: 'AAAA' }] },
     });
     expect(response.statusCode).toBe(422);
-    expect(response.json().error.details.issues[0].path).toBe('documents.0.type');
+    expect(response.json().error.details.issues[0].path).toBe('documents[0].type');
   });
 
   it('answers 422 for list filters it does not know', async () => {

@@ -122,7 +122,7 @@ describe('Netspend action bodies', () => {
     };
     expect(await refusal('acceptAgreements', { version: '1' })).toEqual(['agreementIds']);
     expect(await refusal('acceptAgreements', { agreementIds: [] })).toEqual(['agreementIds']);
-    expect(await refusal('answerExpectedUse', { answers: [{ questionId: 'q1' }] })).toEqual(['answers.0.answerId']);
+    expect(await refusal('answerExpectedUse', { answers: [{ questionId: 'q1' }] })).toEqual(['answers[0].answerId']);
     expect(
       await refusal('cureKyc', {
         answers: [

@@ -121,7 +121,7 @@ describe('action bodies', () => {
       documents: [{ type: 'ID_FRONT', contentType: 'image/png', contentBase64: 'not base64!' }],
     });
     expect(bad.success).toBe(false);
-    if (!bad.success) expect(fieldIssues(bad.error)[0]?.path).toBe('documents.0.contentBase64');
+    if (!bad.success) expect(fieldIssues(bad.error)[0]?.path).toBe('documents[0].contentBase64');
     const twice = uploadDocumentsBodySchema.safeParse({
       documents: [
         { type: 'SELFIE', contentType: 'image/png', contentBase64: png },
@@ -147,8 +147,8 @@ describe('action bodies', () => {
     expect(tooBig.success).toBe(false);
     if (!tooBig.success) {
       expect(fieldIssues(tooBig.error)[0]).toEqual({
-        path: 'documents.0.contentBase64',
-        message: `ID_FRONT: must be a whole number of bytes from 1 to ${JIKO_DOCUMENT_MAX_BYTES.ID_FRONT}`,
+        path: 'documents[0].contentBase64',
+        message: `ID_FRONT: too large: at most 5 MB (${JIKO_DOCUMENT_MAX_BYTES.ID_FRONT} bytes)`,
       });
     }
   });

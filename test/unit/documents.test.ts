@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PiiKeyRing, UnknownKeyIdError } from '../../common/codec.js';
 import { DocumentNotFoundError, DocumentStore, isDocumentRef } from '../../common/documents.js';
+import { documentSizeRule, sizeInWords } from '../../contract/rules.js';
 
 describe('DocumentStore', () => {
   let directory: string;
@@ -59,5 +60,15 @@ describe('DocumentStore', () => {
     const stored = await store.put(image, { contentType: 'image/png' });
     await store.delete(stored.documentRef);
     await expect(store.get(stored.documentRef)).rejects.toThrow(DocumentNotFoundError);
+  });
+});
+
+describe('document size rule', () => {
+  it('says the limit in words, the same at the edge and in the workflow', () => {
+    expect(documentSizeRule(5 * 1024 * 1024)(6 * 1024 * 1024)).toBe('too large: at most 5 MB (5242880 bytes)');
+    expect(documentSizeRule(5 * 1024 * 1024)(0)).toBe('the document is empty');
+    expect(documentSizeRule(5 * 1024 * 1024)(1.5)).toBe('must be a whole number of bytes');
+    expect(documentSizeRule(5 * 1024 * 1024)(5 * 1024 * 1024)).toBeNull();
+    expect(sizeInWords(1536)).toBe('1.5 KB');
   });
 });

@@ -334,7 +334,7 @@ describe('jikoOnboarding: customer actions are validated', () => {
         args: [{ documents: [{ ...claim('ADDRESS_VERIFICATION'), sizeBytes: 60 * 1024 * 1024 }] }],
       }),
     );
-    expect(tooBig.message).toMatch(/^documents\[0\]\.sizeBytes: /);
+    expect(tooBig.message).toBe('documents[0].sizeBytes: too large: at most 50 MB (52428800 bytes)');
     const empty = await rejection(handle.executeUpdate(uploadDocumentsUpdate, { args: [{ documents: [] }] }));
     expect(empty.message).toMatch(/^documents: /);
 
