@@ -27,10 +27,11 @@ export function operatorCreateCommands(namespace = 'default'): string[] {
   );
 }
 
-async function registerOnConfiguredCluster(): Promise<void> {
-  const { temporal } = await import('@temporalio/proto');
+export async function registerOnConfiguredCluster(): Promise<void> {
+  // The package is CommonJS: under Node's ESM loader (tsx) only its default export is there.
+  const proto = (await import('@temporalio/proto')).default;
   const { connectClient, describeTarget } = await import('../common/temporal.js');
-  const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
+  const IndexedValueType = proto.temporal.api.enums.v1.IndexedValueType;
   const indexedTypes: Record<SearchAttributeTypeName, number> = {
     Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
     Datetime: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,

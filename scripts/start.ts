@@ -21,6 +21,7 @@ import type { ChildSpec } from './launcher/child.js';
 import { acquireLock, releaseLock, updateLockChildren } from './launcher/lock.js';
 import type { LockRecord } from './launcher/lock.js';
 import { ensurePiiKeys } from './launcher/pii-key.js';
+import { portsToBind } from './launcher/ports.js';
 import { httpOk, ReadyTimeout, splitAddress, tcpOpen, temporalAnswers, waitUntil } from './launcher/probes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -246,20 +247,9 @@ async function busyPorts(
   runDevServer: boolean,
   planned: PlannedProcess[],
 ): Promise<string[]> {
-  const [temporalHost, temporalPort] = splitAddress(temporalAddress);
-  const uiUrl = new URL(config.TEMPORAL_UI_URL);
   const names = new Set(planned.map((p) => p.spec.name));
-  const checks: [string, string, number, string][] = [];
-  if (runDevServer) {
-    checks.push(['Temporal gRPC', temporalHost, temporalPort, 'TEMPORAL_ADDRESS']);
-    checks.push(['Temporal Web UI', uiUrl.hostname, Number(uiUrl.port || 80), 'TEMPORAL_UI_URL']);
-  }
-  if (names.has('sandbox')) checks.push(['sandbox', config.SANDBOX_HOST, config.SANDBOX_PORT, 'SANDBOX_PORT']);
-  if (names.has('gateway')) checks.push(['gateway', config.GATEWAY_HOST, config.GATEWAY_PORT, 'GATEWAY_PORT']);
-  if (names.has('worker') && config.WORKER_METRICS_PORT > 0)
-    checks.push(['worker metrics', config.WORKER_METRICS_HOST, config.WORKER_METRICS_PORT, 'WORKER_METRICS_PORT']);
   const busy: string[] = [];
-  for (const [what, host, port, variable] of checks) {
+  for (const { what, host, port, variable } of portsToBind(config, temporalAddress, runDevServer, names)) {
     if (await tcpOpen(probeHost(host), port, 500))
       busy.push(`port ${port} (${what}) is already in use: stop what holds it, or set ${variable}`);
   }
