@@ -1,122 +1,139 @@
 /**
- * Outbound events to the backend (reminders, state changes), signed Stripe-style:
- *   onboarding-signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, `${t}.${rawBody}`)>
- * The event id is derived from the onboarding, the type and the data, so a retried activity re-sends the same id
- * and the backend can drop the duplicate.
+ * Outbound events to the backend, in the Standard Webhooks format (`webhook-id`, `webhook-timestamp`,
+ * `webhook-signature: v1,<base64>` with the `whsec_` OUTBOUND_WEBHOOK_SECRET), so a backend verifies them with
+ * any Standard Webhooks or Svix library. Two halves: the onboarding's `emitOutboundEvent` records each event as its
+ * own delivery workflow (workflows/outbound-delivery.ts), and that workflow's `deliverOutboundEvent` makes one POST
+ * per scheduled attempt.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { z } from 'zod';
+import { taskQueueFor } from '../common/config.js';
 import type { Config } from '../common/config.js';
 import { createLogger } from '../common/log.js';
-import type { CommonActivities, OutboundEvent } from '../contract/outbound.js';
+import { signStandardWebhook } from '../common/standard-webhooks.js';
+import {
+  OUTBOUND_DELIVERY_WORKFLOW_TYPE,
+  OUTBOUND_TASK_QUEUE,
+  outboundDeliveryWorkflowId,
+  outboundEventId,
+} from '../contract/outbound.js';
+import type {
+  CommonActivities,
+  OutboundDeliveryActivities,
+  OutboundDeliveryInput,
+  OutboundEventBody,
+} from '../contract/outbound.js';
 import { ProviderHttpClient } from './http/client.js';
-import { idempotencyKey } from './http/idempotency.js';
+import type { TaskQueueDefinition } from './task-queue.js';
 
-export const OUTBOUND_SIGNATURE_HEADER = 'onboarding-signature';
-export const OUTBOUND_EVENT_ID_HEADER = 'onboarding-event-id';
+export type { OutboundEventBody };
 
-export interface OutboundEventBody {
-  id: string;
-  type: string;
-  onboardingId: string;
-  createdAt: string;
-  data: Record<string, unknown>;
-}
+export const OUTBOUND_ID_HEADER = 'webhook-id';
+export const OUTBOUND_TIMESTAMP_HEADER = 'webhook-timestamp';
+export const OUTBOUND_SIGNATURE_HEADER = 'webhook-signature';
 
-export function signOutboundBody(secret: string, timestampSeconds: number, rawBody: Uint8Array | string): string {
-  const mac = createHmac('sha256', secret).update(`${timestampSeconds}.`).update(rawBody).digest('hex');
-  return `t=${timestampSeconds},v1=${mac}`;
-}
-
-/** For backends (and tests): constant-time check of the signature header against the raw body and a time window. */
-export function verifyOutboundSignature(options: {
-  secret: string;
-  header: string | undefined;
-  rawBody: Uint8Array | string;
-  toleranceSeconds?: number;
-  nowSeconds?: number;
-}): boolean {
-  const parts = Object.fromEntries(
-    (options.header ?? '').split(',').map((part) => {
-      const at = part.indexOf('=');
-      return [part.slice(0, at).trim(), part.slice(at + 1).trim()];
-    }),
-  );
-  const timestamp = Number(parts.t);
-  if (!Number.isInteger(timestamp) || typeof parts.v1 !== 'string') return false;
-  const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
-  if (Math.abs(now - timestamp) > (options.toleranceSeconds ?? 300)) return false;
-  const expected = Buffer.from(signOutboundBody(options.secret, timestamp, options.rawBody).split('v1=')[1]!, 'hex');
-  const given = Buffer.from(parts.v1, 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
-/** Key-order-independent JSON, so the same data always yields the same event id. */
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, item]) => item !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${stableJson(item)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
-export function outboundEventId(event: OutboundEvent): string {
-  return idempotencyKey(`outbound:${event.type}:${stableJson(event.data)}`, event.onboardingId);
-}
+type OutboundConfig = Pick<Config, 'OUTBOUND_WEBHOOK_URL' | 'OUTBOUND_WEBHOOK_SECRET' | 'TASK_QUEUE_PREFIX'> &
+  Partial<Pick<Config, 'OUTBOUND_RETRY_SCHEDULE'>>;
 
 export interface CommonActivityDeps {
-  fetch?: typeof fetch;
+  /** Starts the delivery workflows; required once OUTBOUND_WEBHOOK_URL is set. */
+  client?: Client;
   now?: () => Date;
 }
 
-export function createCommonActivities(
-  config: Pick<Config, 'OUTBOUND_WEBHOOK_URL' | 'OUTBOUND_WEBHOOK_SECRET'>,
-  deps: CommonActivityDeps = {},
-): CommonActivities {
+export function createCommonActivities(config: OutboundConfig, deps: CommonActivityDeps = {}): CommonActivities {
   const logger = createLogger('outbound');
+  const now = deps.now ?? (() => new Date());
+  return {
+    async emitOutboundEvent(event): Promise<void> {
+      // Events of runs recorded before events were numbered have none: their type and data name them.
+      const sequence = event.sequence ?? 0;
+      const body: OutboundEventBody = {
+        id: outboundEventId(event.onboardingId, sequence),
+        type: event.type,
+        onboardingId: event.onboardingId,
+        sequence,
+        createdAt: now().toISOString(),
+        data: event.data,
+      };
+      if (!config.OUTBOUND_WEBHOOK_URL) {
+        logger.info('outbound event (OUTBOUND_WEBHOOK_URL not set: logged only)', { event: body });
+        return;
+      }
+      if (!deps.client) throw new Error('emitOutboundEvent needs a Temporal client to record deliveries');
+      const schedule = config.OUTBOUND_RETRY_SCHEDULE?.split(',');
+      const input: OutboundDeliveryInput = { event: body, ...(schedule ? { schedule } : {}) };
+      try {
+        await deps.client.workflow.start(OUTBOUND_DELIVERY_WORKFLOW_TYPE, {
+          workflowId: outboundDeliveryWorkflowId(body.id),
+          taskQueue: taskQueueFor(config, OUTBOUND_TASK_QUEUE),
+          args: [input],
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          workflowIdConflictPolicy: 'FAIL',
+        });
+      } catch (err) {
+        // A retried hand-over: the first one recorded it.
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+    },
+  };
+}
+
+/** The headers of one delivery attempt: a fresh timestamp, signed with the body as sent. */
+export function outboundHeaders(
+  secret: string,
+  id: string,
+  rawBody: Buffer | string,
+  now: Date,
+): Record<string, string> {
+  const timestamp = Math.floor(now.getTime() / 1000);
+  return {
+    [OUTBOUND_ID_HEADER]: id,
+    [OUTBOUND_TIMESTAMP_HEADER]: String(timestamp),
+    [OUTBOUND_SIGNATURE_HEADER]: signStandardWebhook({ secret, id, timestamp, rawBody }),
+  };
+}
+
+export function createOutboundDeliveryActivities(
+  config: Pick<Config, 'OUTBOUND_WEBHOOK_URL' | 'OUTBOUND_WEBHOOK_SECRET'>,
+  deps: { fetch?: typeof fetch; now?: () => Date } = {},
+): OutboundDeliveryActivities {
   const now = deps.now ?? (() => new Date());
   const http = config.OUTBOUND_WEBHOOK_URL
     ? new ProviderHttpClient({
         provider: 'outbound',
         baseUrl: config.OUTBOUND_WEBHOOK_URL,
-        defaultTimeoutMs: 10_000,
+        defaultTimeoutMs: 15_000,
         ...(deps.fetch ? { fetch: deps.fetch } : {}),
         hooks: [
-          (request) => ({
-            [OUTBOUND_SIGNATURE_HEADER]: signOutboundBody(
+          (request) =>
+            outboundHeaders(
               config.OUTBOUND_WEBHOOK_SECRET,
-              Math.floor(now().getTime() / 1000),
+              request.headers[OUTBOUND_ID_HEADER] ?? '',
               request.body,
+              now(),
             ),
-          }),
         ],
       })
     : undefined;
-
   return {
-    async emitOutboundEvent(event: OutboundEvent): Promise<void> {
-      const body: OutboundEventBody = {
-        id: outboundEventId(event),
-        type: event.type,
-        onboardingId: event.onboardingId,
-        createdAt: now().toISOString(),
-        data: event.data,
-      };
-      if (!http) {
-        logger.info('outbound event (OUTBOUND_WEBHOOK_URL not set: logged only)', { event: body });
-        return;
-      }
+    async deliverOutboundEvent(event): Promise<{ status: number }> {
+      if (!http) throw new Error('OUTBOUND_WEBHOOK_URL is not set');
       await http.request({
         method: 'POST',
         path: '',
-        body,
-        idempotencyKey: body.id,
-        headers: { [OUTBOUND_EVENT_ID_HEADER]: body.id },
+        body: event,
+        headers: { [OUTBOUND_ID_HEADER]: event.id },
         schema: z.unknown(),
       });
+      return { status: 200 };
     },
   };
 }
+
+/** The queue of outbound deliveries: their workflows and the POST activity. */
+export const outboundTaskQueue: TaskQueueDefinition = {
+  name: OUTBOUND_TASK_QUEUE,
+  createActivities: (deps) => createOutboundDeliveryActivities(deps.config),
+};

@@ -39,6 +39,9 @@ export function providerTaskQueue(definition: {
   return {
     name: definition.provider,
     maxActivitiesPerSecond: definition.maxActivitiesPerSecond,
-    createActivities: (deps) => ({ ...createCommonActivities(deps.config), ...definition.createActivities(deps) }),
+    createActivities: (deps) => ({
+      ...createCommonActivities(deps.config, { client: deps.client }),
+      ...definition.createActivities(deps),
+    }),
   };
 }

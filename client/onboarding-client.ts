@@ -31,6 +31,7 @@ import {
   statusQuery,
 } from '../contract/onboarding.js';
 import type { OnboardingInput, OnboardingState, OnboardingStatus, Provider } from '../contract/onboarding.js';
+import type { OutboundDeliveryStatus } from '../contract/outbound.js';
 import { WEBHOOK_DELIVERY_WORKFLOW_TYPE } from '../contract/webhook-delivery.js';
 import {
   ActionNotExpectedError,
@@ -42,6 +43,7 @@ import {
   UnsupportedProviderError,
   ValidationError,
 } from './errors.js';
+import { OutboundEvents } from './outbound-events.js';
 import { DocumentStoreUnavailableError, parseOrThrow } from './provider-definition.js';
 import type { ClientProvider, DocumentSink, ProviderAction } from './provider-definition.js';
 import { DEFAULT_PROVIDER_REGISTRY } from './registry.js';
@@ -137,6 +139,7 @@ export class OnboardingClient {
   private readonly documents: DocumentSink | undefined;
   private readonly queryTimeoutMs: number;
   private readonly webhooks: WebhookIntake;
+  private readonly events: OutboundEvents;
   readonly providers: ProviderRegistry;
 
   constructor(options: OnboardingClientOptions) {
@@ -145,6 +148,7 @@ export class OnboardingClient {
     this.documents = options.documents;
     this.providers = options.providers ?? DEFAULT_PROVIDER_REGISTRY;
     this.queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
+    this.events = new OutboundEvents(this.client, this.config);
     this.webhooks = new WebhookIntake({
       client: this.client,
       config: this.config,
@@ -308,6 +312,17 @@ export class OnboardingClient {
     const actionDefinition = Object.hasOwn(definition.actions, action) ? definition.actions[action] : undefined;
     if (!actionDefinition) throw new UnknownActionError(provider, action, Object.keys(definition.actions));
     return actionDefinition;
+  }
+
+  /** The onboarding's outbound events, in the order it emitted them, each with its delivery attempts. */
+  async listEvents(onboardingId: string): Promise<OutboundDeliveryStatus[]> {
+    this.parseOnboardingId(onboardingId);
+    return this.events.list(onboardingId);
+  }
+
+  /** Delivers an outbound event again now (a redelivery keeps its `webhook-id`). */
+  async redeliverEvent(eventId: string): Promise<OutboundDeliveryStatus> {
+    return this.events.redeliver(eventId);
   }
 
   /** Cancels the onboarding; compensation (undoing what the provider allows) runs before it completes. */

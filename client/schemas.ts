@@ -290,6 +290,36 @@ export const listFiltersSchema = z
 
 export type ListFilters = z.input<typeof listFiltersSchema>;
 
+// --- outbound events --------------------------------------------------------------------------------------------
+
+export const outboundEventSchema = z
+  .object({
+    id: z
+      .string()
+      .meta({ description: '`<onboardingId>:<sequence>`: the `webhook-id` header, stable across redeliveries' }),
+    type: z.string().meta({ example: 'onboarding.action_required' }),
+    onboardingId: z.string(),
+    sequence: z.number().int().meta({ description: '1, 2, 3… per onboarding, in the order it emitted them' }),
+    createdAt: z.string(),
+    data: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'OutboundEvent' });
+
+export const outboundDeliverySchema = z
+  .object({
+    event: outboundEventSchema,
+    eventId: z.string(),
+    type: z.string(),
+    onboardingId: z.string(),
+    sequence: z.number().int(),
+    state: z.enum(['pending', 'delivered', 'failed']),
+    attempts: z.array(z.object({ at: z.string(), status: z.number().int().nullable(), error: z.string().nullable() })),
+    nextAttemptAt: z.string().nullable(),
+  })
+  .meta({ id: 'OutboundDelivery' });
+
+export const eventListSchema = z.object({ events: z.array(outboundDeliverySchema) }).meta({ id: 'OutboundEventList' });
+
 // --- webhook acknowledgement ------------------------------------------------------------------------------------
 
 const webhookAckEventSchema = z.object({

@@ -54,7 +54,19 @@ export const coreConfigShape = {
 
   /** Outbound events (reminders, state changes) go here, signed with OUTBOUND_WEBHOOK_SECRET; unset = logged only. */
   OUTBOUND_WEBHOOK_URL: url.optional(),
-  OUTBOUND_WEBHOOK_SECRET: z.string().min(16).default('dev-outbound-secret-change-me'),
+  OUTBOUND_WEBHOOK_SECRET: z
+    .string()
+    .regex(
+      /^whsec_[A-Za-z0-9+/]{22,}={0,2}$/,
+      'a Standard Webhooks secret: whsec_ followed by a base64 key (16+ bytes)',
+    )
+    .default('whsec_ZGV2LW91dGJvdW5kLXNlY3JldC1jaGFuZ2UtbWU='),
+
+  /** When each delivery attempt of an outbound event goes out after the previous one failed (Svix's schedule). */
+  OUTBOUND_RETRY_SCHEDULE: z
+    .string()
+    .regex(/^\d+(ms|s|m|h|d)(,\d+(ms|s|m|h|d))*$/, 'comma-separated durations such as 0s,5s,5m,30m')
+    .default('0s,5s,5m,30m,2h,5h,10h,10h'),
 
   SANDBOX_HOST: z.string().default('127.0.0.1'),
   SANDBOX_PORT: port.default(4010),

@@ -1,11 +1,12 @@
 /**
- * The worker's workflowsPath. The worker registers every exported function as a workflow type, so only workflow
- * functions are exported as values here; callers import messages and status types from contract.ts and the
- * provider *-messages.ts files directly.
+ * The workflow registry: the worker's workflowsPath. The worker registers every exported function as a workflow
+ * type, so only workflow functions are exported as values here (one line per provider saga); callers import
+ * messages and status types from contract/.
  */
 export { jikoOnboarding } from './jiko.js';
 export { netspendOnboarding } from './netspend.js';
 export { webhookDelivery } from './webhook-delivery.js';
+export { outboundEventDelivery } from './outbound-delivery.js';
 
 export type {
   ContinuableOnboardingInput,

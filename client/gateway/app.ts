@@ -174,6 +174,14 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
         },
       );
 
+      v1.get<{ Params: IdParams }>('/onboardings/:id/events', async (request) => ({
+        events: await onboarding.listEvents(request.params.id),
+      }));
+
+      v1.post<{ Params: IdParams }>('/events/:id/redeliver', async (request, reply) =>
+        reply.code(202).send(await onboarding.redeliverEvent(request.params.id)),
+      );
+
       v1.post<{ Params: IdParams }>('/onboardings/:id/cancel', async (request) =>
         onboarding.cancel(request.params.id, (request.body ?? {}) as { reason: string }),
       );

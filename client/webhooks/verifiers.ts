@@ -10,6 +10,11 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { WebhookAuthenticationError } from '../errors.js';
 import { singleHeader } from './types.js';
+import {
+  signStandardWebhook,
+  standardWebhookKey,
+  standardWebhookSignedContent,
+} from '../../common/standard-webhooks.js';
 import type { WebhookHeaders } from './types.js';
 
 /** Throws WebhookAuthenticationError unless the delivery is authentic. */
@@ -142,15 +147,7 @@ export interface StandardWebhookOptions {
   now?: () => Date;
 }
 
-const SECRET_PREFIX = 'whsec_';
 const TIMESTAMP = /^\d{1,15}$/;
-
-function standardWebhookKey(secret: string): Buffer {
-  const encoded = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
-  const key = Buffer.from(encoded, 'base64');
-  if (key.length === 0) throw new Error('a Standard Webhooks secret must be whsec_ followed by a base64 key');
-  return key;
-}
 
 function requiredHeader(headers: WebhookHeaders, name: string): string {
   const value = singleHeader(headers, name);
@@ -158,20 +155,7 @@ function requiredHeader(headers: WebhookHeaders, name: string): string {
   return value;
 }
 
-function signedContent(id: string, timestamp: string, rawBody: Buffer | string): Buffer {
-  return Buffer.concat([Buffer.from(`${id}.${timestamp}.`, 'utf8'), Buffer.from(rawBody)]);
-}
-
-/** The `v1,<base64>` entry a sender puts in `<prefix>-signature` (several, space-separated, during a rotation). */
-export function signStandardWebhook(input: {
-  secret: string;
-  id: string;
-  timestamp: number | string;
-  rawBody: Buffer | string;
-}): string {
-  const content = signedContent(input.id, String(input.timestamp), input.rawBody);
-  return `v1,${hmacSha256(standardWebhookKey(input.secret), content).toString('base64')}`;
-}
+export { signStandardWebhook };
 
 export function standardWebhookSignature(options: StandardWebhookOptions): WebhookVerifier {
   const keys = secretList(options.secret, 'the Standard Webhooks verifier').map(standardWebhookKey);
@@ -187,7 +171,7 @@ export function standardWebhookSignature(options: StandardWebhookOptions): Webho
     const signatures = requiredHeader(headers, names.signature);
     if (!TIMESTAMP.test(timestamp)) throw new WebhookAuthenticationError(`${names.timestamp} is not unix seconds`);
 
-    const content = signedContent(id, timestamp, rawBody);
+    const content = standardWebhookSignedContent(id, timestamp, rawBody);
     const expected = keys.map((key) => hmacSha256(key, content));
     let matched = false;
     for (const entry of signatures.split(' ')) {

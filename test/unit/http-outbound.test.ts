@@ -1,11 +1,18 @@
+/**
+ * Outbound events: signed in the Standard Webhooks format (checked here with the `standardwebhooks` library a
+ * backend would use), one POST per scheduled attempt, and handed over to a delivery workflow by the onboarding.
+ */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApplicationFailure } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { setLogSink } from '../../common/log.js';
-import { createCommonActivities, verifyOutboundSignature, type OutboundEventBody } from '../../activities/outbound.js';
+import { createCommonActivities, createOutboundDeliveryActivities } from '../../activities/outbound.js';
+import type { OutboundEventBody } from '../../contract/outbound.js';
 
-const secret = 'outbound-test-secret-0123456789';
+const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 let server: Server;
 let url: string;
 let received: { headers: IncomingHttpHeaders; body: string }[] = [];
@@ -29,48 +36,92 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-describe('emitOutboundEvent', () => {
-  const event = { onboardingId: 'onboarding:jiko:c1', type: 'onboarding.reminder', data: { wait: 'agreements', n: 1 } };
+const event: OutboundEventBody = {
+  id: 'onboarding:jiko:c1:000003',
+  type: 'onboarding.reminder',
+  onboardingId: 'onboarding:jiko:c1',
+  sequence: 3,
+  createdAt: '2026-12-01T10:00:00.000Z',
+  data: { wait: 'agreements', reminder: 1 },
+};
 
-  it('posts a signed event whose id is stable across retries', async () => {
+describe('deliverOutboundEvent', () => {
+  it('posts the event in the Standard Webhooks format, verifiable with a Standard Webhooks library', async () => {
     received = [];
     answer = 204;
-    const activities = createCommonActivities({ OUTBOUND_WEBHOOK_URL: url, OUTBOUND_WEBHOOK_SECRET: secret });
-    await activities.emitOutboundEvent(event);
-    await activities.emitOutboundEvent({ ...event, data: { n: 1, wait: 'agreements' } });
-    await activities.emitOutboundEvent({ ...event, data: { wait: 'agreements', n: 2 } });
-    const bodies = received.map((r) => JSON.parse(r.body) as OutboundEventBody);
-    expect(bodies[0]).toMatchObject({ type: 'onboarding.reminder', onboardingId: 'onboarding:jiko:c1' });
-    expect(bodies[1]!.id).toBe(bodies[0]!.id);
-    expect(bodies[2]!.id).not.toBe(bodies[0]!.id);
-    const header = received[0]!.headers['onboarding-signature'] as string;
-    expect(header).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
-    expect(verifyOutboundSignature({ secret, header, rawBody: received[0]!.body })).toBe(true);
-    expect(verifyOutboundSignature({ secret: 'wrong-secret-0123456789', header, rawBody: received[0]!.body })).toBe(
-      false,
-    );
-    expect(verifyOutboundSignature({ secret, header, rawBody: received[0]!.body + ' ' })).toBe(false);
-    expect(verifyOutboundSignature({ secret, header, rawBody: received[0]!.body, nowSeconds: 1 })).toBe(false);
+    const activities = createOutboundDeliveryActivities({ OUTBOUND_WEBHOOK_URL: url, OUTBOUND_WEBHOOK_SECRET: secret });
+    await activities.deliverOutboundEvent(event);
+    const [delivery] = received;
+    expect(delivery?.headers['webhook-id']).toBe(event.id);
+    expect(delivery?.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
+    const headers = {
+      'webhook-id': String(delivery?.headers['webhook-id']),
+      'webhook-timestamp': String(delivery?.headers['webhook-timestamp']),
+      'webhook-signature': String(delivery?.headers['webhook-signature']),
+    };
+    expect(new Webhook(secret).verify(delivery?.body ?? '', headers)).toEqual(event);
+    expect(() => new Webhook(secret).verify(`${delivery?.body} `, headers)).toThrow();
+    expect(() =>
+      new Webhook('whsec_' + Buffer.from('another key, 24 bytes!!!').toString('base64')).verify(
+        delivery?.body ?? '',
+        headers,
+      ),
+    ).toThrow();
   });
 
-  it('a 5xx from the backend is retryable', async () => {
+  it('fails the attempt when the backend does not answer 2xx', async () => {
     answer = 502;
-    const activities = createCommonActivities({ OUTBOUND_WEBHOOK_URL: url, OUTBOUND_WEBHOOK_SECRET: secret });
-    const err = await activities.emitOutboundEvent(event).catch((e: unknown) => e);
+    const activities = createOutboundDeliveryActivities({ OUTBOUND_WEBHOOK_URL: url, OUTBOUND_WEBHOOK_SECRET: secret });
+    const err = await activities.deliverOutboundEvent(event).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
-    expect((err as ApplicationFailure).nonRetryable).toBe(false);
+    expect((err as ApplicationFailure).details?.[0]).toMatchObject({ status: 502 });
   });
+});
+
+describe('emitOutboundEvent', () => {
+  const emitted = { onboardingId: 'onboarding:jiko:c1', type: 'onboarding.reminder', data: { n: 1 }, sequence: 3 };
 
   it('only logs when no URL is configured', async () => {
     received = [];
     const lines: string[] = [];
     const previous = setLogSink((line) => lines.push(line));
     try {
-      await createCommonActivities({ OUTBOUND_WEBHOOK_SECRET: secret }).emitOutboundEvent(event);
+      await createCommonActivities({ OUTBOUND_WEBHOOK_SECRET: secret, TASK_QUEUE_PREFIX: 't' }).emitOutboundEvent(
+        emitted,
+      );
     } finally {
       setLogSink(previous);
     }
     expect(received).toHaveLength(0);
-    expect(lines.join()).toContain('onboarding.reminder');
+    expect(lines.join()).toContain('onboarding:jiko:c1:000003');
+  });
+
+  it('records the event as its delivery workflow, once however often it is handed over', async () => {
+    const starts: { workflowId: string; taskQueue: string; event: OutboundEventBody }[] = [];
+    const client = {
+      workflow: {
+        start: async (
+          _type: string,
+          options: { workflowId: string; taskQueue: string; args: [{ event: OutboundEventBody }] },
+        ) => {
+          if (starts.some((start) => start.workflowId === options.workflowId)) {
+            throw new WorkflowExecutionAlreadyStartedError('started', options.workflowId, _type);
+          }
+          starts.push({ workflowId: options.workflowId, taskQueue: options.taskQueue, event: options.args[0].event });
+        },
+      },
+    } as unknown as Client;
+    const activities = createCommonActivities(
+      { OUTBOUND_WEBHOOK_URL: url, OUTBOUND_WEBHOOK_SECRET: secret, TASK_QUEUE_PREFIX: 'onboarding' },
+      { client },
+    );
+    await activities.emitOutboundEvent(emitted);
+    await activities.emitOutboundEvent(emitted);
+    expect(starts).toHaveLength(1);
+    expect(starts[0]).toMatchObject({
+      workflowId: 'event:onboarding:jiko:c1:000003',
+      taskQueue: 'onboarding-events',
+      event: { id: 'onboarding:jiko:c1:000003', sequence: 3, type: 'onboarding.reminder' },
+    });
   });
 });

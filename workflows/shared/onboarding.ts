@@ -57,7 +57,7 @@ export class Onboarding {
   constructor(input: ContinuableOnboardingInput<unknown, unknown>, config: { steps: readonly string[] }) {
     this.input = input;
     this.onboardingId = workflowInfo().workflowId;
-    this.outbound = new OutboundEvents(this.onboardingId);
+    this.outbound = new OutboundEvents(this.onboardingId, input.carryOver?.outboundEmitted ?? 0);
 
     const carried = input.carryOver;
     this.checkpoint = carried?.checkpoint;

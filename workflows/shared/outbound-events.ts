@@ -1,7 +1,8 @@
 /**
  * Events the onboarding sends to the backend (action required, reminders, SLAs passed, the final state). Each is
- * an activity started without waiting for it, so a slow backend never holds up the saga; the run still waits for
- * every delivery before it finishes or continues as new, so none is lost with the run.
+ * an activity started without waiting for it that records the event as its own delivery workflow (which retries
+ * for a day and more, past the onboarding's end); the run waits for every hand-over before it finishes or
+ * continues as new, so none is lost with the run. Events are numbered 1, 2, 3… across runs.
  */
 import { CancellationScope, log, proxyActivities } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
@@ -10,20 +11,37 @@ import { describeFailure } from './failures.js';
 
 const OUTBOUND_EVENT_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30s',
-  // A backend that is down must not hold an onboarding forever: a bounded number of tries, then a warning.
+  // Handing over to Temporal: quick, and retried a while; the delivery workflow owns the backend's downtime.
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10 },
 };
 
 export class OutboundEvents {
   private readonly activities = proxyActivities<CommonActivities>(OUTBOUND_EVENT_OPTIONS);
   private readonly deliveries: Promise<void>[] = [];
+  private emitted: number;
 
-  constructor(private readonly onboardingId: string) {}
+  /** `emittedBefore`: how many events the previous runs emitted (continue-as-new), so sequences never repeat. */
+  constructor(
+    private readonly onboardingId: string,
+    emittedBefore = 0,
+  ) {
+    this.emitted = emittedBefore;
+  }
 
-  /** Fire-and-forget delivery that still completes before the workflow does, and survives cancellation. */
+  /** How many events this onboarding has emitted, all runs included. */
+  get count(): number {
+    return this.emitted;
+  }
+
+  /**
+   * Hands the event to its delivery workflow without waiting (a slow Temporal answer never holds up the saga);
+   * the run still waits for the hand-over before it finishes, and it survives cancellation.
+   */
   emit(type: string, data: Record<string, unknown>): void {
+    this.emitted += 1;
+    const sequence = this.emitted;
     const delivery = CancellationScope.nonCancellable(() =>
-      this.activities.emitOutboundEvent({ onboardingId: this.onboardingId, type, data }),
+      this.activities.emitOutboundEvent({ onboardingId: this.onboardingId, type, data, sequence }),
     ).catch((err: unknown) => {
       log.warn('outbound event not delivered', { type, error: describeFailure(err) });
     });

@@ -32,6 +32,8 @@ export interface OnboardingCarryOver {
   seenEventIds: string[];
   /** Where the provider workflow resumes; its own shape, opaque here. */
   checkpoint: Record<string, unknown>;
+  /** Outbound events emitted by the previous runs (absent in carry-overs recorded before it existed). */
+  outboundEmitted?: number;
 }
 
 /** The start input, plus what continue-as-new carries forward (absent on a fresh start). */
@@ -139,6 +141,7 @@ export class Saga {
         refs: this.record.refs,
         seenEventIds: this.inbox.seenEventIds,
         checkpoint,
+        outboundEmitted: this.outbound.count,
       },
     };
     return continueAsNew(next);
