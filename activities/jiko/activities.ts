@@ -88,7 +88,8 @@ export function toJikoApplication(
       last_name: applicant.name.last,
     },
     email: applicant.email,
-    phone_number: applicant.phone.replace(/\D/g, ''),
+    // Jiko announces E.164 with the plus as mandatory; the gateway already requires it, separators are dropped.
+    phone_number: `+${applicant.phone.replace(/\D/g, '')}`,
     date_of_birth: applicant.dateOfBirth,
     address: {
       street_address: applicant.address.line1,

@@ -90,8 +90,8 @@ export const createApplicationRequestSchema = z.object({
     last_name: z.string().min(1).max(50),
   }),
   email: z.email(),
-  /** E.164 digits without the plus, as in Jiko's sample (`15551234567`). */
-  phone_number: z.string().regex(/^[1-9]\d{9,14}$/, 'E.164 digits, e.g. 15551234567'),
+  /** E.164 with the plus, as Jiko announces it (`^\+[1-9]\d{1,14}$`); its older samples' bare digits are refused. */
+  phone_number: z.string().regex(/^\+[1-9]\d{1,14}$/, 'E.164 with the plus, e.g. +15551234567'),
   date_of_birth: z.iso.date(),
   address: z.object({
     street_address: z.string().min(1).max(250),

@@ -107,7 +107,8 @@ export const createApplicationSchema = z
       last_name: z.string().min(1).max(50),
     }),
     email: z.email(),
-    phone_number: z.string().regex(/^\+?[1-9]\d{9,14}$/, 'a phone number in E.164 form, e.g. 15551234567'),
+    /** Jiko announces E.164 with the plus as mandatory (`^\+[1-9]\d{1,14}$`); the older samples' bare digits fail. */
+    phone_number: z.string().regex(/^\+[1-9]\d{1,14}$/, 'a phone number in E.164 form, e.g. +14155550100'),
     date_of_birth: z.iso.date(),
     address: z.object({
       street_address: z.string().min(1).max(250),

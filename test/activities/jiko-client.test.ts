@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { jikoSignature, parseJikoError } from '../../activities/jiko/client.js';
 import { applicationResponseSchema, agreementsResponseSchema } from '../../activities/jiko/schemas.js';
-import { toApplicationView } from '../../activities/jiko/activities.js';
+import { toApplicationView, toJikoApplication } from '../../activities/jiko/activities.js';
+import { testApplicant, testJikoInput } from '../fixtures/applicants.js';
 
 describe('Jiko wire details', () => {
   it('signs idempotency key + path + raw bytes as base64 HMAC-SHA256', () => {
@@ -55,5 +56,12 @@ describe('Jiko wire details', () => {
     expect(agreementsResponseSchema.parse(bundle('1', '2023-01-01')).version).toBe('1');
     expect(agreementsResponseSchema.parse([bundle('1', '2023-01-01'), bundle('2', '2024-01-01')]).version).toBe('2');
     expect(agreementsResponseSchema.parse({ ...bundle('x', '2023-01-01'), version: 3 }).version).toBe('3');
+  });
+
+  it('sends the phone number as E.164 with its plus, as Jiko announces (^\\+[1-9]\\d{1,14}$)', () => {
+    const consent = { version: '1', timestamp: '2026-01-01T12:00:00+00:00' };
+    const body = toJikoApplication(testApplicant('400123456', { phone: '+15551234567' }), testJikoInput, consent);
+    expect(body.phone_number).toBe('+15551234567');
+    expect(body.phone_number).toMatch(/^\+[1-9]\d{1,14}$/);
   });
 });

@@ -247,7 +247,7 @@ describe('Jiko activities on the sandbox', () => {
     expect(failure.nonRetryable).toBe(true);
     expect(toJikoApplication(applicant('400-12-3456'), jiko, consent)).toMatchObject({
       identification_number: '400123456',
-      phone_number: '15551234567',
+      phone_number: '+15551234567',
       name: { first_name: 'Ada', middle_name: 'K', last_name: 'Lovelace' },
       address: { street_address: '2000 Allston Way', country: 'USA', state: 'CA', postal_code: '94701' },
       investment_profile: { employment_status: 'EMPLOYED', occupation: 'Engineer' },

@@ -98,7 +98,7 @@ function applicationBody(ssn: string, overrides: Record<string, unknown> = {}) {
     identification_number: ssn,
     name: { first_name: 'Jiko', last_name: 'Customer' },
     email: 'jiko@example.com',
-    phone_number: '15551234567',
+    phone_number: '+15551234567',
     date_of_birth: '1970-01-01',
     investment_profile: {
       income: 'BETWEEN_100K_AND_250K',
@@ -338,6 +338,15 @@ describe('Jiko applications: validation and agreements', () => {
       }),
     });
     expect(noOccupation.json.detail[0].loc).toEqual(['body', 'investment_profile', 'occupation']);
+
+    // Jiko announces E.164 with the plus (^\+[1-9]\d{1,14}$): the bare digits of its older samples are refused.
+    for (const phone of ['15551234567', '+0555123', '+1 555 123 4567']) {
+      const badPhone = await jikoCall('POST', '/api/v1/applications/', {
+        body: applicationBody('400000000', { phone_number: phone }),
+      });
+      expect(badPhone.status).toBe(422);
+      expect(badPhone.json.detail[0].loc).toEqual(['body', 'phone_number']);
+    }
 
     const badJson = await jikoCall('POST', '/api/v1/applications/', { raw: Buffer.from('{not json') });
     expect(badJson.status).toBe(422);
