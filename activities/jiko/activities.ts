@@ -5,7 +5,6 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { DocumentNotFoundError, type DocumentStore } from '../../common/documents.js';
-import type { Applicant } from '../../contract/onboarding.js';
 import { formatPath } from '../http/client.js';
 import {
   DOCUMENT_NOT_FOUND,
@@ -19,11 +18,14 @@ import {
   createApplicationRequestSchema,
   documentTypeSchema,
   type JikoCreateApplicationRequest,
+  type JikoIdentification,
   type JikoWireApplication,
 } from './schemas.js';
+import { isNineDigitIdentification } from '../../contract/jiko.js';
 import type {
   JikoActivities,
   JikoAgreementBundle,
+  JikoApplicant,
   JikoApplicationView,
   JikoConsent,
   JikoProviderInput,
@@ -72,16 +74,30 @@ function toAlpha3(country: string): string {
 
 const present = (value: string | null | undefined): value is string => typeof value === 'string' && value.trim() !== '';
 
+/**
+ * SSN and TIN are the applicant's 9 digits; a passport, licence or international id brings its own number in the
+ * `jiko` block. Separators are dropped either way, letters upper-cased (as printed on the document).
+ */
+function identificationOf(applicant: JikoApplicant, jiko: JikoProviderInput): JikoIdentification {
+  const type = jiko.identificationType ?? 'SSN';
+  const raw = isNineDigitIdentification(type) ? applicant.ssn : jiko.identificationNumber;
+  const issuingCountry = jiko.identificationIssuingCountry?.trim().toUpperCase();
+  return {
+    identification_number: (raw ?? '').replace(/[\s-]/g, '').toUpperCase(),
+    identification_type: type,
+    ...(issuingCountry ? { identification_number_issuing_country: issuingCountry } : {}),
+  };
+}
+
 /** The common applicant + the `jiko` block → Jiko's create-application body (validated before it is sent). */
 export function toJikoApplication(
-  applicant: Applicant,
+  applicant: JikoApplicant,
   jiko: JikoProviderInput,
   consent: JikoConsent,
 ): JikoCreateApplicationRequest {
   const profile = jiko.investmentProfile;
   const body: JikoCreateApplicationRequest = {
-    identification_number: applicant.ssn.replace(/[\s-]/g, ''),
-    identification_type: jiko.identificationType ?? 'SSN',
+    ...identificationOf(applicant, jiko),
     name: {
       first_name: applicant.name.first,
       ...(present(applicant.name.middle) ? { middle_name: applicant.name.middle } : {}),

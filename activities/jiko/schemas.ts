@@ -4,7 +4,7 @@
  * flags, ids), so a change of shape that matters is a ProviderResponseInvalid naming the field.
  */
 import { z } from 'zod';
-import { JIKO_DOCUMENT_TYPES } from '../../contract/jiko.js';
+import { JIKO_DOCUMENT_TYPES, JIKO_IDENTIFICATION_TYPES, isNineDigitIdentification } from '../../contract/jiko.js';
 
 // --- auth ---------------------------------------------------------------------------------------------------------
 
@@ -81,9 +81,35 @@ export const investmentProfileSchema = z.discriminatedUnion('employment_status',
   z.object({ employment_status: z.literal('UNEMPLOYED'), income, net_worth: netWorth }),
 ]);
 
-export const createApplicationRequestSchema = z.object({
-  identification_number: z.string().regex(/^\d{9}$/, 'nine digits (SSN/TIN) without separators'),
-  identification_type: z.enum(['SSN', 'PASSPORT', 'TIN', 'DRIVERS_LICENSE']),
+/**
+ * Only an SSN or a TIN is 9 digits; a passport, driver's licence or international id is letters and digits of its
+ * own length (Jiko: `identification_number` string, `identification_type` enum, issuing country ISO alpha-2).
+ */
+const identificationSchema = z
+  .object({
+    identification_number: z.string().min(1).max(50),
+    identification_type: z.enum(JIKO_IDENTIFICATION_TYPES),
+    identification_number_issuing_country: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, e.g. US')
+      .optional(),
+  })
+  .superRefine((identification, context) => {
+    const nineDigits = isNineDigitIdentification(identification.identification_type);
+    const pattern = nineDigits ? /^\d{9}$/ : /^[A-Z0-9]{1,50}$/;
+    if (!pattern.test(identification.identification_number)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['identification_number'],
+        message: nineDigits
+          ? `a ${identification.identification_type} is nine digits without separators`
+          : `a ${identification.identification_type} number is letters and digits`,
+      });
+    }
+  });
+export type JikoIdentification = z.input<typeof identificationSchema>;
+
+const applicationFieldsSchema = z.object({
   name: z.object({
     first_name: z.string().min(1).max(50),
     middle_name: z.string().min(1).max(50).optional(),
@@ -107,6 +133,8 @@ export const createApplicationRequestSchema = z.object({
     timestamp: z.iso.datetime({ offset: true }),
   }),
 });
+
+export const createApplicationRequestSchema = z.intersection(identificationSchema, applicationFieldsSchema);
 export type JikoCreateApplicationRequest = z.input<typeof createApplicationRequestSchema>;
 
 const documentSchema = z.object({

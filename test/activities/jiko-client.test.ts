@@ -64,4 +64,34 @@ describe('Jiko wire details', () => {
     expect(body.phone_number).toBe('+15551234567');
     expect(body.phone_number).toMatch(/^\+[1-9]\d{1,14}$/);
   });
+
+  it('sends a passport, licence or international id as its own number; only SSN/TIN must be 9 digits', () => {
+    const consent = { version: '1', timestamp: '2026-01-01T12:00:00+00:00' };
+    const { ssn: _ssn, ...noSsn } = testApplicant('400123456');
+    const passport = toJikoApplication(
+      noSsn,
+      {
+        ...testJikoInput,
+        identificationType: 'PASSPORT',
+        identificationNumber: 'x 1234-567',
+        identificationIssuingCountry: 'gb',
+      },
+      consent,
+    );
+    expect(passport).toMatchObject({
+      identification_type: 'PASSPORT',
+      identification_number: 'X1234567',
+      identification_number_issuing_country: 'GB',
+    });
+    const tin = toJikoApplication(
+      testApplicant('912-34-5678'),
+      { ...testJikoInput, identificationType: 'TIN' },
+      consent,
+    );
+    expect(tin).toMatchObject({ identification_type: 'TIN', identification_number: '912345678' });
+    expect(() => toJikoApplication(testApplicant('12345678'), testJikoInput, consent)).toThrow(/identification_number/);
+    expect(() =>
+      toJikoApplication(noSsn, { ...testJikoInput, identificationType: 'DRIVERS_LICENSE' }, consent),
+    ).toThrow(/identification/);
+  });
 });

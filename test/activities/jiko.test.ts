@@ -254,6 +254,20 @@ describe('Jiko activities on the sandbox', () => {
     });
   });
 
+  it('creates an application identified by a passport (not 9 digits) that Jiko accepts', async () => {
+    const { ssn: _ssn, ...noSsn } = applicant('400123450');
+    const passportHolder = {
+      ...jiko,
+      identificationType: 'PASSPORT' as const,
+      identificationNumber: 'X1234567',
+      identificationIssuingCountry: 'GB',
+    };
+    const created = await inWorkflow(newWorkflowId(), () =>
+      activities.createApplication({ applicant: noSsn, jiko: passportHolder, consent }),
+    );
+    expect(created.status).toBe('CREATED');
+  });
+
   it('a 429 is retryable and carries Retry-After as nextRetryDelay', async () => {
     await setFaults({ rateLimitNextRequests: 1, retryAfterSeconds: 3 });
     const failure = await failureOf(

@@ -138,7 +138,7 @@ export class FakeJiko {
         const application: FakeApplication = {
           id: `app-${++this.sequence}`,
           workflowId,
-          ssn: applicant.ssn,
+          ssn: applicant.ssn ?? '',
           status: 'CREATED',
           flags: { ...NO_FLAGS },
           documents: [],
