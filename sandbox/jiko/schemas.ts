@@ -146,12 +146,19 @@ export const triggerWebhookSchema = z.object({
   payload: z.record(z.string(), z.unknown()).default({}),
 });
 
+/** `retry_policy` is not in the reference we follow; a partner that sends one gets it kept and shown back. */
+const retryPolicySchema = z.record(z.string(), z.unknown()).nullish();
+
 export const subscriptionSchema = z.object({
   description: z.string().max(500).nullish(),
   events: z.array(z.enum(EVENT_TYPES)).min(1),
   url: z.url().max(2083),
   shared_secret: z.string().min(16).max(256),
+  retry_policy: retryPolicySchema,
 });
+
+/** Update Subscription: any of the create fields (the reference's `UpdateSubscriptionRequest`). */
+export const subscriptionUpdateSchema = subscriptionSchema.partial();
 
 export const accountsQuerySchema = z.object({
   offset: z.coerce.number().int().min(0).default(0),
