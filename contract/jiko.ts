@@ -35,6 +35,17 @@ export function isNineDigitIdentification(type: JikoIdentificationType | undefin
   return type === undefined || (JIKO_NINE_DIGIT_IDENTIFICATION_TYPES as readonly string[]).includes(type);
 }
 
+/**
+ * The Jiko events the gateway routes to onboardings (client/webhooks/jiko.ts) and so the ones our webhook
+ * subscription asks for (activities/jiko/subscriptions.ts): one list, so the two cannot drift apart.
+ */
+export const JIKO_ROUTED_EVENT_TYPES = [
+  'application.approved',
+  'application.documents_needed',
+  'application.manual_review',
+  'application.rejected',
+] as const;
+
 export type JikoApplicationStatus =
   'CREATED' | 'SUBMITTED' | 'DOCUMENTS_NEEDED' | 'PENDING' | 'MANUAL_REVIEW' | 'APPROVED' | 'REJECTED';
 

@@ -182,6 +182,37 @@ export const customerAccountsResponseSchema = z.object({
   items: z.array(z.object({ id: z.string().min(1) })),
 });
 
+// --- events and webhook subscriptions -----------------------------------------------------------------------------
+
+/** `List Event Types`: an offset List of `{event, object_type: "EventType"}`. */
+export const eventTypesResponseSchema = z.object({
+  items: z.array(z.object({ event: z.string().min(1) })),
+});
+
+/** A `Subscription` (the shared secret is write-only: Jiko never returns it). */
+export const subscriptionResponseSchema = z.object({
+  id: z.string().min(1),
+  description: z.string().nullish(),
+  events: z.array(z.string()),
+  url: z.string().min(1),
+  status: z.enum(['enabled', 'disabled']),
+});
+export type JikoWireSubscription = z.output<typeof subscriptionResponseSchema>;
+
+/** `List Subscriptions`: a CursorList; `next_page` is the cursor of the next page, null (or absent) on the last. */
+export const subscriptionListResponseSchema = z.object({
+  items: z.array(subscriptionResponseSchema),
+  next_page: z.string().nullish(),
+});
+
+export const subscriptionRequestSchema = z.object({
+  description: z.string().max(500).optional(),
+  events: z.array(z.string().min(1)).min(1),
+  url: z.url().max(2083),
+  shared_secret: z.string().min(16),
+});
+export type JikoSubscriptionRequest = z.input<typeof subscriptionRequestSchema>;
+
 // --- errors -------------------------------------------------------------------------------------------------------
 
 /** FastAPI's `HTTPValidationError` (422) and plain `HTTPException` (`{detail: "Not found"}`). */

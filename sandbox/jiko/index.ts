@@ -551,8 +551,8 @@ class JikoSimulator {
   }
 
   /**
-   * Delivers one event to the configured partner endpoint (signed with the webhook secret) and to every
-   * subscription created through the API for that event type (signed with its shared secret).
+   * Delivers one event to every subscription created through the API for that event type (signed with its shared
+   * secret) or, while there is none, to the configured partner endpoint (signed with the webhook secret).
    */
   private emit(eventType: EventType, payload: Record<string, unknown>): string {
     const eventId = randomUUID();
@@ -562,7 +562,10 @@ class JikoSimulator {
       event_type: eventType,
       payload,
     });
-    const targets: { url?: string; secret: string }[] = [{ secret: this.settings.webhookSecret }];
+    // The configured target stands for the subscription Jiko set up out of band; once the partner manages its own
+    // subscriptions through the API, only those receive events (else each event would arrive twice).
+    const targets: { url?: string; secret: string }[] =
+      this.subscriptions.size === 0 ? [{ secret: this.settings.webhookSecret }] : [];
     for (const subscription of this.subscriptions.listening(eventType)) {
       targets.push({ url: subscription.url, secret: subscription.sharedSecret });
     }

@@ -548,6 +548,8 @@ describe('Jiko webhooks', () => {
     expect(toSubscription?.headers['x-jiko-signature']).toBe(
       createHmac('sha256', secret).update(toSubscription!.body).digest('base64'),
     );
+    // The configured target stood in for a subscription; now that the partner has its own, it gets nothing more.
+    expect(received.map((r) => r.path)).toEqual(['/sub']);
   });
 });
 
