@@ -46,6 +46,12 @@ export const JIKO_ROUTED_EVENT_TYPES = [
   'application.rejected',
 ] as const;
 
+/**
+ * The failure type createApplication throws when Jiko refuses the consent because its agreements changed since the
+ * customer saw them: the workflow asks the customer again instead of failing.
+ */
+export const JIKO_AGREEMENTS_OUTDATED = 'JikoAgreementsOutdated';
+
 export type JikoApplicationStatus =
   'CREATED' | 'SUBMITTED' | 'DOCUMENTS_NEEDED' | 'PENDING' | 'MANUAL_REVIEW' | 'APPROVED' | 'REJECTED';
 
@@ -130,6 +136,8 @@ export interface JikoActivities {
     applicant: JikoApplicant;
     jiko: JikoProviderInput;
     consent: JikoConsent;
+    /** Set when the customer accepted newer agreements after Jiko refused an earlier consent (a new request). */
+    renewedConsent?: boolean;
   }): Promise<JikoApplicationView>;
   /** `round` counts applies (1 = first, 2 = after documents…): part of the idempotency key. */
   applyApplication(input: { applicationId: string; round: number }): Promise<JikoApplicationView>;

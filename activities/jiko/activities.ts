@@ -21,7 +21,7 @@ import {
   type JikoIdentification,
   type JikoWireApplication,
 } from './schemas.js';
-import { isNineDigitIdentification } from '../../contract/jiko.js';
+import { JIKO_AGREEMENTS_OUTDATED, isNineDigitIdentification } from '../../contract/jiko.js';
 import type {
   JikoActivities,
   JikoAgreementBundle,
@@ -156,6 +156,13 @@ export function toApplicationView(application: JikoWireApplication): JikoApplica
   };
 }
 
+/** Jiko's 422 on `agreement_consent.version`: the consent names a version that is no longer the current one. */
+function refusesConsentVersion(err: unknown): err is ApplicationFailure {
+  if (!(err instanceof ApplicationFailure) || err.type !== PROVIDER_BUSINESS_ERROR) return false;
+  const details = err.details?.[0] as ProviderErrorDetails | undefined;
+  return details?.status === 422 && (details.fields ?? []).includes('body.agreement_consent.version');
+}
+
 function isApplyConflict(err: unknown): boolean {
   if (!(err instanceof ApplicationFailure) || err.type !== PROVIDER_BUSINESS_ERROR) return false;
   const details = err.details?.[0] as ProviderErrorDetails | undefined;
@@ -180,9 +187,23 @@ export function createJikoActivities(deps: JikoActivityDeps): JikoActivities {
       };
     },
 
-    async createApplication({ applicant, jiko, consent }): Promise<JikoApplicationView> {
+    async createApplication({ applicant, jiko, consent, renewedConsent }): Promise<JikoApplicationView> {
       const body = toJikoApplication(applicant, jiko, consent);
-      return toApplicationView(await client.createApplication(body, idempotencyKey('jiko:create-application')));
+      try {
+        // Jiko keeps its 422 to the stale consent under the first key: a renewed consent is a new request. The first
+        // consent keeps the key it always had, so a create retried across a deploy is still recognised.
+        const key = idempotencyKey(
+          renewedConsent ? `jiko:create-application:${consent.version}` : 'jiko:create-application',
+        );
+        return toApplicationView(await client.createApplication(body, key));
+      } catch (err) {
+        if (!refusesConsentVersion(err)) throw err;
+        throw ApplicationFailure.nonRetryable(
+          `Jiko refused agreements version ${consent.version}: it has published newer agreements`,
+          JIKO_AGREEMENTS_OUTDATED,
+          ...(err.details ?? []),
+        );
+      }
     },
 
     async applyApplication({ applicationId, round }): Promise<JikoApplicationView> {
