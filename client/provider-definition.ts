@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import type { UpdateDefinition } from '@temporalio/common';
-import type { ApplicantField, OnboardingStatus } from '../contract/onboarding.js';
+import type { ApplicantField, ApplicantFields, OnboardingStatus } from '../contract/onboarding.js';
 import type { Config } from '../common/config.js';
 import { ValidationError } from './errors.js';
 import { applicantSchemaFor, customerRefSchema, fieldIssues, onboardingOptionsSchema } from './schemas.js';
@@ -54,6 +54,16 @@ export interface ClientProvider<
   blockSchema: Block;
   actions: Readonly<Record<string, ProviderAction>>;
   createWebhookIntake(config: Config): ProviderWebhookIntake;
+  /**
+   * Rules that span the applicant and the block (a field required only for some choice made in the block); each
+   * problem names its path from the start body's root. Runs once both parts are valid on their own.
+   */
+  checkStart?(start: { applicant: Partial<ApplicantFields>; block: z.output<Block> }): StartProblem[];
+}
+
+export interface StartProblem {
+  path: (string | number)[];
+  message: string;
 }
 
 export class DocumentStoreUnavailableError extends Error {
@@ -119,8 +129,21 @@ export function startBodySchemaOf<const Name extends string, Block extends z.Zod
     options: onboardingOptionsSchema.optional(),
     [definition.provider]: definition.blockSchema,
   };
+  const checkStart = definition.checkStart;
+  const schema = z.object(shape);
+  const checked = checkStart
+    ? schema.superRefine((body, context) => {
+        const start = body as Record<string, unknown>;
+        const problems = checkStart({
+          applicant: start.applicant as Partial<ApplicantFields>,
+          block: start[definition.provider] as z.output<Block>,
+        });
+        for (const problem of problems)
+          context.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+      })
+    : schema;
   // The computed key loses its literal type; the declared return type restores it.
-  return z.object(shape).meta({ id: `${id}StartBody` }) as never;
+  return checked.meta({ id: `${id}StartBody` }) as never;
 }
 
 /** The start body of a registry of providers, as one union discriminated by `provider`. */

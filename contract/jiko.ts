@@ -6,13 +6,51 @@
  */
 import { defineUpdate } from '@temporalio/workflow';
 import { APPLICANT_FIELDS } from './onboarding.js';
-import type { Applicant, OnboardingStatus } from './onboarding.js';
+import type { Applicant, ApplicantField, OnboardingStatus } from './onboarding.js';
 
 export const JIKO_PROVIDER = 'jiko';
 /** The workflow type workflows/index.ts registers for this provider. */
 export const JIKO_WORKFLOW_TYPE = 'jikoOnboarding';
-/** Applicant fields a start must carry: all of them (identity, contact and address go to the provider). */
-export const JIKO_REQUIRED_APPLICANT_FIELDS = APPLICANT_FIELDS;
+/**
+ * Applicant fields a start must carry: identity, contact and address all go to Jiko. `ssn` is the exception: it is
+ * required only when the applicant is identified by an SSN or TIN (the default); a passport, driver's licence or
+ * international id holder brings that number in the `jiko` block instead (see JikoProviderInput).
+ */
+export const JIKO_REQUIRED_APPLICANT_FIELDS = APPLICANT_FIELDS.filter(
+  (field): field is Exclude<ApplicantField, 'ssn'> => field !== 'ssn',
+);
+export type JikoApplicant = Applicant<(typeof JIKO_REQUIRED_APPLICANT_FIELDS)[number]>;
+
+/** Identification types whose number is the applicant's 9-digit `ssn`. */
+export const JIKO_NINE_DIGIT_IDENTIFICATION_TYPES = ['SSN', 'TIN'] as const;
+/** Identification types with a number of their own (letters and digits, not 9 digits), in `identificationNumber`. */
+export const JIKO_DOCUMENT_IDENTIFICATION_TYPES = ['PASSPORT', 'DRIVERS_LICENSE', 'INTERNATIONAL_ID'] as const;
+export const JIKO_IDENTIFICATION_TYPES = [
+  ...JIKO_NINE_DIGIT_IDENTIFICATION_TYPES,
+  ...JIKO_DOCUMENT_IDENTIFICATION_TYPES,
+] as const;
+export type JikoIdentificationType = (typeof JIKO_IDENTIFICATION_TYPES)[number];
+
+export function isNineDigitIdentification(type: JikoIdentificationType | undefined): boolean {
+  return type === undefined || (JIKO_NINE_DIGIT_IDENTIFICATION_TYPES as readonly string[]).includes(type);
+}
+
+/**
+ * The Jiko events the gateway routes to onboardings (client/webhooks/jiko.ts) and so the ones our webhook
+ * subscription asks for (activities/jiko/subscriptions.ts): one list, so the two cannot drift apart.
+ */
+export const JIKO_ROUTED_EVENT_TYPES = [
+  'application.approved',
+  'application.documents_needed',
+  'application.manual_review',
+  'application.rejected',
+] as const;
+
+/**
+ * The failure type createApplication throws when Jiko refuses the consent because its agreements changed since the
+ * customer saw them: the workflow asks the customer again instead of failing.
+ */
+export const JIKO_AGREEMENTS_OUTDATED = 'JikoAgreementsOutdated';
 
 export type JikoApplicationStatus =
   'CREATED' | 'SUBMITTED' | 'DOCUMENTS_NEEDED' | 'PENDING' | 'MANUAL_REVIEW' | 'APPROVED' | 'REJECTED';
@@ -42,7 +80,15 @@ export interface JikoProviderInput {
     /** Required when employmentStatus is EMPLOYED (2–200 chars). */
     occupation?: string;
   };
-  identificationType?: 'SSN' | 'PASSPORT' | 'TIN' | 'DRIVERS_LICENSE';
+  /** How Jiko identifies the applicant; `SSN` when absent. SSN and TIN send `applicant.ssn`. */
+  identificationType?: JikoIdentificationType;
+  /**
+   * The number of a passport, driver's licence or international id (required for those types, refused for SSN/TIN:
+   * their number is `applicant.ssn`). Letters and digits; spaces and hyphens are dropped before it is sent.
+   */
+  identificationNumber?: string;
+  /** ISO 3166-1 alpha-2 country that issued the identification (Jiko: optional for now). */
+  identificationIssuingCountry?: string;
   /**
    * Jiko's prerequisites, which its API does not check: the partner has verified that the applicant owns the
    * phone number and the email address. Both timestamps are required to start.
@@ -87,9 +133,11 @@ export interface DocumentClaim {
 export interface JikoActivities {
   getAgreements(): Promise<JikoAgreementBundle>;
   createApplication(input: {
-    applicant: Applicant;
+    applicant: JikoApplicant;
     jiko: JikoProviderInput;
     consent: JikoConsent;
+    /** Set when the customer accepted newer agreements after Jiko refused an earlier consent (a new request). */
+    renewedConsent?: boolean;
   }): Promise<JikoApplicationView>;
   /** `round` counts applies (1 = first, 2 = after documents…): part of the idempotency key. */
   applyApplication(input: { applicationId: string; round: number }): Promise<JikoApplicationView>;

@@ -1,5 +1,5 @@
 /**
- * `npx tsx scripts/record-histories.ts [netspend|jiko ...]`: records workflow histories for the replay tests
+ * `npx tsx scripts/record-histories.ts [netspend|jiko|<provider>/<name> ...]`: records workflow histories for the replay tests
  * (test/workflows/*-replay.test.ts), which replay them against the current workflow code so a change that breaks
  * running onboardings (non-determinism) fails CI.
  *
@@ -30,6 +30,8 @@ interface Recording {
   scenario: string;
   /** The customer cancels when this action is asked, instead of answering it. */
   cancelAt?: string;
+  /** A sandbox control (POST path) called the first time the customer answers `action`, just before the answer. */
+  controlBefore?: { action: string; path: string };
   expectedState: OnboardingState;
 }
 
@@ -54,6 +56,16 @@ const RECORDINGS: Recording[] = [
     cancelAt: 'acceptAgreements',
     expectedState: 'cancelled',
   },
+  // Recorded after patch jiko-agreements-recheck-before-application: the agreements are read again once accepted.
+  { provider: 'jiko', name: 'approved-agreements-rechecked', scenario: 'approved', expectedState: 'completed' },
+  {
+    provider: 'jiko',
+    name: 'agreements-republished-then-approved',
+    scenario: 'approved',
+    // Jiko publishes a new bundle while the customer reads the first: the customer is asked again.
+    controlBefore: { action: 'acceptAgreements', path: '/_sandbox/jiko/agreements/bump' },
+    expectedState: 'completed',
+  },
 ];
 
 const fastPolling = { pollInitialInterval: '2s', pollMaxInterval: '5s' };
@@ -68,8 +80,17 @@ async function play(stack: E2eStack, recording: Recording, customerRef: string):
     scenario.startBody(customerRef, { options: fastPolling }),
   );
   if (started.status !== 201) throw new Error(`${recording.name}: start answered ${started.status}`);
+  let controlled = false;
   const { status, finished } = await drive({
-    call: (method, route, body) => stack.call<unknown>(method, route, body),
+    call: async (method, route, body) => {
+      const before = recording.controlBefore;
+      if (before && !controlled && method === 'POST' && route.endsWith(`/actions/${before.action}`)) {
+        controlled = true;
+        const response = await fetch(`${stack.sandbox.url}${before.path}`, { method: 'POST' });
+        if (!response.ok) throw new Error(`${recording.name}: ${before.path} answered ${response.status}`);
+      }
+      return stack.call<unknown>(method, route, body);
+    },
     onboardingId: started.body.onboardingId,
     scenario,
     ...(recording.cancelAt ? { cancelAt: { action: recording.cancelAt, reason: 'customer changed their mind' } } : {}),
@@ -88,8 +109,11 @@ async function writeHistory(stack: E2eStack, workflowId: string, file: string): 
 }
 
 async function main(): Promise<void> {
+  // `jiko` records every Jiko file; `jiko/<name>` only that one (to add a recording beside the old ones).
   const only = process.argv.slice(2);
-  const recordings = RECORDINGS.filter((recording) => only.length === 0 || only.includes(recording.provider));
+  const selected = (recording: Recording): boolean =>
+    only.length === 0 || only.includes(recording.provider) || only.includes(`${recording.provider}/${recording.name}`);
+  const recordings = RECORDINGS.filter(selected);
   if (recordings.length === 0) {
     const providers = [...new Set(RECORDINGS.map((recording) => recording.provider))];
     throw new Error(`no recording for ${only.join(', ')}: ${providers.join(' or ')}`);
@@ -107,8 +131,9 @@ async function main(): Promise<void> {
       const dir = path.join(HISTORIES_DIR, recording.provider);
       await writeHistory(stack, final.onboardingId, path.join(dir, `${recording.name}.json`));
 
-      // One webhook delivery per provider too: that workflow runs on every webhook.
-      if (!recordedDeliveries.has(recording.provider)) {
+      // One webhook delivery per provider too (when the whole provider is recorded): it runs on every webhook.
+      const wholeProvider = only.length === 0 || only.includes(recording.provider);
+      if (wholeProvider && !recordedDeliveries.has(recording.provider)) {
         await stack.sandbox.ctx.webhooks.idle();
         const delivery = stack.sandbox.ctx.webhooks
           .list({ provider: recording.provider })

@@ -23,6 +23,7 @@ import type { LockRecord } from './launcher/lock.js';
 import { ensurePiiKeys } from './launcher/pii-key.js';
 import { portsToBind } from './launcher/ports.js';
 import { httpOk, ReadyTimeout, splitAddress, tcpOpen, temporalAnswers, waitUntil } from './launcher/probes.js';
+import { runSandboxSetup } from './launcher/sandbox-setup.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = path.join(root, '.data');
@@ -401,13 +402,16 @@ async function main(): Promise<number> {
       ),
     );
     if (shuttingDown) return await shuttingDown;
+    const started = new Set(planned.map((p) => p.spec.name));
+    if (started.has('sandbox')) {
+      await runSandboxSetup(config, `http://${probeHost(config.SANDBOX_HOST)}:${config.SANDBOX_PORT}`, say);
+    }
 
     say(`everything up in ${seconds(Date.now() - startedAt)}:`);
     if (runDevServer) {
       say(`  Temporal gRPC     ${temporalAddress}`);
       say(`  Temporal Web UI   ${config.TEMPORAL_UI_URL}`);
     }
-    const started = new Set(planned.map((p) => p.spec.name));
     if (started.has('gateway'))
       say(`  Gateway           ${config.GATEWAY_PUBLIC_URL}  (API key: see GATEWAY_API_KEYS)`);
     if (started.has('sandbox'))

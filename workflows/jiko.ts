@@ -2,8 +2,8 @@
  * Jiko individual onboarding: agreements → application → apply → decision (documents, manual review) → accounts.
  * A Jiko application cannot be withdrawn, so there is nothing to compensate.
  */
+import { ActivityFailure, ApplicationFailure, patched } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
-// A constants-only file written for workflows; the lint pattern meant for Node's `http` module matches its folder.
 import type {
   DocumentClaim,
   JikoActivities,
@@ -12,32 +12,39 @@ import type {
   JikoApplicationView,
   JikoConsent,
   JikoDocumentFlags,
+  JikoDocumentRequirement,
   JikoDocumentType,
   JikoProviderInput,
 } from '../contract/jiko.js';
 import type { OnboardingStatus } from '../contract/onboarding.js';
 import {
   JIKO_ACTIONS,
-  JIKO_DOCUMENT_MAX_BYTES,
+  JIKO_AGREEMENTS_OUTDATED,
   acceptAgreementsUpdate,
   uploadDocumentsUpdate,
 } from '../contract/jiko.js';
-import type {
-  AcceptAgreementsInput,
-  JikoDocumentRequirement,
-  JikoDocumentsActionData,
-  UploadDocumentsInput,
-} from '../contract/jiko.js';
-import { documentSizeRule, fieldProblem } from '../contract/rules.js';
 import { unexpectedProviderState } from './shared/failures.js';
-import type { InvalidField } from './shared/failures.js';
 import { providerActivityOptions } from './shared/activity-options.js';
 import { Onboarding } from './shared/onboarding.js';
 import type { ContinuableOnboardingInput } from './shared/onboarding.js';
+import {
+  documentsActionData,
+  requirementsFor,
+  validateAgreementVersion,
+  validateDocumentClaims,
+} from './jiko-rules.js';
 
 export const JIKO_STEPS = ['agreements', 'application', 'apply', 'decision', 'documents', 'accounts'] as const;
 
 export const JIKO_ACTIVITY_OPTIONS: ActivityOptions = providerActivityOptions();
+
+/**
+ * Jiko publishes new agreements while a customer decides. With this patch the workflow re-reads the current bundle
+ * once the customer has accepted, asks again when the version moved on, and asks again too when Jiko refuses the
+ * consent of a create (a bundle published in between): a stale version never becomes an application, and the
+ * onboarding no longer fails on it. Histories recorded before it replay without the re-read.
+ */
+export const AGREEMENTS_RECHECK_PATCH = 'jiko-agreements-recheck-before-application';
 
 /** Where a continued-as-new run resumes: the application exists and has been applied `round` times. */
 interface JikoCheckpoint {
@@ -82,22 +89,71 @@ export async function jikoOnboarding(input: ContinuableOnboardingInput<JikoProvi
     describe: (body) => ({ what: 'uploaded documents', why: body.documents.map((claim) => claim.type).join(', ') }),
   });
 
+  /** Shows the current bundle until the customer has accepted the version that is still current at Jiko. */
   async function acceptAgreements(): Promise<JikoConsent> {
-    const bundle = await jiko.getAgreements();
-    agreements = bundle;
-    await onboarding.waitForCustomer({
-      wait: 'agreements',
-      action: {
-        action: JIKO_ACTIONS.acceptAgreements,
-        description: 'Show these agreements and send back the version the customer accepted',
-        data: { version: bundle.version, releaseDate: bundle.releaseDate, documents: bundle.documents },
-      },
-      until: () => accepted.consent !== undefined,
-    });
-    if (!accepted.consent) throw unexpectedProviderState('agreements accepted without a consent', {});
-    onboarding.setResult('agreementsVersion', accepted.consent.version);
-    onboarding.setResult('agreementsAcceptedAt', accepted.consent.timestamp);
-    return accepted.consent;
+    let bundle = await jiko.getAgreements();
+    for (;;) {
+      agreements = bundle;
+      accepted.consent = undefined;
+      await onboarding.waitForCustomer({
+        wait: 'agreements',
+        action: {
+          action: JIKO_ACTIONS.acceptAgreements,
+          description: 'Show these agreements and send back the version the customer accepted',
+          data: { version: bundle.version, releaseDate: bundle.releaseDate, documents: bundle.documents },
+        },
+        until: () => accepted.consent !== undefined,
+      });
+      // Set by the Update handler during the wait (TypeScript cannot see that).
+      const consent = accepted.consent as JikoConsent | undefined;
+      if (!consent) throw unexpectedProviderState('agreements accepted without a consent', {});
+      if (patched(AGREEMENTS_RECHECK_PATCH)) {
+        const current = await jiko.getAgreements();
+        if (current.version !== consent.version) {
+          agreementsRepublished(current.version, consent.version);
+          bundle = current;
+          continue;
+        }
+      }
+      onboarding.setResult('agreementsVersion', consent.version);
+      onboarding.setResult('agreementsAcceptedAt', consent.timestamp);
+      return consent;
+    }
+  }
+
+  function agreementsRepublished(current: string, acceptedVersion: string): void {
+    onboarding.addTimeline(
+      'provider',
+      'Jiko published new agreements while the customer decided: asking again',
+      `current version ${current}; the customer accepted ${acceptedVersion}`,
+    );
+  }
+
+  /**
+   * Agreements, then the application with that consent. Jiko may still refuse the consent (a bundle published
+   * between our re-read and the create): the customer is then shown the new one and asked again.
+   */
+  async function consentAndApplication(): Promise<JikoApplicationView> {
+    let renewedConsent = false;
+    for (;;) {
+      const consent = await onboarding.runStep('agreements', acceptAgreements);
+      const application = await onboarding.runStep('application', async () => {
+        try {
+          return await jiko.createApplication({
+            applicant: input.applicant,
+            jiko: input.providerInput,
+            consent,
+            ...(renewedConsent ? { renewedConsent } : {}),
+          });
+        } catch (err) {
+          if (!isAgreementsOutdated(err) || !patched(AGREEMENTS_RECHECK_PATCH)) throw err;
+          agreementsRepublished('newer', consent.version);
+          return undefined;
+        }
+      });
+      if (application) return application;
+      renewedConsent = true;
+    }
   }
 
   /** Waits until Jiko decides; a manual review is part of the decision, waited on as the reviewer's. */
@@ -183,10 +239,7 @@ export async function jikoOnboarding(input: ContinuableOnboardingInput<JikoProvi
   return onboarding.run(async () => {
     let checkpoint = onboarding.checkpoint as JikoCheckpoint | undefined;
     if (!checkpoint) {
-      const consent = await onboarding.runStep('agreements', acceptAgreements);
-      const application = await onboarding.runStep('application', () =>
-        jiko.createApplication({ applicant: input.applicant, jiko: input.providerInput, consent }),
-      );
+      const application = await consentAndApplication();
       onboarding.addRef('application', application.applicationId);
       onboarding.setResult('applicationId', application.applicationId);
       checkpoint = { applicationId: application.applicationId, round: 1 };
@@ -217,79 +270,10 @@ export async function jikoOnboarding(input: ContinuableOnboardingInput<JikoProvi
   });
 }
 
-/** Jiko's flags → the documents that clear them. */
-export function requirementsFor(flags: JikoDocumentFlags): JikoDocumentRequirement[] {
-  const needed: JikoDocumentType[][] = [];
-  if (flags.idVerification) needed.push(['ID_FRONT'], ['ID_BACK'], ['SELFIE', 'PASSPORT']);
-  if (flags.identificationNumber) needed.push(['IDENTIFICATION_NUMBER_VERIFICATION']);
-  if (flags.addressVerification) needed.push(['ADDRESS_VERIFICATION']);
-  return needed.map((anyOf) => ({ anyOf, received: false }));
-}
-
-function documentsActionData(requirements: JikoDocumentRequirement[]): JikoDocumentsActionData {
-  const maxSizeBytes: Partial<Record<JikoDocumentType, number>> = {};
-  for (const type of requirements.flatMap((requirement) => requirement.anyOf)) {
-    maxSizeBytes[type] = JIKO_DOCUMENT_MAX_BYTES[type];
-  }
-  return {
-    documents: requirements.map((requirement) => ({ anyOf: [...requirement.anyOf], received: requirement.received })),
-    maxSizeBytes,
-  };
-}
-
-function validateAgreementVersion(
-  body: AcceptAgreementsInput,
-  shown: JikoAgreementBundle | undefined,
-): InvalidField | null {
-  const version: unknown = (body as Partial<AcceptAgreementsInput> | undefined)?.version;
-  if (typeof version !== 'string' || version === '') {
-    return { field: 'version', message: 'the accepted agreements version is required' };
-  }
-  if (shown && version !== shown.version) {
-    return { field: 'version', message: `must be the version shown (${shown.version}), not ${version}` };
-  }
-  return null;
-}
-
-const CONTENT_TYPE = /^[\w.+-]+\/[\w.+-]+$/;
-const DOCUMENT_REF_MAX_LENGTH = 512;
-
-function validateDocumentClaims(
-  body: UploadDocumentsInput,
-  requirements: readonly JikoDocumentRequirement[],
-  received: ReadonlyMap<JikoDocumentType, DocumentClaim>,
-): InvalidField | null {
-  const documents: unknown = (body as Partial<UploadDocumentsInput> | undefined)?.documents;
-  if (!Array.isArray(documents) || documents.length === 0) {
-    return { field: 'documents', message: 'at least one document reference is required' };
-  }
-  // A replacement of something already sent is fine; a type no open requirement asks for is not.
-  const acceptable = new Set<string>([
-    ...requirements.filter((requirement) => !requirement.received).flatMap((requirement) => requirement.anyOf),
-    ...received.keys(),
-  ]);
-  for (const [index, claim] of documents.entries()) {
-    const at = `documents[${index}]`;
-    if (typeof claim !== 'object' || claim === null) return { field: at, message: 'must be a document reference' };
-    const { type, documentRef, contentType, sizeBytes } = claim as Partial<Record<keyof DocumentClaim, unknown>>;
-    if (typeof type !== 'string' || !acceptable.has(type)) {
-      return {
-        field: `${at}.type`,
-        message: `${String(type)} is not required now; expected one of ${[...acceptable].join(', ')}`,
-      };
-    }
-    if (typeof documentRef !== 'string' || documentRef.trim() === '' || documentRef.length > DOCUMENT_REF_MAX_LENGTH) {
-      return { field: `${at}.documentRef`, message: 'a claim-check reference to the stored document is required' };
-    }
-    if (typeof contentType !== 'string' || !CONTENT_TYPE.test(contentType)) {
-      return { field: `${at}.contentType`, message: 'a media type such as image/png is required' };
-    }
-    const tooBig = fieldProblem(
-      `${at}.sizeBytes`,
-      documentSizeRule(JIKO_DOCUMENT_MAX_BYTES[type as JikoDocumentType]),
-      sizeBytes,
-    );
-    if (tooBig) return tooBig;
-  }
-  return null;
+function isAgreementsOutdated(err: unknown): boolean {
+  return (
+    err instanceof ActivityFailure &&
+    err.cause instanceof ApplicationFailure &&
+    err.cause.type === JIKO_AGREEMENTS_OUTDATED
+  );
 }

@@ -5,7 +5,6 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { DocumentNotFoundError, type DocumentStore } from '../../common/documents.js';
-import type { Applicant } from '../../contract/onboarding.js';
 import { formatPath } from '../http/client.js';
 import {
   DOCUMENT_NOT_FOUND,
@@ -19,11 +18,14 @@ import {
   createApplicationRequestSchema,
   documentTypeSchema,
   type JikoCreateApplicationRequest,
+  type JikoIdentification,
   type JikoWireApplication,
 } from './schemas.js';
+import { JIKO_AGREEMENTS_OUTDATED, isNineDigitIdentification } from '../../contract/jiko.js';
 import type {
   JikoActivities,
   JikoAgreementBundle,
+  JikoApplicant,
   JikoApplicationView,
   JikoConsent,
   JikoProviderInput,
@@ -72,23 +74,38 @@ function toAlpha3(country: string): string {
 
 const present = (value: string | null | undefined): value is string => typeof value === 'string' && value.trim() !== '';
 
+/**
+ * SSN and TIN are the applicant's 9 digits; a passport, licence or international id brings its own number in the
+ * `jiko` block. Separators are dropped either way, letters upper-cased (as printed on the document).
+ */
+function identificationOf(applicant: JikoApplicant, jiko: JikoProviderInput): JikoIdentification {
+  const type = jiko.identificationType ?? 'SSN';
+  const raw = isNineDigitIdentification(type) ? applicant.ssn : jiko.identificationNumber;
+  const issuingCountry = jiko.identificationIssuingCountry?.trim().toUpperCase();
+  return {
+    identification_number: (raw ?? '').replace(/[\s-]/g, '').toUpperCase(),
+    identification_type: type,
+    ...(issuingCountry ? { identification_number_issuing_country: issuingCountry } : {}),
+  };
+}
+
 /** The common applicant + the `jiko` block → Jiko's create-application body (validated before it is sent). */
 export function toJikoApplication(
-  applicant: Applicant,
+  applicant: JikoApplicant,
   jiko: JikoProviderInput,
   consent: JikoConsent,
 ): JikoCreateApplicationRequest {
   const profile = jiko.investmentProfile;
   const body: JikoCreateApplicationRequest = {
-    identification_number: applicant.ssn.replace(/[\s-]/g, ''),
-    identification_type: jiko.identificationType ?? 'SSN',
+    ...identificationOf(applicant, jiko),
     name: {
       first_name: applicant.name.first,
       ...(present(applicant.name.middle) ? { middle_name: applicant.name.middle } : {}),
       last_name: applicant.name.last,
     },
     email: applicant.email,
-    phone_number: applicant.phone.replace(/\D/g, ''),
+    // Jiko announces E.164 with the plus as mandatory; the gateway already requires it, separators are dropped.
+    phone_number: `+${applicant.phone.replace(/\D/g, '')}`,
     date_of_birth: applicant.dateOfBirth,
     address: {
       street_address: applicant.address.line1,
@@ -139,6 +156,13 @@ export function toApplicationView(application: JikoWireApplication): JikoApplica
   };
 }
 
+/** Jiko's 422 on `agreement_consent.version`: the consent names a version that is no longer the current one. */
+function refusesConsentVersion(err: unknown): err is ApplicationFailure {
+  if (!(err instanceof ApplicationFailure) || err.type !== PROVIDER_BUSINESS_ERROR) return false;
+  const details = err.details?.[0] as ProviderErrorDetails | undefined;
+  return details?.status === 422 && (details.fields ?? []).includes('body.agreement_consent.version');
+}
+
 function isApplyConflict(err: unknown): boolean {
   if (!(err instanceof ApplicationFailure) || err.type !== PROVIDER_BUSINESS_ERROR) return false;
   const details = err.details?.[0] as ProviderErrorDetails | undefined;
@@ -163,9 +187,23 @@ export function createJikoActivities(deps: JikoActivityDeps): JikoActivities {
       };
     },
 
-    async createApplication({ applicant, jiko, consent }): Promise<JikoApplicationView> {
+    async createApplication({ applicant, jiko, consent, renewedConsent }): Promise<JikoApplicationView> {
       const body = toJikoApplication(applicant, jiko, consent);
-      return toApplicationView(await client.createApplication(body, idempotencyKey('jiko:create-application')));
+      try {
+        // Jiko keeps its 422 to the stale consent under the first key: a renewed consent is a new request. The first
+        // consent keeps the key it always had, so a create retried across a deploy is still recognised.
+        const key = idempotencyKey(
+          renewedConsent ? `jiko:create-application:${consent.version}` : 'jiko:create-application',
+        );
+        return toApplicationView(await client.createApplication(body, key));
+      } catch (err) {
+        if (!refusesConsentVersion(err)) throw err;
+        throw ApplicationFailure.nonRetryable(
+          `Jiko refused agreements version ${consent.version}: it has published newer agreements`,
+          JIKO_AGREEMENTS_OUTDATED,
+          ...(err.details ?? []),
+        );
+      }
     },
 
     async applyApplication({ applicationId, round }): Promise<JikoApplicationView> {

@@ -12,10 +12,15 @@ import {
   agreementsResponseSchema,
   applicationResponseSchema,
   customerAccountsResponseSchema,
+  eventTypesResponseSchema,
   fastApiErrorSchema,
   loginResponseSchema,
+  subscriptionListResponseSchema,
+  subscriptionResponseSchema,
   uploadDocumentResponseSchema,
   type JikoCreateApplicationRequest,
+  type JikoSubscriptionRequest,
+  type JikoWireSubscription,
   type JikoWireAgreement,
   type JikoWireApplication,
 } from './schemas.js';
@@ -175,5 +180,55 @@ export class JikoClient {
       offset += page.items.length;
       if (page.items.length === 0 || offset >= page.count) return accounts;
     }
+  }
+
+  /** The event types Jiko offers for subscriptions. */
+  async listEventTypes(): Promise<string[]> {
+    const page = await this.http.request({
+      method: 'GET',
+      path: '/api/v1/events/types/',
+      schema: eventTypesResponseSchema,
+    });
+    return page.items.map((item) => item.event);
+  }
+
+  /** Every webhook subscription of the partner, following Jiko's cursor pagination (limit ≤ 100). */
+  async listSubscriptions(): Promise<JikoWireSubscription[]> {
+    const subscriptions: JikoWireSubscription[] = [];
+    for (let cursor = ''; ;) {
+      const page = await this.http.request({
+        method: 'GET',
+        path: '/api/v1/subscriptions/',
+        query: { limit: 100, ...(cursor ? { cursor } : {}) },
+        schema: subscriptionListResponseSchema,
+      });
+      subscriptions.push(...page.items);
+      if (!page.next_page || page.items.length === 0) return subscriptions;
+      cursor = page.next_page;
+    }
+  }
+
+  createSubscription(body: JikoSubscriptionRequest, idempotencyKey: string): Promise<JikoWireSubscription> {
+    return this.http.request({
+      method: 'POST',
+      path: '/api/v1/subscriptions/',
+      body,
+      idempotencyKey,
+      schema: subscriptionResponseSchema,
+    });
+  }
+
+  updateSubscription(
+    subscriptionId: string,
+    body: Partial<JikoSubscriptionRequest>,
+    idempotencyKey: string,
+  ): Promise<JikoWireSubscription> {
+    return this.http.request({
+      method: 'PATCH',
+      path: `/api/v1/subscriptions/${encodeURIComponent(subscriptionId)}/`,
+      body,
+      idempotencyKey,
+      schema: subscriptionResponseSchema,
+    });
   }
 }

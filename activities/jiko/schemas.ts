@@ -4,7 +4,7 @@
  * flags, ids), so a change of shape that matters is a ProviderResponseInvalid naming the field.
  */
 import { z } from 'zod';
-import { JIKO_DOCUMENT_TYPES } from '../../contract/jiko.js';
+import { JIKO_DOCUMENT_TYPES, JIKO_IDENTIFICATION_TYPES, isNineDigitIdentification } from '../../contract/jiko.js';
 
 // --- auth ---------------------------------------------------------------------------------------------------------
 
@@ -81,17 +81,43 @@ export const investmentProfileSchema = z.discriminatedUnion('employment_status',
   z.object({ employment_status: z.literal('UNEMPLOYED'), income, net_worth: netWorth }),
 ]);
 
-export const createApplicationRequestSchema = z.object({
-  identification_number: z.string().regex(/^\d{9}$/, 'nine digits (SSN/TIN) without separators'),
-  identification_type: z.enum(['SSN', 'PASSPORT', 'TIN', 'DRIVERS_LICENSE']),
+/**
+ * Only an SSN or a TIN is 9 digits; a passport, driver's licence or international id is letters and digits of its
+ * own length (Jiko: `identification_number` string, `identification_type` enum, issuing country ISO alpha-2).
+ */
+const identificationSchema = z
+  .object({
+    identification_number: z.string().min(1).max(50),
+    identification_type: z.enum(JIKO_IDENTIFICATION_TYPES),
+    identification_number_issuing_country: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, e.g. US')
+      .optional(),
+  })
+  .superRefine((identification, context) => {
+    const nineDigits = isNineDigitIdentification(identification.identification_type);
+    const pattern = nineDigits ? /^\d{9}$/ : /^[A-Z0-9]{1,50}$/;
+    if (!pattern.test(identification.identification_number)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['identification_number'],
+        message: nineDigits
+          ? `a ${identification.identification_type} is nine digits without separators`
+          : `a ${identification.identification_type} number is letters and digits`,
+      });
+    }
+  });
+export type JikoIdentification = z.input<typeof identificationSchema>;
+
+const applicationFieldsSchema = z.object({
   name: z.object({
     first_name: z.string().min(1).max(50),
     middle_name: z.string().min(1).max(50).optional(),
     last_name: z.string().min(1).max(50),
   }),
   email: z.email(),
-  /** E.164 digits without the plus, as in Jiko's sample (`15551234567`). */
-  phone_number: z.string().regex(/^[1-9]\d{9,14}$/, 'E.164 digits, e.g. 15551234567'),
+  /** E.164 with the plus, as Jiko announces it (`^\+[1-9]\d{1,14}$`); its older samples' bare digits are refused. */
+  phone_number: z.string().regex(/^\+[1-9]\d{1,14}$/, 'E.164 with the plus, e.g. +15551234567'),
   date_of_birth: z.iso.date(),
   address: z.object({
     street_address: z.string().min(1).max(250),
@@ -107,6 +133,8 @@ export const createApplicationRequestSchema = z.object({
     timestamp: z.iso.datetime({ offset: true }),
   }),
 });
+
+export const createApplicationRequestSchema = z.intersection(identificationSchema, applicationFieldsSchema);
 export type JikoCreateApplicationRequest = z.input<typeof createApplicationRequestSchema>;
 
 const documentSchema = z.object({
@@ -153,6 +181,37 @@ export const customerAccountsResponseSchema = z.object({
   count: z.number().int().min(0),
   items: z.array(z.object({ id: z.string().min(1) })),
 });
+
+// --- events and webhook subscriptions -----------------------------------------------------------------------------
+
+/** `List Event Types`: an offset List of `{event, object_type: "EventType"}`. */
+export const eventTypesResponseSchema = z.object({
+  items: z.array(z.object({ event: z.string().min(1) })),
+});
+
+/** A `Subscription` (the shared secret is write-only: Jiko never returns it). */
+export const subscriptionResponseSchema = z.object({
+  id: z.string().min(1),
+  description: z.string().nullish(),
+  events: z.array(z.string()),
+  url: z.string().min(1),
+  status: z.enum(['enabled', 'disabled']),
+});
+export type JikoWireSubscription = z.output<typeof subscriptionResponseSchema>;
+
+/** `List Subscriptions`: a CursorList; `next_page` is the cursor of the next page, null (or absent) on the last. */
+export const subscriptionListResponseSchema = z.object({
+  items: z.array(subscriptionResponseSchema),
+  next_page: z.string().nullish(),
+});
+
+export const subscriptionRequestSchema = z.object({
+  description: z.string().max(500).optional(),
+  events: z.array(z.string().min(1)).min(1),
+  url: z.url().max(2083),
+  shared_secret: z.string().min(16),
+});
+export type JikoSubscriptionRequest = z.input<typeof subscriptionRequestSchema>;
 
 // --- errors -------------------------------------------------------------------------------------------------------
 

@@ -6,15 +6,18 @@ import { z } from 'zod';
 import {
   JIKO_DOCUMENT_MAX_BYTES,
   JIKO_DOCUMENT_TYPES,
+  JIKO_IDENTIFICATION_TYPES,
   JIKO_PROVIDER,
   JIKO_REQUIRED_APPLICANT_FIELDS,
   JIKO_WORKFLOW_TYPE,
   acceptAgreementsUpdate,
+  isNineDigitIdentification,
   uploadDocumentsUpdate,
 } from '../../contract/jiko.js';
 import type { DocumentClaim, UploadDocumentsInput } from '../../contract/jiko.js';
 import { DOCUMENT_CONTENT_TYPES, documentSizeRule } from '../../contract/rules.js';
 import { DocumentStoreUnavailableError, defineAction, defineClientProvider } from '../provider-definition.js';
+import type { StartProblem } from '../provider-definition.js';
 import { isoDateTimeSchema } from '../schemas.js';
 import { createJikoWebhookIntake } from '../webhooks/jiko.js';
 
@@ -43,7 +46,19 @@ export const jikoProviderInputSchema = z
         message: 'required when employmentStatus is EMPLOYED',
         path: ['occupation'],
       }),
-    identificationType: z.enum(['SSN', 'PASSPORT', 'TIN', 'DRIVERS_LICENSE']).optional(),
+    /** `SSN` when absent; SSN and TIN are `applicant.ssn`, the other types bring `identificationNumber`. */
+    identificationType: z.enum(JIKO_IDENTIFICATION_TYPES).optional(),
+    /** A passport, driver's licence or international id number: letters and digits (spaces and hyphens allowed). */
+    identificationNumber: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9 -]{0,59}$/, 'letters and digits (spaces and hyphens allowed)')
+      .refine((value) => value.replace(/[\s-]/g, '').length <= 50, 'at most 50 letters and digits')
+      .optional(),
+    identificationIssuingCountry: z
+      .string()
+      .regex(/^[A-Za-z]{2}$/, 'ISO 3166-1 alpha-2, e.g. US')
+      .optional(),
     /** Jiko does not check these itself: the partner attests it verified the phone and the email first. */
     contactVerification: z.object({
       phoneVerifiedAt: isoDateTimeSchema,
@@ -51,6 +66,27 @@ export const jikoProviderInputSchema = z
     }),
   })
   .meta({ id: 'JikoProviderInput' });
+
+/** SSN/TIN → the applicant's 9-digit `ssn` (checked by its own schema) and no second number; other types → theirs. */
+function identificationProblems(
+  applicant: { ssn?: string | undefined },
+  block: z.output<typeof jikoProviderInputSchema>,
+): StartProblem[] {
+  const type = block.identificationType ?? 'SSN';
+  if (isNineDigitIdentification(type)) {
+    if (applicant.ssn === undefined) {
+      return [{ path: ['applicant', 'ssn'], message: `required when jiko.identificationType is ${type}` }];
+    }
+    if (block.identificationNumber !== undefined) {
+      return [{ path: ['jiko', 'identificationNumber'], message: `a ${type} is applicant.ssn; leave this out` }];
+    }
+    return [];
+  }
+  if (block.identificationNumber === undefined) {
+    return [{ path: ['jiko', 'identificationNumber'], message: `required when jiko.identificationType is ${type}` }];
+  }
+  return [];
+}
 
 // --- customer actions -------------------------------------------------------------------------------------------
 
@@ -143,4 +179,5 @@ export const jikoClientProvider = defineClientProvider({
     }),
   },
   createWebhookIntake: (config) => createJikoWebhookIntake(config),
+  checkStart: ({ applicant, block }) => identificationProblems(applicant, block),
 });

@@ -5,6 +5,7 @@
  * collapses onto the same delivery workflow id and the onboarding dedupes by eventId.
  */
 import { z } from 'zod';
+import { JIKO_ROUTED_EVENT_TYPES } from '../../contract/jiko.js';
 import type { NormalizedWebhook, ProviderWebhookIntake } from './types.js';
 import { parseEnvelope } from './types.js';
 import { hmacBodySignature, signHmacBody } from './verifiers.js';
@@ -12,12 +13,7 @@ import { hmacBodySignature, signHmacBody } from './verifiers.js';
 export const JIKO_SIGNATURE_HEADER = 'x-jiko-signature';
 
 /** The application events the onboarding acts on; Jiko's other events (cards, transfers) are recorded only. */
-export const JIKO_APPLICATION_EVENTS = [
-  'application.approved',
-  'application.documents_needed',
-  'application.manual_review',
-  'application.rejected',
-] as const;
+export const JIKO_APPLICATION_EVENTS = JIKO_ROUTED_EVENT_TYPES;
 
 const eventIdSchema = z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, 'an event id');
 

@@ -210,17 +210,18 @@ function extensionFor(contentType: string): string {
   return 'png';
 }
 
+/**
+ * A Jiko account (Pocket) as `List Customer Accounts` shows it: value, status and portfolio. Its routing and
+ * account numbers belong to its Portal, which Jiko lists elsewhere; a new account holds nothing yet.
+ */
 export function accountView(account: StoredAccount): Record<string, unknown> {
+  const zero = { value: 0, currency: 'USD', formatted: '$0.00' };
   return {
     id: account.id,
-    customer_id: account.customerId,
-    object_type: 'JikoAccount',
-    name: 'Pocket',
-    account_type: 'POCKET',
+    name: 'J1 (4-week)',
+    total_value: zero,
     status: 'OPEN',
-    account_number: account.accountNumber,
-    routing_number: account.routingNumber,
-    balance: { value: 0, currency: 'USD', formatted: '$0.00' },
-    time_created: account.createdAt,
+    portfolio: { securities: [], cash: zero, all_time_earnings: zero },
+    object_type: 'Account',
   };
 }

@@ -8,8 +8,7 @@
  *   POST /api/v1/applications/{id}/apply/                     CREATED|PENDING → SUBMITTED (200); else 409
  *   POST /api/v1/applications/{id}/documents/{TYPE}/file/     raw bytes → {success: true, document_id}
  *   GET  /api/v1/customers/{customer_id}/jiko-accounts        {offset, count, items, object_type: "List"}
- *   GET  /api/v1/events/types/                                event types
- *   POST /api/v1/subscriptions/  DELETE /api/v1/subscriptions/{id}/   webhook subscriptions
+ *   GET  /api/v1/events/types/, /api/v1/subscriptions/…       event types and subscriptions (subscriptions.ts)
  *   POST /api/v1/sandbox/webhook/                             {event_type, payload} → 202 {event_id}
  *   GET  /health                                              "OK" (no auth)
  *
@@ -35,6 +34,7 @@ import {
   type StoredApplication,
   type StoredCustomer,
 } from './applications.js';
+import { JikoSubscriptions } from './subscriptions.js';
 import {
   bearerToken,
   createIdempotencyStore,
@@ -48,7 +48,6 @@ import {
   accountsQuerySchema,
   createApplicationSchema,
   DOCUMENT_TYPES,
-  EVENT_TYPES,
   IMAGE_CONTENT_TYPES,
   issue,
   LARGE_DOCUMENT_LIMIT_BYTES,
@@ -56,7 +55,6 @@ import {
   PDF_ALLOWED_TYPES,
   SMALL_DOCUMENT_LIMIT_BYTES,
   SMALL_DOCUMENT_TYPES,
-  subscriptionSchema,
   triggerWebhookSchema,
   uuidSchema,
   validationError,
@@ -120,19 +118,9 @@ const decideSchema = z.object({ decision: z.enum(['APPROVED', 'REJECTED']) });
 /** Routes reachable without a bearer token and signature. */
 const PUBLIC_ROUTES = new Set(['/api/v1/login/', '/health', '/agreement-documents/:version/:file']);
 
-interface Subscription {
-  id: string;
-  description: string | null;
-  events: EventType[];
-  url: string;
-  sharedSecret: string;
-  createdAt: string;
-}
-
 interface JikoState {
   applications: Map<string, StoredApplication>;
   customers: Map<string, StoredCustomer>;
-  subscriptions: Map<string, Subscription>;
   timers: Set<NodeJS.Timeout>;
 }
 
@@ -176,14 +164,15 @@ class JikoSimulator {
   private readonly state: JikoState = {
     applications: new Map(),
     customers: new Map(),
-    subscriptions: new Map(),
     timers: new Set(),
   };
+  private readonly subscriptions: JikoSubscriptions;
 
   constructor(private readonly ctx: SandboxContext) {
     this.settings = settingsFromEnv(ctx.env);
     this.tokens = createTokenStore(ctx.clock);
     this.idempotency = createIdempotencyStore(ctx.clock);
+    this.subscriptions = new JikoSubscriptions(ctx, name);
     ctx.onReset(() => this.reset());
   }
 
@@ -192,7 +181,7 @@ class JikoSimulator {
     this.state.timers.clear();
     this.state.applications.clear();
     this.state.customers.clear();
-    this.state.subscriptions.clear();
+    this.subscriptions.clear();
     this.tokens.clear();
     this.idempotency.clear();
     this.settings = settingsFromEnv(this.ctx.env);
@@ -316,30 +305,7 @@ class JikoSimulator {
       return { offset, count: customer.accounts.length, items, object_type: 'List' };
     });
 
-    app.get('/api/v1/events/types/', async () => ({ items: EVENT_TYPES.map((type) => ({ event_type: type })) }));
-
-    app.post('/api/v1/subscriptions/', async (request, reply) => {
-      const parsed = subscriptionSchema.safeParse(request.body);
-      if (!parsed.success) return unprocessable(reply, zodToFastApi(parsed.error, 'body'));
-      const now = jikoTimestamp(this.ctx.clock());
-      const subscription: Subscription = {
-        id: randomUUID(),
-        description: parsed.data.description ?? null,
-        events: parsed.data.events,
-        url: parsed.data.url,
-        sharedSecret: parsed.data.shared_secret,
-        createdAt: now,
-      };
-      this.state.subscriptions.set(subscription.id, subscription);
-      this.ctx.audit.record(name, 'subscription', subscription.id, { events: subscription.events });
-      return reply.code(201).send(subscriptionView(subscription));
-    });
-
-    app.delete('/api/v1/subscriptions/:subscription_id/', async (request, reply) => {
-      const { subscription_id: id } = request.params as { subscription_id: string };
-      if (!this.state.subscriptions.delete(id)) return detail(reply, 404, 'Not found');
-      return reply.code(204).send();
-    });
+    this.subscriptions.register(app);
 
     const triggerWebhook = async (request: FastifyRequest, reply: FastifyReply) => {
       const parsed = triggerWebhookSchema.safeParse(request.body);
@@ -585,8 +551,8 @@ class JikoSimulator {
   }
 
   /**
-   * Delivers one event to the configured partner endpoint (signed with the webhook secret) and to every
-   * subscription created through the API for that event type (signed with its shared secret).
+   * Delivers one event to every subscription created through the API for that event type (signed with its shared
+   * secret) or, while there is none, to the configured partner endpoint (signed with the webhook secret).
    */
   private emit(eventType: EventType, payload: Record<string, unknown>): string {
     const eventId = randomUUID();
@@ -596,10 +562,12 @@ class JikoSimulator {
       event_type: eventType,
       payload,
     });
-    const targets: { url?: string; secret: string }[] = [{ secret: this.settings.webhookSecret }];
-    for (const subscription of this.state.subscriptions.values()) {
-      if (subscription.events.includes(eventType))
-        targets.push({ url: subscription.url, secret: subscription.sharedSecret });
+    // The configured target stands for the subscription Jiko set up out of band; once the partner manages its own
+    // subscriptions through the API, only those receive events (else each event would arrive twice).
+    const targets: { url?: string; secret: string }[] =
+      this.subscriptions.size === 0 ? [{ secret: this.settings.webhookSecret }] : [];
+    for (const subscription of this.subscriptions.listening(eventType)) {
+      targets.push({ url: subscription.url, secret: subscription.sharedSecret });
     }
     for (const target of targets) {
       const signature = webhookSignature(target.secret, body);
@@ -620,18 +588,6 @@ class JikoSimulator {
 /** base64 HMAC-SHA256 of the raw body (no idempotency key or path on deliveries). */
 export function webhookSignature(secret: string, body: string): string {
   return sign(secret, '', '', Buffer.from(body, 'utf8'));
-}
-
-function subscriptionView(subscription: Subscription): Record<string, unknown> {
-  return {
-    id: subscription.id,
-    description: subscription.description,
-    events: subscription.events,
-    url: subscription.url,
-    time_created: subscription.createdAt,
-    updated_at: subscription.createdAt,
-    status: 'enabled',
-  };
 }
 
 function noFlags(): DocumentFlags {

@@ -107,7 +107,8 @@ export const createApplicationSchema = z
       last_name: z.string().min(1).max(50),
     }),
     email: z.email(),
-    phone_number: z.string().regex(/^\+?[1-9]\d{9,14}$/, 'a phone number in E.164 form, e.g. 15551234567'),
+    /** Jiko announces E.164 with the plus as mandatory (`^\+[1-9]\d{1,14}$`); the older samples' bare digits fail. */
+    phone_number: z.string().regex(/^\+[1-9]\d{1,14}$/, 'a phone number in E.164 form, e.g. +14155550100'),
     date_of_birth: z.iso.date(),
     address: z.object({
       street_address: z.string().min(1).max(250),
@@ -145,12 +146,19 @@ export const triggerWebhookSchema = z.object({
   payload: z.record(z.string(), z.unknown()).default({}),
 });
 
+/** `retry_policy` is not in the reference we follow; a partner that sends one gets it kept and shown back. */
+const retryPolicySchema = z.record(z.string(), z.unknown()).nullish();
+
 export const subscriptionSchema = z.object({
   description: z.string().max(500).nullish(),
   events: z.array(z.enum(EVENT_TYPES)).min(1),
   url: z.url().max(2083),
   shared_secret: z.string().min(16).max(256),
+  retry_policy: retryPolicySchema,
 });
+
+/** Update Subscription: any of the create fields (the reference's `UpdateSubscriptionRequest`). */
+export const subscriptionUpdateSchema = subscriptionSchema.partial();
 
 export const accountsQuerySchema = z.object({
   offset: z.coerce.number().int().min(0).default(0),

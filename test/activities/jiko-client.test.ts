@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { jikoSignature, parseJikoError } from '../../activities/jiko/client.js';
 import { applicationResponseSchema, agreementsResponseSchema } from '../../activities/jiko/schemas.js';
-import { toApplicationView } from '../../activities/jiko/activities.js';
+import { toApplicationView, toJikoApplication } from '../../activities/jiko/activities.js';
+import { testApplicant, testJikoInput } from '../fixtures/applicants.js';
 
 describe('Jiko wire details', () => {
   it('signs idempotency key + path + raw bytes as base64 HMAC-SHA256', () => {
@@ -55,5 +56,42 @@ describe('Jiko wire details', () => {
     expect(agreementsResponseSchema.parse(bundle('1', '2023-01-01')).version).toBe('1');
     expect(agreementsResponseSchema.parse([bundle('1', '2023-01-01'), bundle('2', '2024-01-01')]).version).toBe('2');
     expect(agreementsResponseSchema.parse({ ...bundle('x', '2023-01-01'), version: 3 }).version).toBe('3');
+  });
+
+  it('sends the phone number as E.164 with its plus, as Jiko announces (^\\+[1-9]\\d{1,14}$)', () => {
+    const consent = { version: '1', timestamp: '2026-01-01T12:00:00+00:00' };
+    const body = toJikoApplication(testApplicant('400123456', { phone: '+15551234567' }), testJikoInput, consent);
+    expect(body.phone_number).toBe('+15551234567');
+    expect(body.phone_number).toMatch(/^\+[1-9]\d{1,14}$/);
+  });
+
+  it('sends a passport, licence or international id as its own number; only SSN/TIN must be 9 digits', () => {
+    const consent = { version: '1', timestamp: '2026-01-01T12:00:00+00:00' };
+    const { ssn: _ssn, ...noSsn } = testApplicant('400123456');
+    const passport = toJikoApplication(
+      noSsn,
+      {
+        ...testJikoInput,
+        identificationType: 'PASSPORT',
+        identificationNumber: 'x 1234-567',
+        identificationIssuingCountry: 'gb',
+      },
+      consent,
+    );
+    expect(passport).toMatchObject({
+      identification_type: 'PASSPORT',
+      identification_number: 'X1234567',
+      identification_number_issuing_country: 'GB',
+    });
+    const tin = toJikoApplication(
+      testApplicant('912-34-5678'),
+      { ...testJikoInput, identificationType: 'TIN' },
+      consent,
+    );
+    expect(tin).toMatchObject({ identification_type: 'TIN', identification_number: '912345678' });
+    expect(() => toJikoApplication(testApplicant('12345678'), testJikoInput, consent)).toThrow(/identification_number/);
+    expect(() =>
+      toJikoApplication(noSsn, { ...testJikoInput, identificationType: 'DRIVERS_LICENSE' }, consent),
+    ).toThrow(/identification/);
   });
 });

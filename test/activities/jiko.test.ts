@@ -10,6 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createJikoActivities, toJikoApplication } from '../../activities/jiko/activities.js';
+import { JIKO_AGREEMENTS_OUTDATED } from '../../contract/jiko.js';
 import type { JikoActivities, JikoApplicationView, JikoProviderInput } from '../../contract/jiko.js';
 import {
   PROVIDER_BUSINESS_ERROR,
@@ -221,21 +222,48 @@ describe('Jiko activities on the sandbox', () => {
   });
 
   it('maps a 422 to a non-retryable business error naming the field', async () => {
+    const minor = { ...applicant('400123458'), dateOfBirth: `${new Date().getUTCFullYear() - 10}-01-01` };
     const failure = await failureOf(
-      inWorkflow(newWorkflowId(), () =>
-        activities.createApplication({
-          applicant: applicant('400123458'),
-          jiko,
-          consent: { ...consent, version: '99' },
-        }),
-      ),
+      inWorkflow(newWorkflowId(), () => activities.createApplication({ applicant: minor, jiko, consent })),
     );
     expect(failure.type).toBe(PROVIDER_BUSINESS_ERROR);
     expect(failure.nonRetryable).toBe(true);
     const details = failure.details?.[0] as ProviderErrorDetails;
     expect(details).toMatchObject({ provider: 'jiko', status: 422, kind: 'validation' });
-    expect(details.fields).toContain('body.agreement_consent.version');
+    expect(details.fields).toContain('body.date_of_birth');
     expect(failure.message).not.toContain('400123458');
+  });
+
+  it('a consent Jiko finds outdated is JikoAgreementsOutdated; the renewed consent then creates the application', async () => {
+    const workflowId = newWorkflowId();
+    await fetch(`${sandbox.url}/_sandbox/jiko/agreements/bump`, { method: 'POST' });
+    try {
+      const current = (await inWorkflow(workflowId, () => activities.getAgreements())).version;
+      const stale = await failureOf(
+        inWorkflow(workflowId, () =>
+          activities.createApplication({ applicant: applicant('400123457'), jiko, consent }),
+        ),
+      );
+      expect(stale.type).toBe(JIKO_AGREEMENTS_OUTDATED);
+      expect(stale.nonRetryable).toBe(true);
+      expect((stale.details?.[0] as ProviderErrorDetails).fields).toContain('body.agreement_consent.version');
+      // Jiko keeps its 422 under the first key: the renewed consent must be a new request, not a replay of it.
+      const renewed = await inWorkflow(workflowId, () =>
+        activities.createApplication({
+          applicant: applicant('400123457'),
+          jiko,
+          consent: { ...consent, version: current },
+          renewedConsent: true,
+        }),
+      );
+      expect(renewed.status).toBe('CREATED');
+    } finally {
+      await fetch(`${sandbox.url}/_sandbox/jiko/settings`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ agreementVersion: consent.version }),
+      });
+    }
   });
 
   it('rejects applicant data Jiko cannot take before calling it', async () => {
@@ -247,11 +275,25 @@ describe('Jiko activities on the sandbox', () => {
     expect(failure.nonRetryable).toBe(true);
     expect(toJikoApplication(applicant('400-12-3456'), jiko, consent)).toMatchObject({
       identification_number: '400123456',
-      phone_number: '15551234567',
+      phone_number: '+15551234567',
       name: { first_name: 'Ada', middle_name: 'K', last_name: 'Lovelace' },
       address: { street_address: '2000 Allston Way', country: 'USA', state: 'CA', postal_code: '94701' },
       investment_profile: { employment_status: 'EMPLOYED', occupation: 'Engineer' },
     });
+  });
+
+  it('creates an application identified by a passport (not 9 digits) that Jiko accepts', async () => {
+    const { ssn: _ssn, ...noSsn } = applicant('400123450');
+    const passportHolder = {
+      ...jiko,
+      identificationType: 'PASSPORT' as const,
+      identificationNumber: 'X1234567',
+      identificationIssuingCountry: 'GB',
+    };
+    const created = await inWorkflow(newWorkflowId(), () =>
+      activities.createApplication({ applicant: noSsn, jiko: passportHolder, consent }),
+    );
+    expect(created.status).toBe('CREATED');
   });
 
   it('a 429 is retryable and carries Retry-After as nextRetryDelay', async () => {

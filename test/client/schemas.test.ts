@@ -55,6 +55,43 @@ describe('start body', () => {
     expect(issuePaths(noOccupation)).toEqual(['jiko.investmentProfile.occupation']);
   });
 
+  it('Jiko: only SSN/TIN are the 9-digit applicant.ssn; other identification types carry their own number', () => {
+    const body = jikoStartBody() as { applicant: Record<string, unknown>; jiko: Record<string, unknown> };
+    const { ssn: _ssn, ...withoutSsn } = body.applicant;
+    const identifiedBy = (jiko: Record<string, unknown>, applicant: Record<string, unknown> = withoutSsn) => ({
+      ...body,
+      applicant,
+      jiko: { ...body.jiko, ...jiko },
+    });
+    // A passport, a driver's licence or an international id is not 9 digits, and its holder may have no SSN.
+    expect(issuePaths(identifiedBy({ identificationType: 'PASSPORT', identificationNumber: 'X1234567' }))).toEqual([]);
+    expect(
+      issuePaths(
+        identifiedBy({
+          identificationType: 'DRIVERS_LICENSE',
+          identificationNumber: 'D123-4567-8901',
+          identificationIssuingCountry: 'US',
+        }),
+      ),
+    ).toEqual([]);
+    expect(
+      issuePaths(identifiedBy({ identificationType: 'INTERNATIONAL_ID', identificationNumber: 'AB 12 34 56 C' })),
+    ).toEqual([]);
+    expect(issuePaths(identifiedBy({ identificationType: 'PASSPORT' }))).toEqual(['jiko.identificationNumber']);
+    expect(issuePaths(identifiedBy({ identificationType: 'PASSPORT', identificationNumber: 'X1<script>' }))).toEqual([
+      'jiko.identificationNumber',
+    ]);
+    // SSN (the default) and TIN are the applicant's 9 digits, never a second number in the block.
+    expect(issuePaths(identifiedBy({}))).toEqual(['applicant.ssn']);
+    expect(issuePaths(identifiedBy({ identificationType: 'TIN' }, body.applicant))).toEqual([]);
+    expect(
+      issuePaths(identifiedBy({ identificationType: 'SSN', identificationNumber: '400123456' }, body.applicant)),
+    ).toEqual(['jiko.identificationNumber']);
+    expect(issuePaths(identifiedBy({ identificationType: 'TIN' }, { ...body.applicant, ssn: '12345678' }))).toEqual([
+      'applicant.ssn',
+    ]);
+  });
+
   it('refuses an unknown provider on the provider field', () => {
     const parsed = startBodySchema.safeParse({ ...(jikoStartBody() as object), provider: 'acme' });
     expect(parsed.success).toBe(false);

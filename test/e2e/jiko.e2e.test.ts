@@ -221,6 +221,52 @@ describe('Jiko onboarding through the gateway', () => {
   );
 
   it(
+    'shows agreements Jiko published while the customer decided, and sends Jiko only the current version',
+    async () => {
+      const start = approved.startBody('e2e-agreements-republished', {
+        person: { email: 'perpetua.lindqvist@example.com', phone: '+15550003333' },
+        options: SLOW_POLLING,
+      });
+      const started = await call('POST', '/v1/onboardings', start);
+      expect(started.status).toBe(201);
+      const id = started.body.onboardingId;
+      const shown = await waitForStatus(id, 'agreements', (s) => pendingAction(s, 'acceptAgreements') !== undefined);
+      const firstVersion = String(pendingAction(shown, 'acceptAgreements')?.data.version);
+
+      // Jiko publishes a new bundle (the sandbox control) while the customer reads the first one, then accepts it.
+      const bumped = await fetch(`${stack.sandbox.url}/_sandbox/jiko/agreements/bump`, { method: 'POST' });
+      const currentVersion = ((await bumped.json()) as { agreementVersion: string }).agreementVersion;
+      expect(currentVersion).not.toBe(firstVersion);
+      const first = await call('POST', `${onboardingPath(id)}/actions/acceptAgreements`, { version: firstVersion });
+      expect(first.status).toBe(200);
+
+      const askedAgain = await waitForStatus(
+        id,
+        'the new agreements',
+        (s) => pendingAction(s, 'acceptAgreements')?.data.version === currentVersion,
+      );
+      expect(askedAgain.state).toBe('action_required');
+      expect(askedAgain.timeline.map((entry) => entry.what)).toContain(
+        'Jiko published new agreements while the customer decided: asking again',
+      );
+      const second = await call('POST', `${onboardingPath(id)}/actions/acceptAgreements`, { version: currentVersion });
+      expect(second.status).toBe(200);
+
+      const done = await waitForStatus(id, 'completed', (s) => s.state === 'completed');
+      expect(done.result.agreementsVersion).toBe(currentVersion);
+      const applicationId = done.result.applicationId as string;
+      // One application, created with the current version: the stale one never reached Jiko.
+      const atJiko = await fetch(`${stack.sandbox.url}/_sandbox/jiko/applications/${applicationId}`);
+      expect(((await atJiko.json()) as { agreement_consent: { version: string } }).agreement_consent.version).toBe(
+        currentVersion,
+      );
+      const applications = stack.sandbox.ctx.audit.list({ provider: 'jiko', kind: 'application' });
+      expect(applications.filter((entry) => entry.id === applicationId)).toHaveLength(1);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
     'keeps personal data out of history: the raw events, read without the codec, hold no SSN, name, birth date, email or phone',
     async () => {
       for (const { customerRef, applicant } of [approvedStart, documentsStart]) {

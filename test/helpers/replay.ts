@@ -46,6 +46,18 @@ export async function replayFailures(
   return failures;
 }
 
+/** The ids of the `patched()` markers a history recorded (so a test can tell which side of a patch it covers). */
+export function patchIds(history: History): string[] {
+  return (history.events ?? []).flatMap((event) => {
+    const marker = event.markerRecordedEventAttributes;
+    if (marker?.markerName !== 'core_patch') return [];
+    const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
+    if (!data) return [];
+    const decoded = JSON.parse(Buffer.from(data).toString('utf8')) as { id?: unknown };
+    return typeof decoded.id === 'string' ? [decoded.id] : [];
+  });
+}
+
 /** The history's start input, decoded (recorded without the codec, so plain JSON). */
 export function startInput(history: History): unknown {
   const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];

@@ -98,7 +98,7 @@ function applicationBody(ssn: string, overrides: Record<string, unknown> = {}) {
     identification_number: ssn,
     name: { first_name: 'Jiko', last_name: 'Customer' },
     email: 'jiko@example.com',
-    phone_number: '15551234567',
+    phone_number: '+15551234567',
     date_of_birth: '1970-01-01',
     investment_profile: {
       income: 'BETWEEN_100K_AND_250K',
@@ -339,6 +339,15 @@ describe('Jiko applications: validation and agreements', () => {
     });
     expect(noOccupation.json.detail[0].loc).toEqual(['body', 'investment_profile', 'occupation']);
 
+    // Jiko announces E.164 with the plus (^\+[1-9]\d{1,14}$): the bare digits of its older samples are refused.
+    for (const phone of ['15551234567', '+0555123', '+1 555 123 4567']) {
+      const badPhone = await jikoCall('POST', '/api/v1/applications/', {
+        body: applicationBody('400000000', { phone_number: phone }),
+      });
+      expect(badPhone.status).toBe(422);
+      expect(badPhone.json.detail[0].loc).toEqual(['body', 'phone_number']);
+    }
+
     const badJson = await jikoCall('POST', '/api/v1/applications/', { raw: Buffer.from('{not json') });
     expect(badJson.status).toBe(422);
     expect(badJson.json.detail[0].type).toBe('json_invalid');
@@ -369,7 +378,16 @@ describe('Jiko status machine (SSN prefixes)', () => {
     const accounts = await jikoCall('GET', `/api/v1/customers/${approved.customer_id}/jiko-accounts`);
     expect(accounts.status).toBe(200);
     expect(accounts.json).toMatchObject({ offset: 0, count: 1, object_type: 'List' });
-    expect(accounts.json.items[0]).toMatchObject({ customer_id: approved.customer_id, status: 'OPEN' });
+    // Jiko's `Account`: value, status and portfolio; routing and account numbers live on its Portals, not here.
+    const zero = { value: 0, currency: 'USD', formatted: '$0.00' };
+    expect(accounts.json.items[0]).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      name: expect.any(String),
+      total_value: zero,
+      status: 'OPEN',
+      portfolio: { securities: [], cash: zero, all_time_earnings: zero },
+      object_type: 'Account',
+    });
     const audit = (await control('GET', '/_sandbox/audit?provider=jiko')).json.items as { kind: string }[];
     expect(audit.filter((e) => e.kind === 'customer')).toHaveLength(1);
     expect(audit.filter((e) => e.kind === 'account')).toHaveLength(1);
@@ -530,6 +548,76 @@ describe('Jiko webhooks', () => {
     expect(toSubscription?.headers['x-jiko-signature']).toBe(
       createHmac('sha256', secret).update(toSubscription!.body).digest('base64'),
     );
+    // The configured target stood in for a subscription; now that the partner has its own, it gets nothing more.
+    expect(received.map((r) => r.path)).toEqual(['/sub']);
+  });
+});
+
+describe('Jiko event types and subscriptions (shapes of the reference)', () => {
+  it('lists event types as an offset List of EventType items', async () => {
+    const types = await jikoCall('GET', '/api/v1/events/types/');
+    expect(types.status).toBe(200);
+    expect(types.json).toMatchObject({ offset: 0, count: types.json.items.length, object_type: 'List' });
+    expect(types.json.items).toContainEqual({ event: 'application.approved', object_type: 'EventType' });
+    for (const item of types.json.items as JsonObject[])
+      expect(Object.keys(item).sort()).toEqual(['event', 'object_type']);
+  });
+
+  it('creates, lists, reads, updates and deletes Subscription objects; retry_policy is kept, the secret never shown', async () => {
+    const retryPolicy = { max_attempts: 5, initial_interval_seconds: 10 };
+    const created = await jikoCall('POST', '/api/v1/subscriptions/', {
+      body: {
+        description: 'Onboarding events',
+        events: ['application.approved'],
+        url: `${receiverUrl}/sub`,
+        shared_secret: 'partner-chosen-secret-123',
+        retry_policy: retryPolicy,
+      },
+    });
+    expect(created.status).toBe(201);
+    expect(created.json).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      description: 'Onboarding events',
+      events: ['application.approved'],
+      url: `${receiverUrl}/sub`,
+      time_created: expect.stringMatching(/\+00:00$/),
+      updated_at: expect.stringMatching(/\+00:00$/),
+      status: 'enabled',
+      retry_policy: retryPolicy,
+      object_type: 'Subscription',
+    });
+    const second = await jikoCall('POST', '/api/v1/subscriptions/', {
+      body: { events: ['application.rejected'], url: `${receiverUrl}/other`, shared_secret: 'another-secret-4567' },
+    });
+    expect(second.json).toMatchObject({ description: '', object_type: 'Subscription' });
+    expect(second.json).not.toHaveProperty('retry_policy');
+
+    const all = await jikoCall('GET', '/api/v1/subscriptions/');
+    expect(all.status).toBe(200);
+    expect(all.json).toEqual({
+      prev_page: null,
+      next_page: null,
+      items: [created.json, second.json],
+      object_type: 'CursorList',
+    });
+    const firstPage = await jikoCall('GET', '/api/v1/subscriptions/?limit=1');
+    expect(firstPage.json.items).toEqual([created.json]);
+    expect(firstPage.json.next_page).toEqual(expect.any(String));
+    const nextPage = await jikoCall(
+      'GET',
+      `/api/v1/subscriptions/?limit=1&cursor=${encodeURIComponent(firstPage.json.next_page)}`,
+    );
+    expect(nextPage.json).toMatchObject({ items: [second.json], next_page: null, prev_page: expect.any(String) });
+    expect((await jikoCall('GET', '/api/v1/subscriptions/?limit=101')).status).toBe(422);
+
+    const id = created.json.id as string;
+    expect((await jikoCall('GET', `/api/v1/subscriptions/${id}/`)).json).toEqual(created.json);
+    const patched = await jikoCall('PATCH', `/api/v1/subscriptions/${id}/`, { body: { url: `${receiverUrl}/moved` } });
+    expect(patched.status).toBe(200);
+    expect(patched.json).toMatchObject({ id, url: `${receiverUrl}/moved`, retry_policy: retryPolicy });
+    expect((await jikoCall('DELETE', `/api/v1/subscriptions/${id}/`)).status).toBe(204);
+    expect((await jikoCall('GET', `/api/v1/subscriptions/${id}/`)).status).toBe(404);
+    expect(JSON.stringify((await jikoCall('GET', '/api/v1/subscriptions/')).json)).not.toContain('secret-4567');
   });
 });
 

@@ -5,6 +5,7 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { CommonActivities, OutboundEvent } from '../../contract/outbound.js';
+import { JIKO_AGREEMENTS_OUTDATED } from '../../contract/jiko.js';
 import type {
   DocumentClaim,
   JikoActivities,
@@ -82,6 +83,12 @@ export class FakeJiko {
   readonly failures = new Map<string, { remaining: number; nonRetryable: boolean }>();
   /** Workflow ids whose decisions are held from the start. */
   readonly holdFor = new Set<string>();
+  /** Agreements Jiko published for one onboarding's test only (the shared bundle stays as it is for the others). */
+  private readonly published = new Map<string, JikoAgreementBundle>();
+  /** Versions to publish just before an onboarding's next createApplication is handled (the race a re-read misses). */
+  private readonly publishOnCreate = new Map<string, string>();
+  /** Every consent version createApplication received, by workflow id, accepted or not. */
+  readonly consentsReceived: { workflowId: string; version: string; renewedConsent: boolean }[] = [];
   private sequence = 0;
 
   application(workflowId: string): FakeApplication {
@@ -108,6 +115,20 @@ export class FakeJiko {
     return application;
   }
 
+  /** Jiko publishes a new agreement bundle (seen by this onboarding only). */
+  publishAgreements(workflowId: string, version: string): void {
+    this.published.set(workflowId, { ...this.agreements, version, releaseDate: version });
+  }
+
+  /** Jiko publishes `version` in the instant between the workflow's re-read and its createApplication. */
+  publishBeforeNextCreate(workflowId: string, version: string): void {
+    this.publishOnCreate.set(workflowId, version);
+  }
+
+  agreementsFor(workflowId: string): JikoAgreementBundle {
+    return this.published.get(workflowId) ?? this.agreements;
+  }
+
   release(workflowId: string): void {
     this.application(workflowId).held = false;
   }
@@ -127,18 +148,25 @@ export class FakeJiko {
     return {
       getAgreements: async () => {
         this.maybeFail('getAgreements');
-        return this.agreements;
+        return this.agreementsFor(currentWorkflowId());
       },
-      createApplication: async ({ applicant, consent }) => {
+      createApplication: async ({ applicant, consent, renewedConsent }) => {
         this.maybeFail('createApplication');
-        if (consent.version !== this.agreements.version) {
-          throw ApplicationFailure.nonRetryable('stale agreement version', 'ProviderBusinessError');
-        }
         const workflowId = currentWorkflowId();
+        const racing = this.publishOnCreate.get(workflowId);
+        if (racing) {
+          this.publishOnCreate.delete(workflowId);
+          this.publishAgreements(workflowId, racing);
+        }
+        this.consentsReceived.push({ workflowId, version: consent.version, renewedConsent: renewedConsent === true });
+        if (consent.version !== this.agreementsFor(workflowId).version) {
+          // What activities/jiko/activities.ts makes of Jiko's 422 on agreement_consent.version.
+          throw ApplicationFailure.nonRetryable('stale agreement version', JIKO_AGREEMENTS_OUTDATED);
+        }
         const application: FakeApplication = {
           id: `app-${++this.sequence}`,
           workflowId,
-          ssn: applicant.ssn,
+          ssn: applicant.ssn ?? '',
           status: 'CREATED',
           flags: { ...NO_FLAGS },
           documents: [],

@@ -284,6 +284,62 @@ describe('jikoOnboarding: outcomes by sandbox SSN', () => {
   });
 });
 
+describe('jikoOnboarding: agreements published while the customer decides', () => {
+  it('shows the new bundle and asks again: only the current version reaches Jiko', async () => {
+    const handle = await start('400123456');
+    const first = await waitForStatus(handle, 'agreements', (status) => !!pendingAction(status, 'acceptAgreements'));
+    expect(pendingAction(first, 'acceptAgreements')?.data).toMatchObject({ version: fake.agreements.version });
+
+    fake.publishAgreements(handle.workflowId, '2024-09-01');
+    await handle.executeUpdate(acceptAgreementsUpdate, { args: [{ version: fake.agreements.version }] });
+    const again = await waitForStatus(
+      handle,
+      'the new agreements',
+      (status) => pendingAction(status, 'acceptAgreements')?.data.version === '2024-09-01',
+    );
+    expect(again).toMatchObject({ state: 'action_required', step: 'agreements', blockedOn: 'customer' });
+    expect(again.timeline.map((entry) => entry.what)).toContain(
+      'Jiko published new agreements while the customer decided: asking again',
+    );
+    // The version shown before is no longer acceptable.
+    const stale = await rejection(
+      handle.executeUpdate(acceptAgreementsUpdate, { args: [{ version: fake.agreements.version }] }),
+    );
+    expect(stale.type).toBe(INVALID_ACTION);
+
+    await handle.executeUpdate(acceptAgreementsUpdate, { args: [{ version: '2024-09-01' }] });
+    const final = await handle.result();
+    expect(final.state).toBe('completed');
+    expect(final.result).toMatchObject({ agreementsVersion: '2024-09-01' });
+    expect(fake.consentsReceived.filter((consent) => consent.workflowId === handle.workflowId)).toEqual([
+      { workflowId: handle.workflowId, version: '2024-09-01', renewedConsent: false },
+    ]);
+  });
+
+  it('asks again when Jiko refuses the consent of a bundle published after the re-read', async () => {
+    const handle = await start('400123456', undefined, (workflowId) =>
+      fake.publishBeforeNextCreate(workflowId, '2024-10-01'),
+    );
+    await acceptAgreements(handle);
+    const again = await waitForStatus(
+      handle,
+      'the newer agreements',
+      (status) => pendingAction(status, 'acceptAgreements')?.data.version === '2024-10-01',
+    );
+    expect(again.steps.find((step) => step.name === 'agreements')).toMatchObject({ status: 'running', attempts: 2 });
+    await handle.executeUpdate(acceptAgreementsUpdate, { args: [{ version: '2024-10-01' }] });
+    const final = await handle.result();
+    expect(final.state).toBe('completed');
+    expect(final.result).toMatchObject({ agreementsVersion: '2024-10-01' });
+    expect(fake.consentsReceived.filter((consent) => consent.workflowId === handle.workflowId)).toEqual([
+      { workflowId: handle.workflowId, version: fake.agreements.version, renewedConsent: false },
+      { workflowId: handle.workflowId, version: '2024-10-01', renewedConsent: true },
+    ]);
+    expect(fake.applications.size).toBeGreaterThan(0);
+    expect([...fake.applications.values()].filter((app) => app.workflowId === handle.workflowId)).toHaveLength(1);
+  });
+});
+
 describe('jikoOnboarding: customer actions are validated', () => {
   it('rejects untimely and invalid actions with 409/422 types and changes nothing', async () => {
     const handle = await start('400123456');

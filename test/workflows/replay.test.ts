@@ -11,6 +11,7 @@ import type { Applicant, OnboardingInput, Provider } from '../../contract/onboar
 import {
   loadRecordedHistories,
   looksFake,
+  patchIds,
   replayFailures,
   startInput,
   withRenamedFirstActivity,
@@ -18,11 +19,30 @@ import {
 import type { RecordedHistory } from '../helpers/replay.js';
 import { projectRoot } from '../helpers/temporal.js';
 
-const RECORDINGS: { provider: Provider; expected: string[]; tampered: string }[] = [
+const RECORDINGS: {
+  provider: Provider;
+  expected: string[];
+  tampered: string;
+  /** Patch id → recordings made before it (replaying the old path) and after it (the new path). */
+  patches?: Record<string, { before: string[]; after: string[] }>;
+}[] = [
   {
     provider: 'jiko',
-    expected: ['approved', 'documents-then-approved', 'cancelled-at-agreements', 'webhook-delivery'],
+    expected: [
+      'approved',
+      'documents-then-approved',
+      'cancelled-at-agreements',
+      'webhook-delivery',
+      'approved-agreements-rechecked',
+      'agreements-republished-then-approved',
+    ],
     tampered: 'approved',
+    patches: {
+      'jiko-agreements-recheck-before-application': {
+        before: ['approved', 'documents-then-approved'],
+        after: ['approved-agreements-rechecked', 'agreements-republished-then-approved'],
+      },
+    },
   },
   {
     provider: 'netspend',
@@ -47,7 +67,7 @@ beforeAll(async () => {
   });
 });
 
-describe.each(RECORDINGS)('recorded $provider histories', ({ provider, expected, tampered }) => {
+describe.each(RECORDINGS)('recorded $provider histories', ({ provider, expected, tampered, patches }) => {
   let histories: RecordedHistory[];
   beforeAll(async () => {
     histories = await loadRecordedHistories(provider);
@@ -55,6 +75,15 @@ describe.each(RECORDINGS)('recorded $provider histories', ({ provider, expected,
 
   it('cover the recorded paths', () => {
     expect(histories.map((recorded) => recorded.name)).toEqual(expect.arrayContaining(expected));
+  });
+
+  it('cover both sides of each patch: recordings without its marker and with it', () => {
+    for (const [patchId, { before, after }] of Object.entries(patches ?? {})) {
+      for (const recorded of histories) {
+        if (before.includes(recorded.name)) expect(patchIds(recorded.history), recorded.name).not.toContain(patchId);
+        if (after.includes(recorded.name)) expect(patchIds(recorded.history), recorded.name).toContain(patchId);
+      }
+    }
   });
 
   it('replay against the current workflow code without a nondeterminism error', async () => {
