@@ -67,7 +67,7 @@ describe('production', () => {
     PII_KEYS_FILE: '/nonexistent/pii-keys',
     PII_KEYS: `prod:${Buffer.alloc(32, 1).toString('base64')}`,
     GATEWAY_API_KEYS: 'a-real-api-key-0123456789',
-    OUTBOUND_WEBHOOK_SECRET: 'a-real-outbound-secret-0123',
+    OUTBOUND_WEBHOOK_SECRET: `whsec_${Buffer.from('our own outbound secret!').toString('base64')}`,
   };
 
   it('refuses to start on the built-in development secrets, naming each variable', () => {
