@@ -20,6 +20,7 @@ import { createLogger } from '../common/log.js';
 import {
   ACTION_NOT_EXPECTED,
   cancelUpdate,
+  requestCancelUpdate,
   FINAL_STATES,
   INVALID_ACTION,
   onboardingWorkflowId,
@@ -100,6 +101,22 @@ interface ParsedStartBody {
   applicant: unknown;
   options?: OnboardingInput['options'];
   [block: string]: unknown;
+}
+
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/**
+ * The Update id of an action sent with an idempotency key: Temporal answers a repeated Update id with the first
+ * outcome and runs nothing again. Scoped by action, so one key reused for another action is a new request.
+ */
+function updateIdFor(action: string, idempotencyKey: string | undefined): string | undefined {
+  if (idempotencyKey === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
+    throw new ValidationError('the Idempotency-Key is invalid: 1-128 of A-Z a-z 0-9 _ . : -', [
+      { path: 'Idempotency-Key', message: '1-128 of A-Z a-z 0-9 _ . : -' },
+    ]);
+  }
+  return `idempotency:${action}:${idempotencyKey}`;
 }
 
 /** Visibility values come from zod enums or patterns, but quote defensively anyway. */
@@ -294,8 +311,14 @@ export class OnboardingClient {
    * refuses an untimely action (ActionNotExpectedError, 409) or a wrong one (InvalidActionError, 422) and nothing
    * changes; an accepted one returns the status after it took effect.
    */
-  async act(onboardingId: string, action: string, body: unknown): Promise<OnboardingStatus> {
+  async act(
+    onboardingId: string,
+    action: string,
+    body: unknown,
+    options: { idempotencyKey?: string } = {},
+  ): Promise<OnboardingStatus> {
     const actionDefinition = this.actionOf(onboardingId, action);
+    const updateId = updateIdFor(action, options.idempotencyKey);
     let argument: unknown;
     try {
       argument = await actionDefinition.prepare(body, { documents: this.documents });
@@ -303,7 +326,7 @@ export class OnboardingClient {
       if (err instanceof DocumentStoreUnavailableError) throw new OnboardingUnavailableError(err.message);
       throw err;
     }
-    return this.update(onboardingId, actionDefinition.update, argument);
+    return this.update(onboardingId, actionDefinition.update, argument, updateId);
   }
 
   /** The action `action` of the onboarding's provider: 404 errors when the onboarding id or the action is unknown. */
@@ -326,13 +349,21 @@ export class OnboardingClient {
   }
 
   /** Cancels the onboarding; compensation (undoing what the provider allows) runs before it completes. */
+  /**
+   * Cancels the onboarding. By default answered as soon as the cancel is recorded, with compensation under way
+   * (follow it in `steps[]`); `wait: true` answers with the final status once compensation has settled, which may
+   * take as long as a provider that is down.
+   */
   async cancel(
     onboardingId: string,
     body: { reason: string; actor?: 'customer' | 'operator' },
+    options: { wait?: boolean; idempotencyKey?: string } = {},
   ): Promise<OnboardingStatus> {
     this.parseOnboardingId(onboardingId);
     const request = parseOrThrow(cancelBodySchema, body, 'the cancel body');
-    return this.update(onboardingId, cancelUpdate, { reason: request.reason, actor: request.actor });
+    const update = options.wait ? cancelUpdate : requestCancelUpdate;
+    const updateId = updateIdFor(update.name, options.idempotencyKey);
+    return this.update(onboardingId, update, { reason: request.reason, actor: request.actor }, updateId);
   }
 
   /**
@@ -368,10 +399,11 @@ export class OnboardingClient {
     onboardingId: string,
     update: UpdateDefinition<OnboardingStatus, [Argument]>,
     argument: Argument,
+    updateId?: string,
   ): Promise<OnboardingStatus> {
     const handle = this.client.workflow.getHandle(onboardingId);
     try {
-      return await handle.executeUpdate(update, { args: [argument] });
+      return await handle.executeUpdate(update, { args: [argument], ...(updateId ? { updateId } : {}) });
     } catch (err) {
       throw await this.updateError(onboardingId, handle, err);
     }

@@ -162,6 +162,11 @@ export const statusQuery = defineQuery<OnboardingStatus>('status');
 export const providerEventSignal = defineSignal<[ProviderEvent]>('providerEvent');
 /** Cancel with a reason; compensation runs before the workflow completes. Returns the status after it is recorded. */
 export const cancelUpdate = defineUpdate<OnboardingStatus, [CancelRequest]>('cancel');
+/**
+ * Cancel with a reason, answered as soon as the cancel is recorded: compensation then runs (visible in `steps[]`)
+ * whatever the provider's state, so a caller is never held while a provider is down.
+ */
+export const requestCancelUpdate = defineUpdate<OnboardingStatus, [CancelRequest]>('requestCancel');
 
 /** Failure types an update validator throws; the gateway maps them to 409 and 422. */
 export const ACTION_NOT_EXPECTED = 'ActionNotExpected';

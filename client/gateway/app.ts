@@ -64,6 +64,13 @@ function isTemporalUnavailable(err: unknown): boolean {
   return /ServiceError|UNAVAILABLE|ECONNREFUSED|DEADLINE_EXCEEDED|Failed to connect/i.test(text);
 }
 
+/** `Idempotency-Key: <key>`: a retried action or cancel gets the first answer and changes nothing. */
+function idempotencyOf(request: FastifyRequest): { idempotencyKey?: string } {
+  const key = request.headers['idempotency-key'];
+  const value = Array.isArray(key) ? key[0] : key;
+  return value === undefined ? {} : { idempotencyKey: value };
+}
+
 interface IdParams {
   id: string;
 }
@@ -170,7 +177,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
           if (Number(request.headers['content-length'] ?? 0) > limit) {
             return sendError(reply, 413, 'body_too_large', `the ${action.name} body is larger than ${limit} bytes`);
           }
-          return onboarding.act(request.params.id, request.params.action, request.body);
+          return onboarding.act(request.params.id, request.params.action, request.body, idempotencyOf(request));
         },
       );
 
@@ -182,8 +189,17 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
         reply.code(202).send(await onboarding.redeliverEvent(request.params.id)),
       );
 
-      v1.post<{ Params: IdParams }>('/onboardings/:id/cancel', async (request) =>
-        onboarding.cancel(request.params.id, (request.body ?? {}) as { reason: string }),
+      v1.post<{ Params: IdParams; Querystring: { wait?: string } }>(
+        '/onboardings/:id/cancel',
+        async (request, reply) => {
+          const wait = request.query.wait === 'true';
+          const status = await onboarding.cancel(request.params.id, (request.body ?? {}) as { reason: string }, {
+            wait,
+            ...idempotencyOf(request),
+          });
+          // Accepted, compensation under way; `?wait=true` answers once it has settled.
+          return reply.code(wait ? 200 : 202).send(status);
+        },
       );
     },
     { prefix: '/v1' },

@@ -10,10 +10,12 @@ import {
   applicantSchema,
   cancelBodySchema,
   errorEnvelopeSchema,
+  eventListSchema,
   listResponseSchema,
   onboardingOptionsSchema,
   onboardingStatusSchema,
   onboardingSummarySchema,
+  outboundDeliverySchema,
   webhookAckSchema,
 } from '../schemas.js';
 
@@ -56,6 +58,8 @@ function components(providers: ProviderRegistry): Record<string, unknown> {
     [applicantSchema, 'Applicant'],
     [onboardingOptionsSchema, 'OnboardingOptions'],
     [onboardingSummarySchema, 'OnboardingSummary'],
+    [eventListSchema, 'OutboundEventList'],
+    [outboundDeliverySchema, 'OutboundDelivery'],
     ...providers.definitions.map((definition): [z.ZodType, string] => [
       definition.blockSchema,
       componentId(definition.blockSchema, `${pascalCase(definition.provider)}ProviderInput`),
@@ -99,6 +103,15 @@ export function buildOpenApiDocument(options: { serverUrl: string; providers: Pr
     schema: { type: 'string' },
   };
   const security = [{ apiKey: [] }];
+  const idempotencyKeyParam = {
+    name: 'Idempotency-Key',
+    in: 'header',
+    required: false,
+    description:
+      'Send the same key when retrying (after a timeout): the first answer is returned and nothing runs twice. ' +
+      '1-128 of A-Z a-z 0-9 _ . : -, scoped to the onboarding and the action.',
+    schema: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,128}$' },
+  };
   const statusResponse = (description: string): JsonObject => ({ description, ...json(ref('OnboardingStatus')) });
 
   return {
@@ -181,6 +194,7 @@ export function buildOpenApiDocument(options: { serverUrl: string; providers: Pr
           parameters: [
             idParam,
             { name: 'action', in: 'path', required: true, schema: { type: 'string', enum: actionNames } },
+            idempotencyKeyParam,
           ],
           requestBody: {
             required: true,
@@ -203,14 +217,55 @@ export function buildOpenApiDocument(options: { serverUrl: string; providers: Pr
       },
       '/v1/onboardings/{id}/cancel': {
         post: {
-          summary: 'Cancel; what the provider allows is undone (compensation) before the onboarding completes',
+          summary: 'Cancel; what the provider allows is undone (compensation), visible in steps[] as it runs',
           security,
-          parameters: [idParam],
+          parameters: [
+            idParam,
+            idempotencyKeyParam,
+            {
+              name: 'wait',
+              in: 'query',
+              description: 'true: answer once compensation has settled (200, the final status), however long it takes',
+              schema: { type: 'boolean', default: false },
+            },
+          ],
           requestBody: { required: true, ...json(ref('CancelBody')) },
           responses: {
-            '200': statusResponse('Cancelled'),
+            '202': statusResponse('Cancel recorded; compensation under way'),
+            '200': statusResponse('Cancelled (with wait=true)'),
             '404': errorResponse('No such onboarding'),
-            '409': errorResponse('Already finished'),
+            '409': errorResponse('Already finished, or a cancel is already in progress'),
+            '422': errorResponse('Invalid body or Idempotency-Key'),
+          },
+        },
+      },
+      '/v1/onboardings/{id}/events': {
+        get: {
+          summary: "The onboarding's outbound events, in the order emitted, each with its delivery attempts",
+          security,
+          parameters: [idParam],
+          responses: {
+            '200': { description: 'The events', ...json(ref('OutboundEventList')) },
+            '404': errorResponse('No such onboarding'),
+          },
+        },
+      },
+      '/v1/events/{eventId}/redeliver': {
+        post: {
+          summary: 'Deliver an outbound event again now (same webhook-id)',
+          security,
+          parameters: [
+            {
+              name: 'eventId',
+              in: 'path',
+              required: true,
+              description: 'The event id, `<onboardingId>:<sequence>` (URL-encoded).',
+              schema: { type: 'string' },
+            },
+          ],
+          responses: {
+            '202': { description: 'Redelivery under way', ...json(ref('OutboundDelivery')) },
+            '404': errorResponse('No such event'),
           },
         },
       },

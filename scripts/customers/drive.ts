@@ -70,7 +70,8 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
 
   const send = async (what: string, path: string, body: unknown): Promise<void> => {
     const answered = await call('POST', path, body);
-    if (answered.status !== 200) throw new GatewayCallError(what, answered.status, answered.body);
+    if (answered.status < 200 || answered.status > 299)
+      throw new GatewayCallError(what, answered.status, answered.body);
   };
 
   const nextMove = (status: OnboardingStatus): CustomerMove | undefined => {

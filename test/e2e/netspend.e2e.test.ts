@@ -396,14 +396,17 @@ describe('Netspend onboarding through the gateway', () => {
       expect(accountId).toEqual(expect.any(String));
       expect(waiting.result.accountType).toBe('GPR');
 
-      const cancelled = await stack.call('POST', `${onboardingPath(id)}/cancel`, {
+      // Answered at once; the final status once compensation has settled.
+      const accepted = await stack.call('POST', `${onboardingPath(id)}/cancel`, {
         reason: 'customer changed their mind',
         actor: 'customer',
       });
-      expect(cancelled.status).toBe(200);
-      expect(cancelled.body.state).toBe('cancelled');
-      expect(cancelled.body.steps.find((step) => step.name === 'account')?.status).toBe('compensated');
-      expect(cancelled.body.pendingActions).toEqual([]);
+      expect(accepted.status).toBe(202);
+      expect(accepted.body.timeline.at(-1)?.what).toBe('cancel requested');
+      const cancelled = await stack.waitForStatus(id, 'cancelled', (s) => s.state === 'cancelled');
+      expect(cancelled.state).toBe('cancelled');
+      expect(cancelled.steps.find((step) => step.name === 'account')?.status).toBe('compensated');
+      expect(cancelled.pendingActions).toEqual([]);
 
       // The sandbox closed it, and nothing was created after the cancel.
       expect((await auditItems('account_status', accountId)).map((item) => item.data?.status)).toEqual(['closed']);

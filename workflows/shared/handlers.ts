@@ -1,10 +1,10 @@
 /**
  * The messages every onboarding answers, whatever its provider: the status query, the providerEvent signal and
- * the cancel Update. Customer actions, which differ per provider, are registered in customer-actions.ts.
+ * the cancel Updates (one answering once compensation has settled, one at once). Customer actions, which differ per provider, are registered in customer-actions.ts.
  */
 import { CancellationScope, condition, setHandler } from '@temporalio/workflow';
 import { cancelReasonRule } from '../../contract/rules.js';
-import { cancelUpdate, providerEventSignal, statusQuery } from '../../contract/onboarding.js';
+import { cancelUpdate, providerEventSignal, requestCancelUpdate, statusQuery } from '../../contract/onboarding.js';
 import type { Actor, CancelRequest, ProviderEvent } from '../../contract/onboarding.js';
 import { actionNotExpected, invalidAction } from './failures.js';
 import type { ProviderEventInbox } from './provider-events.js';
@@ -19,6 +19,16 @@ export function registerCommonHandlers(record: StatusRecord, inbox: ProviderEven
 
   setHandler(providerEventSignal, (event: ProviderEvent) => inbox.receive(event));
 
+  const validateCancel = (request: CancelRequest): void => {
+    record.assertOpen();
+    if (saga.cancelRequested) throw actionNotExpected('a cancel is already in progress', record.actionContext());
+    const reasonProblem = cancelReasonRule((request as Partial<CancelRequest> | undefined)?.reason);
+    if (reasonProblem) throw invalidAction({ field: 'reason', message: reasonProblem });
+    if (request.actor !== undefined && !ACTORS.includes(request.actor)) {
+      throw invalidAction({ field: 'actor', message: `one of ${ACTORS.join(', ')}` });
+    }
+  };
+
   setHandler(
     cancelUpdate,
     async (request: CancelRequest) => {
@@ -27,16 +37,16 @@ export function registerCommonHandlers(record: StatusRecord, inbox: ProviderEven
       await CancellationScope.nonCancellable(() => condition(() => record.settled));
       return record.snapshot();
     },
-    {
-      validator: (request: CancelRequest) => {
-        record.assertOpen();
-        if (saga.cancelRequested) throw actionNotExpected('a cancel is already in progress', record.actionContext());
-        const reasonProblem = cancelReasonRule((request as Partial<CancelRequest> | undefined)?.reason);
-        if (reasonProblem) throw invalidAction({ field: 'reason', message: reasonProblem });
-        if (request.actor !== undefined && !ACTORS.includes(request.actor)) {
-          throw invalidAction({ field: 'actor', message: `one of ${ACTORS.join(', ')}` });
-        }
-      },
+    { validator: validateCancel },
+  );
+
+  // Registering a handler adds no command, so recorded histories replay unchanged.
+  setHandler(
+    requestCancelUpdate,
+    (request: CancelRequest) => {
+      saga.cancel({ reason: request.reason.trim(), actor: request.actor ?? 'customer' });
+      return record.snapshot();
     },
+    { validator: validateCancel },
   );
 }
