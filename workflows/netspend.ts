@@ -389,6 +389,11 @@ export async function netspendOnboarding(
     onboarding.setResult('sessionId', created.sessionId);
 
     const account = await onboarding.runStep('account', () => createAccount(created.sessionId));
+    // Known from here: a GPR account never asks the expected-use questions, so the status says so at once.
+    if (account.accountType !== 'DDA') {
+      onboarding.skipStep('expected_use', `${account.accountType} accounts skip it`);
+      onboarding.addTimeline('system', 'expected use not asked', `${account.accountType} accounts skip it`);
+    }
     await honourPendingCancel();
 
     const person = await onboarding.runStep('person', () =>
@@ -407,8 +412,6 @@ export async function netspendOnboarding(
     await onboarding.runStep('agreements', () => acceptAgreements(account, person.personId));
     if (account.accountType === 'DDA') {
       await onboarding.runStep('expected_use', () => answerExpectedUse(person.personId));
-    } else {
-      onboarding.addTimeline('system', 'expected use not asked', `${account.accountType} accounts skip it`);
     }
     await onboarding.runStep('activation', () => awaitActivation(account.accountId));
 

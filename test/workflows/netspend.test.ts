@@ -290,6 +290,19 @@ describe('netspendOnboarding: happy paths by account and card type', () => {
   });
 });
 
+describe('netspendOnboarding: GPR accounts skip expected use', () => {
+  it('shows expected_use skipped as soon as the account type is known, not only at the end', async () => {
+    const handle = await start(SSN.approved, { accountType: 'GPR' });
+    const agreements = await waitForAction(handle, NETSPEND_ACTIONS.acceptAgreements);
+    expect(stepStatuses(agreements)).toMatchObject({ account: 'done', expected_use: 'skipped' });
+    await handle.executeUpdate(netspendAcceptAgreementsUpdate, { args: [{ agreementIds: allAgreementIds() }] });
+    await chooseCard(handle, 'virtual');
+    const final = await handle.result();
+    expect(stepStatuses(final)).toMatchObject({ expected_use: 'skipped', card_order: 'done' });
+    expect(final.timeline.filter((entry) => entry.what === 'expected use not asked')).toHaveLength(1);
+  });
+});
+
 describe('netspendOnboarding: KYC and OFAC', () => {
   it('cures a conditional KYC with the identity questions, then completes', async () => {
     const handle = await start(SSN.conditional, { accountType: 'GPR' });
