@@ -4,12 +4,14 @@
  * What is documented and what we chose (ASSUMED) is in sandbox/README.md, section "Netspend".
  *
  * Env (all optional): SANDBOX_NETSPEND_API_KEY (sandbox-key), SANDBOX_NETSPEND_API_SECRET (sandbox-secret),
- * SANDBOX_NETSPEND_WEBHOOK_SECRET (netspend-sandbox-webhook-secret), SANDBOX_NETSPEND_TOKEN_TTL_SECONDS (86400),
+ * SANDBOX_NETSPEND_WEBHOOK_SECRET (netspend-sandbox-webhook-secret), SANDBOX_NETSPEND_WEBHOOK_SIGNATURE_HEADER
+ * (ns-signature) and SANDBOX_NETSPEND_WEBHOOK_SIGNATURE_ENCODING (hex | base64; both ASSUMED, see signature.ts),
+ * SANDBOX_NETSPEND_TOKEN_TTL_SECONDS (86400),
  * SANDBOX_NETSPEND_ACTIVATION_DELAY_MS (1000; 0 = activate in the call that meets the last requirement).
  * Controls (ours) under `/_sandbox/netspend`: POST /people/{id}/kyc, POST /tokens/expire, GET|PUT /settings,
  * GET /activations, POST /accounts/{id}/activate.
  */
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { SandboxContext } from '../core/context.js';
@@ -33,6 +35,7 @@ import {
   tokenRequestSchema,
 } from './schemas.js';
 import { NetspendState, type NetspendEventType } from './state.js';
+import { webhookSignatureFromEnv } from './signature.js';
 import { TokenStore } from './tokens.js';
 
 export const name = 'netspend';
@@ -41,7 +44,6 @@ export const API_PREFIX = '/netspend-api/v1';
 const DEFAULTS = {
   apiKey: 'sandbox-key',
   apiSecret: 'sandbox-secret',
-  webhookSecret: 'netspend-sandbox-webhook-secret',
   tokenTtlSeconds: 86_400,
   activationDelayMs: 1000,
 };
@@ -79,16 +81,16 @@ const runtimes = new WeakMap<SandboxContext, NetspendRuntime>();
 function runtimeFor(ctx: SandboxContext): NetspendRuntime {
   const existing = runtimes.get(ctx);
   if (existing) return existing;
-  const webhookSecret = ctx.env.SANDBOX_NETSPEND_WEBHOOK_SECRET || DEFAULTS.webhookSecret;
+  const signature = webhookSignatureFromEnv(ctx.env);
   const emit = (type: NetspendEventType, data: Record<string, unknown>): void => {
     const event = { id: randomUUID(), type, created: ctx.clock().toISOString(), data };
     const body = JSON.stringify(event);
-    const signature = createHmac('sha256', webhookSecret).update(body).digest('hex');
+    const signed = signature.headers(body);
     ctx.webhooks.send({
       provider: name,
       body,
       // Between attempts only the delivery counter changes (documented).
-      headers: (attempt) => ({ 'ns-signature': signature, 'ns-delivery-count': String(attempt) }),
+      headers: (attempt) => ({ ...signed, 'ns-delivery-count': String(attempt) }),
       // Netspend redelivers on anything but exactly 200, and does not wait longer than 10 s (documented).
       isDelivered: (status) => status === 200,
       timeoutMs: 10_000,

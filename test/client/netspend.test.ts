@@ -175,6 +175,27 @@ describe('Netspend webhook verification', () => {
     );
   });
 
+  it('reads the signature from the configured header and encoding (both ASSUMED, so configurable)', () => {
+    const body = netspendEvent();
+    const configured = createNetspendWebhookIntake(
+      {
+        NETSPEND_WEBHOOK_SECRET: SECRET,
+        WEBHOOK_TOLERANCE_SECONDS: 300,
+        NETSPEND_WEBHOOK_SIGNATURE_HEADER: 'X-Netspend-Hmac',
+        NETSPEND_WEBHOOK_SIGNATURE_ENCODING: 'base64',
+      },
+      { now: () => NOW },
+    );
+    const base64 = createHmac('sha256', SECRET).update(body).digest('base64');
+    expect(() => configured.verify(body, { 'x-netspend-hmac': base64 })).not.toThrow();
+    expect(signNetspendWebhook(SECRET, body, 'base64')).toBe(base64);
+    // The default header or encoding no longer verifies.
+    expect(() => configured.verify(body, signed(body))).toThrow(/missing x-netspend-hmac/);
+    expect(() => configured.verify(body, { 'x-netspend-hmac': signed(body)['ns-signature'] })).toThrow(
+      WebhookAuthenticationError,
+    );
+  });
+
   it("accepts Netspend's own redeliveries for 72 hours, refuses an authentic body replayed after that", () => {
     const twoDaysOld = netspendEvent({ created: '2026-02-27T12:00:00Z' });
     expect(() => intake.verify(twoDaysOld, signed(twoDaysOld))).not.toThrow();

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSandbox, startSandbox, type Sandbox } from '../../sandbox/core/server.js';
 import type { PersonalData } from '../../sandbox/netspend/schemas.js';
 import { NetspendState } from '../../sandbox/netspend/state.js';
+import { webhookSignatureFromEnv } from '../../sandbox/netspend/signature.js';
 
 const WEBHOOK_SECRET = 'netspend-test-webhook-secret';
 const DDA = 'sandbox-dda-checking';
@@ -246,6 +247,31 @@ describe('netspend sandbox: authentication and sessions', () => {
     });
     expect(direct.body.source_type).toBe('person');
     expect((await call('GET', `/sessions/${sessionId}`)).body.source_id).toBe(person.id);
+  });
+});
+
+describe('netspend sandbox: webhook signature scheme (ASSUMED, set by env)', () => {
+  const body = JSON.stringify({ id: 'evt_1', type: 'account.created', created: '2026-03-01T12:00:00Z', data: {} });
+
+  it('signs with ns-signature and hex by default', () => {
+    const scheme = webhookSignatureFromEnv({ SANDBOX_NETSPEND_WEBHOOK_SECRET: WEBHOOK_SECRET });
+    expect(scheme.headers(body)).toEqual({
+      'ns-signature': createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex'),
+    });
+  });
+
+  it('takes the header name and the encoding from the env, and refuses an unknown encoding', () => {
+    const scheme = webhookSignatureFromEnv({
+      SANDBOX_NETSPEND_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      SANDBOX_NETSPEND_WEBHOOK_SIGNATURE_HEADER: 'X-Netspend-Hmac',
+      SANDBOX_NETSPEND_WEBHOOK_SIGNATURE_ENCODING: 'base64',
+    });
+    expect(scheme.headers(body)).toEqual({
+      'x-netspend-hmac': createHmac('sha256', WEBHOOK_SECRET).update(body).digest('base64'),
+    });
+    expect(() => webhookSignatureFromEnv({ SANDBOX_NETSPEND_WEBHOOK_SIGNATURE_ENCODING: 'b64' })).toThrow(
+      /SANDBOX_NETSPEND_WEBHOOK_SIGNATURE_ENCODING/,
+    );
   });
 });
 
