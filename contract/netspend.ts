@@ -145,7 +145,12 @@ export interface NetspendActivities {
       shippingAddress?: NetspendAddress;
     },
   ): Promise<NetspendCardView>;
-  /** The account's cards: how compensation finds a card whose order was interrupted before its id came back. */
+  /** One card by the id its order returned (`GET /cards/{id}`, documented): how compensation re-reads it. */
+  getCard(input: InSession & { cardId: string }): Promise<NetspendCardView>;
+  /**
+   * @deprecated `GET /accounts/{id}/cards` is not in Netspend's reference. Kept only for onboardings started before
+   * the `netspend-card-by-id` patch, whose compensation still calls it; new code reads cards with `getCard`.
+   */
   listCards(input: InSession & { accountId: string }): Promise<NetspendCardView[]>;
   /** Sets the PIN, which activates a physical card. The PIN is never logged nor put in an error message. */
   activateCard(input: InSession & { cardId: string; pin: string }): Promise<NetspendCardView>;

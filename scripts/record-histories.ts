@@ -1,5 +1,5 @@
 /**
- * `npx tsx scripts/record-histories.ts [netspend|jiko ...]`: records workflow histories for the replay tests
+ * `npx tsx scripts/record-histories.ts [netspend|jiko|<recording name> ...]`: records workflow histories for the replay tests
  * (test/workflows/*-replay.test.ts), which replay them against the current workflow code so a change that breaks
  * running onboardings (non-determinism) fails CI.
  *
@@ -43,6 +43,14 @@ const RECORDINGS: Recording[] = [
     name: 'dda-cancelled-at-agreements',
     scenario: 'dda',
     cancelAt: 'acceptAgreements',
+    expectedState: 'cancelled',
+  },
+  // Compensation after the card order: the card is re-read by id (patch netspend-card-by-id), then voided.
+  {
+    provider: 'netspend',
+    name: 'dda-cancelled-at-card-activation',
+    scenario: 'dda',
+    cancelAt: 'activateCard',
     expectedState: 'cancelled',
   },
   { provider: 'jiko', name: 'approved', scenario: 'approved', expectedState: 'completed' },
@@ -89,7 +97,10 @@ async function writeHistory(stack: E2eStack, workflowId: string, file: string): 
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
-  const recordings = RECORDINGS.filter((recording) => only.length === 0 || only.includes(recording.provider));
+  // By provider, or by name: recording one new path must not overwrite the files older code recorded.
+  const recordings = RECORDINGS.filter(
+    (recording) => only.length === 0 || only.includes(recording.provider) || only.includes(recording.name),
+  );
   if (recordings.length === 0) {
     const providers = [...new Set(RECORDINGS.map((recording) => recording.provider))];
     throw new Error(`no recording for ${only.join(', ')}: ${providers.join(' or ')}`);
@@ -97,6 +108,8 @@ async function main(): Promise<void> {
   const stack = await startE2eStack({ codec: false, sandboxEnv: { SANDBOX_JIKO_SUBMITTED_DELAY_MS: '500' } });
   try {
     const recordedDeliveries = new Set<string>();
+    // A run for named recordings only leaves the recorded webhook deliveries as they are.
+    const byName = only.length > 0 && only.every((arg) => RECORDINGS.some((recording) => recording.name === arg));
     for (const recording of recordings) {
       const customerRef = `replay-${recording.name}`;
       console.log(`${recording.provider}/${recording.name}`);
@@ -108,7 +121,7 @@ async function main(): Promise<void> {
       await writeHistory(stack, final.onboardingId, path.join(dir, `${recording.name}.json`));
 
       // One webhook delivery per provider too: that workflow runs on every webhook.
-      if (!recordedDeliveries.has(recording.provider)) {
+      if (!byName && !recordedDeliveries.has(recording.provider)) {
         await stack.sandbox.ctx.webhooks.idle();
         const delivery = stack.sandbox.ctx.webhooks
           .list({ provider: recording.provider })

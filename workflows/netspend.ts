@@ -3,7 +3,7 @@
  * questions) → person session → agreements → expected use (DDA only) → activation → card order → PIN (physical).
  * Everything created hangs off the account, so compensation closes the account after voiding any card.
  */
-import { ActivityCancellationType, ApplicationFailure, CancellationScope } from '@temporalio/workflow';
+import { ActivityCancellationType, ApplicationFailure, CancellationScope, patched } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 // A constants-only file written for workflows; the lint pattern meant for Node's `http` module matches its folder.
 import { PROVIDER_BUSINESS_ERROR } from '../contract/provider-failures.js';
@@ -62,6 +62,9 @@ export const NETSPEND_ACTIVITY_OPTIONS: ActivityOptions = providerActivityOption
   // compensation re-reads a settled provider and no call outlives the onboarding.
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
+
+/** Compensation reads the card by its id (`GET /cards/{id}`) instead of listing the account's cards (undocumented). */
+const CARD_BY_ID_PATCH = 'netspend-card-by-id';
 
 /** Setting the PIN runs inside the customer's Update, who is waiting for the answer: give up after a while. */
 const PIN_ACTIVITY_OPTIONS: ActivityOptions = { ...NETSPEND_ACTIVITY_OPTIONS, scheduleToCloseTimeout: '2m' };
@@ -196,12 +199,18 @@ export async function netspendOnboarding(
     return account;
   }
 
-  /** Re-reads before undoing: cards (even one whose order was interrupted) are voided, then the account closed. */
+  /**
+   * Re-reads before undoing, then closes the account. Onboardings from before the patch listed the account's cards
+   * (`GET /accounts/{id}/cards`, undocumented); now the card step's own compensation voids the card whose id its
+   * order returned, and closing the account closes any other (README.md, Netspend).
+   */
   async function closeAccount(sessionId: string, accountId: string): Promise<void> {
-    const cards = await netspend.listCards({ sessionId, accountId });
-    for (const card of cards.filter((candidate) => candidate.status !== 'closed')) {
-      await netspend.closeCard({ sessionId, cardId: card.cardId });
-      onboarding.addTimeline('system', `card ${card.cardId} voided`, 'before closing the account');
+    if (!patched(CARD_BY_ID_PATCH)) {
+      const cards = await netspend.listCards({ sessionId, accountId });
+      for (const card of cards.filter((candidate) => candidate.status !== 'closed')) {
+        await netspend.closeCard({ sessionId, cardId: card.cardId });
+        onboarding.addTimeline('system', `card ${card.cardId} voided`, 'before closing the account');
+      }
     }
     const account = await netspend.getAccount({ sessionId, accountId });
     if (account.status !== 'closed') await netspend.closeAccount({ sessionId, accountId });
@@ -356,6 +365,11 @@ export async function netspendOnboarding(
     );
     ids.card = card;
     onboarding.addCompensation('card_order', async () => {
+      // Re-read by the id the order returned (documented), so a card already closed is left alone.
+      if (patched(CARD_BY_ID_PATCH)) {
+        const latest = await netspend.getCard({ sessionId, cardId: card.cardId });
+        if (latest.status === 'closed') return;
+      }
       await netspend.closeCard({ sessionId, cardId: card.cardId });
       onboarding.addTimeline('system', `card ${card.cardId} voided`);
     });

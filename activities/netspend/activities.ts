@@ -2,8 +2,8 @@
  * What the Netspend workflow calls. Each activity maps the plain views of types.ts to Netspend's wire format and
  * back. Netspend documents no idempotency key, so a retried write (e.g. after a lost response) is made safe by
  * reading first or recognising the conflict a repeat causes: one primary person per account, one answer to the
- * identity questions, one card of a kind per account, a session already moved to the person. Account creation is
- * the one write without such a handle (Netspend offers no lookup by partner reference): see README.md, Netspend.
+ * identity questions, a session already moved to the person. A card order has no documented handle (Netspend lists
+ * no cards by account): see README.md, Netspend.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
@@ -257,11 +257,8 @@ export function createNetspendActivities(deps: NetspendActivityDeps): NetspendAc
       if (type === 'physical' && !shippingAddress) {
         throw inputInvalid('a physical card needs a shipping address', ['shippingAddress']);
       }
-      // A repeat after a lost answer finds the card the first attempt ordered instead of ordering a second.
-      const existing = (await client.listAccountCards(sessionId, accountId)).find(
-        (card) => card.card_type === type && card.brand_name === brandName && card.status !== 'closed',
-      );
-      if (existing) return toCardView(existing);
+      // Documented calls only: Netspend lists no cards by account, so a retry after a lost answer cannot find the
+      // first card (README.md, Netspend: it is closed with the account on compensation).
       const body = {
         account_id: accountId,
         person_id: personId,
@@ -273,6 +270,11 @@ export function createNetspendActivities(deps: NetspendActivityDeps): NetspendAc
       return toCardView(await client.orderCard(sessionId, type, body));
     },
 
+    async getCard({ sessionId, cardId }) {
+      return toCardView(await client.getCard(sessionId, cardId));
+    },
+
+    // Deprecated (undocumented endpoint): only compensations of onboardings from before the card-by-id patch.
     async listCards({ sessionId, accountId }) {
       return (await client.listAccountCards(sessionId, accountId)).map(toCardView);
     },

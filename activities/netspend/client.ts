@@ -142,6 +142,7 @@ export class NetspendClient {
     return this.inSession(sessionId, 'POST', `/accounts/${enc(accountId)}/close`, accountSchema, { reason });
   }
 
+  /** Not in Netspend's reference (the simulator's choice): only onboardings from before the card-by-id patch use it. */
   async listAccountCards(sessionId: string, accountId: string): Promise<NetspendWireCard[]> {
     const answer = await this.inSession(sessionId, 'GET', `/accounts/${enc(accountId)}/cards`, cardsResponseSchema);
     return answer.cards;
@@ -210,6 +211,10 @@ export class NetspendClient {
     body: { account_id: string; person_id: string; brand_name: string; address?: NetspendAddressRequest },
   ): Promise<NetspendWireCard> {
     return this.inSession(sessionId, 'POST', `/cards/${type}`, cardSchema, body);
+  }
+
+  getCard(sessionId: string, cardId: string): Promise<NetspendWireCard> {
+    return this.inSession(sessionId, 'GET', `/cards/${enc(cardId)}`, cardSchema);
   }
 
   /** The PIN goes only into this request's body: the core logs neither request bodies nor this method's input. */

@@ -280,6 +280,10 @@ export class FakeNetspend {
         this.cards.set(card.cardId, card);
         return this.cardView(card);
       },
+      getCard: async (input) => {
+        await this.enter('getCard', input);
+        return this.cardView(this.findCard(input.cardId));
+      },
       listCards: async (input) => {
         await this.enter('listCards', input);
         return [...this.cards.values()]

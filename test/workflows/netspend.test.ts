@@ -564,6 +564,21 @@ describe('netspendOnboarding: cancel and expiry compensate', () => {
     );
   });
 
+  it('compensation reads the card it created by id (GET /cards/{id}), never the undocumented card list', async () => {
+    const handle = await start(SSN.approved, { accountType: 'GPR' });
+    await reachCardChoice(handle, 'GPR');
+    await handle.executeUpdate(netspendChooseCardUpdate, { args: [{ type: 'physical', brandName: 'brand_classic' }] });
+    await waitForAction(handle, NETSPEND_ACTIONS.activateCard);
+    const final = await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'changed my mind' }] });
+    expect(final.state).toBe('cancelled');
+    expect(stepStatuses(final)).toMatchObject({ card_order: 'compensated', account: 'compensated' });
+    const [card] = fake.cardsOf(handle.workflowId);
+    expect(card).toMatchObject({ status: 'closed', closes: 1 });
+    const activities = fake.callsOf(handle.workflowId).map((call) => call.activity);
+    expect(activities).not.toContain('listCards');
+    expect(activities).toContain('getCard');
+  });
+
   it('cancelled while the card is being ordered: the card from the interrupted call is voided too', async () => {
     const handle = await start(SSN.approved, { accountType: 'GPR' });
     await reachCardChoice(handle, 'GPR');

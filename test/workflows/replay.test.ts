@@ -31,6 +31,7 @@ const RECORDINGS: { provider: Provider; expected: string[]; tampered: string }[]
       'gpr-virtual-approved',
       'gpr-kyc-cured-virtual',
       'dda-cancelled-at-agreements',
+      'dda-cancelled-at-card-activation',
       'webhook-delivery',
     ],
     tampered: 'dda-physical-approved',
