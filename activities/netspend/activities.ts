@@ -172,6 +172,13 @@ export function createNetspendActivities(deps: NetspendActivityDeps): NetspendAc
 
     async createAccount({ sessionId, accountType, providedId }) {
       const context = providedId ?? providedIds[accountType ?? 'DDA'];
+      // The session is the handle: an account created in it becomes its source (ASSUMED, sandbox/README.md), so a
+      // retry after a lost answer finds the first account instead of creating a second.
+      const session = await client.getSession(sessionId);
+      if (session.source_type === 'account' && session.source_id) {
+        const first = await client.getAccount(sessionId, session.source_id);
+        if (first.provided_id === context && first.status !== 'closed') return toAccountView(first);
+      }
       return toAccountView(await client.createAccount(sessionId, context));
     },
 

@@ -211,6 +211,8 @@ export function register(app: FastifyInstance, ctx: SandboxContext): void {
     if (!state.hasSession(sessionId)) {
       throw new NetspendApiError(401, 'invalid_session', 'The ns-session-id does not name a session');
     }
+    // Ours, for the audit: a session some call used, as against one created and never heard of again.
+    state.markSessionInUse(sessionId);
   };
 
   const route = (
@@ -272,7 +274,7 @@ export function register(app: FastifyInstance, ctx: SandboxContext): void {
 
   route('POST', '/accounts', 'session', (request, reply) => {
     const body = parseBody(createAccountSchema, request);
-    return reply.code(201).send(state.createAccount(body.provided_id));
+    return reply.code(201).send(state.createAccount(body.provided_id, header(request, 'ns-session-id')));
   });
   route('GET', '/accounts/:account_id', 'session', (request) => state.getAccount(param(request, 'account_id')));
   route('POST', '/accounts/:account_id/close', 'session', (request) => {

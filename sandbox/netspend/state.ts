@@ -147,6 +147,7 @@ function ageOn(dateOfBirth: string, today: Date): number {
 
 export class NetspendState {
   private sessions = new Map<string, Session>();
+  private sessionsInUse = new Set<string>();
   private accounts = new Map<string, Account>();
   private people = new Map<string, PersonRecord>();
   private cards = new Map<string, Card>();
@@ -158,6 +159,7 @@ export class NetspendState {
   reset(): void {
     this.cancelPendingActivations();
     this.sessions.clear();
+    this.sessionsInUse.clear();
     this.accounts.clear();
     this.people.clear();
     this.cards.clear();
@@ -188,6 +190,13 @@ export class NetspendState {
     return this.sessions.has(sessionId);
   }
 
+  /** Audits `session_in_use` the first time a call carries the session: an orphan (lost answer) never is. */
+  markSessionInUse(sessionId: string): void {
+    if (this.sessionsInUse.has(sessionId) || !this.sessions.has(sessionId)) return;
+    this.sessionsInUse.add(sessionId);
+    this.hooks.audit('session_in_use', sessionId);
+  }
+
   getSession(sessionId: string): Session {
     const session = this.sessions.get(sessionId);
     if (!session) throw notFound('session', sessionId);
@@ -198,6 +207,8 @@ export class NetspendState {
   patchSession(sessionId: string, sourceType: SessionSourceType, sourceId: string): Session {
     const session = this.sessions.get(sessionId);
     if (!session) throw notFound('session', sessionId);
+    // Already there (e.g. the account creation moved it, ASSUMED above): asking again changes nothing.
+    if (session.source_type === sourceType && session.source_id === sourceId) return { ...session };
     const allowed =
       (session.source_type === 'anonymous' && (sourceType === 'account' || sourceType === 'person')) ||
       (session.source_type === 'account' && sourceType === 'person');
@@ -228,7 +239,12 @@ export class NetspendState {
 
   // ---- accounts -------------------------------------------------------------------------------------------
 
-  createAccount(providedId: string): Account {
+  /**
+   * ASSUMED (not public): an account created in an anonymous session becomes that session's source
+   * (`source_type: account`), the documented anonymous→account step, which the seed places right after account
+   * creation. So `GET /sessions/{id}` names the account even when the answer to `POST /accounts` was lost.
+   */
+  createAccount(providedId: string, sessionId?: string): Account {
     const context = findContext(providedId);
     if (!context) throw notFound('provided_id', providedId);
     const account: Account = {
@@ -247,6 +263,13 @@ export class NetspendState {
     };
     this.accounts.set(account.id, account);
     this.hooks.audit('account', account.id, { provided_id: providedId, account_type: context.account_type });
+    const session = sessionId === undefined ? undefined : this.sessions.get(sessionId);
+    if (session?.source_type === 'anonymous') {
+      session.source_type = 'account';
+      session.source_id = account.id;
+      session.updated_at = account.created_at;
+      this.hooks.audit('session_source', session.id, { source_type: 'account', source_id: account.id });
+    }
     return this.accountView(account);
   }
 

@@ -233,6 +233,18 @@ describe('Netspend activities on the simulator', () => {
     expect(person).toMatchObject(expected);
   });
 
+  it('creating the account again in its session returns the first one, even after a lost answer', async () => {
+    const { sessionId } = await activities.createSession({});
+    const accountsBefore = (await audit('account')).length;
+    await setFaults({ loseNextResponses: 1 });
+    const lost = await failureOf(activities.createAccount({ sessionId, accountType: 'GPR' }));
+    expect(lost.type).toBe(PROVIDER_UNAVAILABLE);
+    await setFaults({});
+    const retried = await activities.createAccount({ sessionId, accountType: 'GPR' });
+    expect(await activities.createAccount({ sessionId, accountType: 'GPR' })).toEqual(retried);
+    expect((await audit('account')).slice(accountsBefore).map((entry) => entry.id)).toEqual([retried.accountId]);
+  });
+
   it('creating the person twice returns the first one (one primary per account)', async () => {
     const { sessionId, account, person } = await onboarded('400123458');
     const again = await activities.createPerson({

@@ -216,6 +216,20 @@ describe('netspend sandbox: authentication and sessions', () => {
     expect(anonymous.body).toMatchObject({ source_type: 'anonymous', source_id: null });
   });
 
+  it('makes an anonymous session the source of the account created in it (ASSUMED); the same PATCH again is a no-op', async () => {
+    const account = await newAccount(GPR);
+    const session = await call('GET', `/sessions/${sessionId}`);
+    expect(session.body).toMatchObject({ source_type: 'account', source_id: account.id });
+    const again = await call('PATCH', `/sessions/${sessionId}`, {
+      body: { source_type: 'account', source_id: account.id },
+    });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ source_type: 'account', source_id: account.id });
+    // A second account in the same session leaves the session on the first.
+    await newAccount(GPR);
+    expect((await call('GET', `/sessions/${sessionId}`)).body.source_id).toBe(account.id);
+  });
+
   it('allows only anonymous→account, anonymous→person and account→person', async () => {
     const account = await newAccount(DDA);
     const person = await newPerson(account.id as string, '400123456');
