@@ -8,7 +8,7 @@
  * (ns-signature) and SANDBOX_NETSPEND_WEBHOOK_SIGNATURE_ENCODING (hex | base64; both ASSUMED, see signature.ts),
  * SANDBOX_NETSPEND_TOKEN_TTL_SECONDS (86400),
  * SANDBOX_NETSPEND_ACTIVATION_DELAY_MS (1000; 0 = activate in the call that meets the last requirement).
- * Controls (ours) under `/_sandbox/netspend`: POST /people/{id}/kyc, POST /tokens/expire, GET|PUT /settings,
+ * Controls (ours) under `/_sandbox/netspend`: POST /people/{id}/kyc, POST /people/{id}/identity_scan, POST /tokens/expire, GET|PUT /settings,
  * GET /activations, POST /accounts/{id}/activate.
  */
 import { randomUUID } from 'node:crypto';
@@ -25,6 +25,8 @@ import {
   createAccountSchema,
   createPersonSchema,
   createSessionSchema,
+  documentUploadSchema,
+  identityScanControlSchema,
   kycControlSchema,
   nonPhysicalCardSchema,
   patchPersonSchema,
@@ -319,6 +321,19 @@ export function register(app: FastifyInstance, ctx: SandboxContext): void {
     const body = parseBody(answersRequestSchema, request);
     return state.answerIdentityQuestions(param(request, 'person_id'), body.answers);
   });
+  route('GET', '/people/:person_id/kyc/identity_scan', 'session', (request) =>
+    state.identityScan(param(request, 'person_id')),
+  );
+  route('GET', '/people/:person_id/document_requests', 'session', (request) =>
+    state.documentRequests(param(request, 'person_id')),
+  );
+  route('POST', '/document_requests/:document_request_id/documents', 'session', (request, reply) => {
+    const body = parseBody(documentUploadSchema, request);
+    const sizeBytes = Buffer.from(body.content_base64, 'base64').length;
+    return reply
+      .code(201)
+      .send(state.uploadDocument(param(request, 'document_request_id'), body.document_type, sizeBytes));
+  });
 
   // ---- agreements -----------------------------------------------------------------------------------------
 
@@ -385,6 +400,12 @@ export function registerControls(app: FastifyInstance, ctx: SandboxContext): voi
   app.post('/people/:person_id/kyc', async (request) => {
     const body = parseBody(kycControlSchema, request);
     return state.forceKyc(param(request, 'person_id'), body.kyc_status, body.ofac_status);
+  });
+
+  // The customer finished Netspend's identity scan (in its SDK): Netspend's decision, as the webhook announces it.
+  app.post('/people/:person_id/identity_scan', async (request) => {
+    const body = parseBody(identityScanControlSchema, request);
+    return state.completeIdentityScan(param(request, 'person_id'), body.outcome);
   });
 
   // The simulator's settings; a changed activation delay applies to accounts that qualify from now on.

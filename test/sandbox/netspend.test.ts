@@ -383,6 +383,76 @@ describe('netspend sandbox: onboarding to an active account', () => {
     expect(failed.body).toMatchObject({ kyc_status: 'rejected', status: 'inactive' });
   });
 
+  it('offers a rejected person the cure the SSN names (995 questions, 996 scan, 997 documents); 992 is final', async () => {
+    const kycWorkflow = async (accountId: string) =>
+      (await call('GET', `/accounts/${accountId}/workflows/kyc_approve`)).body;
+    const pendingSteps = (workflow: Json) =>
+      (workflow.steps as { name: string; status: string }[])
+        .filter((step) => step.status === 'pending')
+        .map((s) => s.name);
+
+    const finalAccount = await newAccount(GPR);
+    const final = await newPerson(finalAccount.id as string, '992000011');
+    expect(final).toMatchObject({ kyc_status: 'rejected' });
+    const finalWorkflow = await kycWorkflow(finalAccount.id as string);
+    expect(finalWorkflow.status).toBe('blocked');
+    expect(pendingSteps(finalWorkflow)).toEqual([]);
+    expect((await call('GET', `/people/${final.id}/kyc/identity_questions`)).status).toBe(409);
+    expect((await call('GET', `/people/${final.id}/kyc/identity_scan`)).status).toBe(409);
+    expect((await call('GET', `/people/${final.id}/document_requests`)).body).toEqual({ document_requests: [] });
+
+    // Identity questions cure a rejected person too; the attempt uses the cure up.
+    const questionsAccount = await newAccount(GPR);
+    const byQuestions = await newPerson(questionsAccount.id as string, '995000011');
+    expect(byQuestions).toMatchObject({ kyc_status: 'rejected', status: 'inactive' });
+    const questionsWorkflow = await kycWorkflow(questionsAccount.id as string);
+    expect(questionsWorkflow.status).toBe('pending');
+    expect(pendingSteps(questionsWorkflow)).toContain('identity_questions');
+    const questions = await call('GET', `/people/${byQuestions.id}/kyc/identity_questions`);
+    const answers = (questions.body.questions as { question_id: string; answers: { answer_id: string }[] }[]).map(
+      (q) => ({ question_id: q.question_id, answer_id: q.answers[0]!.answer_id }),
+    );
+    const cured = await call('PUT', `/people/${byQuestions.id}/kyc/identity_questions`, { body: { answers } });
+    expect(cured.body).toMatchObject({ kyc_status: 'approved', status: 'active' });
+
+    // Identity scan: the id for the SDK, the same on every read; the result arrives as the documented webhook.
+    const scanAccount = await newAccount(GPR);
+    const byScan = await newPerson(scanAccount.id as string, '996000011');
+    expect(pendingSteps(await kycWorkflow(scanAccount.id as string))).toContain('identity_scan');
+    const scan = await call('GET', `/people/${byScan.id}/kyc/identity_scan`);
+    expect(scan.body).toMatchObject({ identity_scan_id: expect.any(String), status: 'pending' });
+    expect((await call('GET', `/people/${byScan.id}/kyc/identity_scan`)).body.identity_scan_id).toBe(
+      scan.body.identity_scan_id,
+    );
+    const scanned = await control('POST', `/_sandbox/netspend/people/${byScan.id}/identity_scan`, {
+      outcome: 'approved',
+    });
+    expect(scanned.body).toMatchObject({ kyc_status: 'approved' });
+    await sandbox.ctx.webhooks.flush();
+    expect(
+      eventsOfType('person.kyc.identity_scan.modified').filter((e) => (e.event.data as Json).person_id === byScan.id),
+    ).toHaveLength(1);
+
+    // Documents: one request listing the types; the last upload completes it and Netspend approves.
+    const documentsAccount = await newAccount(GPR);
+    const byDocuments = await newPerson(documentsAccount.id as string, '997000011');
+    expect(pendingSteps(await kycWorkflow(documentsAccount.id as string))).toContain('provide_documents');
+    const [request] = (await call('GET', `/people/${byDocuments.id}/document_requests`)).body
+      .document_requests as Json[];
+    expect(request).toMatchObject({
+      status: 'requested',
+      document_types: expect.arrayContaining(['proof_of_address']),
+    });
+    const upload = (type: string) =>
+      call('POST', `/document_requests/${request!.document_request_id}/documents`, {
+        body: { document_type: type, content_type: 'image/png', content_base64: 'iVBORw0KGgo=' },
+      });
+    expect((await upload('selfie')).status).toBe(400);
+    for (const type of request!.document_types as string[]) expect((await upload(type)).status).toBe(201);
+    expect((await call('GET', `/people/${byDocuments.id}`)).body).toMatchObject({ kyc_status: 'approved' });
+    expect((await upload('proof_of_address')).body.error_code).toBe('document_request_closed');
+  });
+
   it('creates rejected and OFAC-hit people without failing the request; neither can activate', async () => {
     const rejectedAccount = await newAccount(GPR);
     const rejected = await newPerson(rejectedAccount.id as string, '992000001');
