@@ -38,6 +38,19 @@ const RECORDINGS: Recording[] = [
   { provider: 'netspend', name: 'gpr-virtual-approved', scenario: 'gpr-by-id', expectedState: 'completed' },
   // 991…: the simulator's conditional KYC, cured by answering the identity questions.
   { provider: 'netspend', name: 'gpr-kyc-cured-virtual', scenario: 'kyc-gpr', expectedState: 'completed' },
+  // 995… / 997…: a rejected KYC Netspend lets the person cure (patch netspend-cure-rejected-kyc).
+  {
+    provider: 'netspend',
+    name: 'gpr-kyc-rejected-cured-questions',
+    scenario: 'kyc-rejected-gpr',
+    expectedState: 'completed',
+  },
+  {
+    provider: 'netspend',
+    name: 'gpr-kyc-rejected-cured-documents',
+    scenario: 'kyc-documents-gpr',
+    expectedState: 'completed',
+  },
   {
     provider: 'netspend',
     name: 'dda-cancelled-at-agreements',

@@ -30,6 +30,8 @@ const RECORDINGS: { provider: Provider; expected: string[]; tampered: string }[]
       'dda-physical-approved',
       'gpr-virtual-approved',
       'gpr-kyc-cured-virtual',
+      'gpr-kyc-rejected-cured-questions',
+      'gpr-kyc-rejected-cured-documents',
       'dda-cancelled-at-agreements',
       'dda-cancelled-at-card-activation',
       'webhook-delivery',
