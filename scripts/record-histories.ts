@@ -51,6 +51,8 @@ const RECORDINGS: Recording[] = [
     scenario: 'kyc-documents-gpr',
     expectedState: 'completed',
   },
+  // 992…: rejected with no cure on offer; with the patch, final only once Netspend's kyc_approve says so.
+  { provider: 'netspend', name: 'gpr-kyc-rejected-final', scenario: 'kyc-rejected-final', expectedState: 'rejected' },
   {
     provider: 'netspend',
     name: 'dda-cancelled-at-agreements',

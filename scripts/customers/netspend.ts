@@ -1,8 +1,8 @@
 /**
  * Netspend's scripted customer. The simulator decides KYC from the SSN (991… conditional, cured by the identity
  * questions, whose right answers are the first of each; 995… / 997… rejected, cured by the identity questions or
- * by uploading documents; 992–994 refuse or hold, never used here; anything else
- * approves at once). The customer accepts every agreement shown, answers the first choice of each question, picks
+ * by uploading documents; 992… rejected for good (kyc-rejected-final); 993–994 refuse or hold, never used here;
+ * anything else approves at once). The customer accepts every agreement shown, answers the first choice of each question, picks
  * the scenario's card of the first brand offered, and, for a physical card, sets a made-up PIN.
  */
 import { createHmac, randomUUID } from 'node:crypto';
@@ -137,6 +137,12 @@ const scenarios = {
   'kyc-gpr': scenario('KYC conditional, cured with identity questions; then as gpr', '991', GPR, 'virtual'),
   'kyc-rejected-gpr': scenario('KYC rejected, cured with identity questions; then as gpr', '995', GPR, 'virtual'),
   'kyc-documents-gpr': scenario('KYC rejected, cured with documents; then as gpr', '997', GPR, 'virtual'),
+  'kyc-rejected-final': scenario(
+    'KYC rejected with no cure on offer: rejected, the account closed',
+    '992',
+    GPR,
+    'virtual',
+  ),
 };
 
 export const netspendCustomer: ScriptedCustomer<keyof typeof scenarios> = {

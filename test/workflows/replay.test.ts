@@ -32,6 +32,7 @@ const RECORDINGS: { provider: Provider; expected: string[]; tampered: string }[]
       'gpr-kyc-cured-virtual',
       'gpr-kyc-rejected-cured-questions',
       'gpr-kyc-rejected-cured-documents',
+      'gpr-kyc-rejected-final',
       'dda-cancelled-at-agreements',
       'dda-cancelled-at-card-activation',
       'webhook-delivery',
