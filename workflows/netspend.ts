@@ -1,6 +1,7 @@
 /**
  * Netspend onboarding: session → account → person (KYC and OFAC at creation) → KYC decision (review, identity
- * questions) → person session → agreements → expected use (DDA only) → activation → card order → PIN (physical).
+ * questions, the cures Netspend offers a rejected person: workflows/netspend-kyc.ts) → person session → agreements
+ * → expected use (DDA only) → activation → card order → PIN (physical).
  * Everything created hangs off the account, so compensation closes the account after voiding any card.
  */
 import { ActivityCancellationType, CancellationScope, patched } from '@temporalio/workflow';
