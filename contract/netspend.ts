@@ -98,6 +98,35 @@ export interface NetspendCardView {
 
 export type NetspendAddress = Applicant['address'];
 
+/** How Netspend lets a person out of a conditional or rejected KYC: its `kyc_approve` workflow's cure steps. */
+export const NETSPEND_KYC_CURES = ['identity_questions', 'identity_scan', 'provide_documents'] as const;
+export type NetspendKycCure = (typeof NETSPEND_KYC_CURES)[number];
+
+/** What Netspend's `kyc_approve` workflow says now: the cures on offer; none on a rejected person = final. */
+export interface NetspendKycCuresView {
+  available: NetspendKycCure[];
+}
+
+export interface NetspendIdentityScanView {
+  identityScanId: string;
+  status: 'pending' | 'completed';
+}
+
+export interface NetspendDocumentRequestView {
+  documentRequestId: string;
+  status: 'requested' | 'accepted';
+  documentTypes: string[];
+  receivedTypes: string[];
+}
+
+/** A document the customer handed over, stored outside the workflow (claim check): only its reference travels. */
+export interface NetspendDocumentClaim {
+  type: string;
+  documentRef: string;
+  contentType: string;
+  sizeBytes: number;
+}
+
 /** Every call after the session carries the session id (Netspend's mandatory `ns-session-id` header). */
 interface InSession {
   sessionId: string;
@@ -119,7 +148,17 @@ export interface NetspendActivities {
   /** KYC and OFAC run at creation; a failed check still creates the person (with a non-approved status). */
   createPerson(input: InSession & { accountId: string; applicant: Applicant }): Promise<NetspendPersonView>;
   getPerson(input: InSession & { personId: string }): Promise<NetspendPersonView>;
-  /** What Netspend asks to cure a conditional KYC. */
+  /** The cures Netspend offers the account's primary person now (its `kyc_approve` workflow). */
+  getKycCures(input: InSession & { accountId: string }): Promise<NetspendKycCuresView>;
+  /** The `identity_scan_id` the customer's scan in Netspend's SDK uses (the same until the scan is done). */
+  getIdentityScan(input: InSession & { personId: string }): Promise<NetspendIdentityScanView>;
+  /** The person's document request, if Netspend asks for documents. */
+  getDocumentRequest(input: InSession & { personId: string }): Promise<NetspendDocumentRequestView | null>;
+  /** Uploads the claimed documents to the request (each read from the document store). */
+  uploadKycDocuments(
+    input: InSession & { personId: string; documentRequestId: string; documents: NetspendDocumentClaim[] },
+  ): Promise<NetspendDocumentRequestView>;
+  /** What Netspend asks to cure a conditional (or curable rejected) KYC with identity questions. */
   getIdentityQuestions(input: InSession & { personId: string }): Promise<NetspendQuestion[]>;
   answerIdentityQuestions(
     input: InSession & { personId: string; answers: NetspendAnswer[] },
@@ -145,7 +184,12 @@ export interface NetspendActivities {
       shippingAddress?: NetspendAddress;
     },
   ): Promise<NetspendCardView>;
-  /** The account's cards: how compensation finds a card whose order was interrupted before its id came back. */
+  /** One card by the id its order returned (`GET /cards/{id}`, documented): how compensation re-reads it. */
+  getCard(input: InSession & { cardId: string }): Promise<NetspendCardView>;
+  /**
+   * @deprecated `GET /accounts/{id}/cards` is not in Netspend's reference. Kept only for onboardings started before
+   * the `netspend-card-by-id` patch, whose compensation still calls it; new code reads cards with `getCard`.
+   */
   listCards(input: InSession & { accountId: string }): Promise<NetspendCardView[]>;
   /** Sets the PIN, which activates a physical card. The PIN is never logged nor put in an error message. */
   activateCard(input: InSession & { cardId: string; pin: string }): Promise<NetspendCardView>;
@@ -157,6 +201,9 @@ export interface NetspendActivities {
 
 export const NETSPEND_ACTIONS = {
   cureKyc: 'cureKyc',
+  /** Done by the customer in Netspend's SDK, not through us: the pending action only carries the scan id. */
+  completeIdentityScan: 'completeIdentityScan',
+  uploadKycDocuments: 'uploadKycDocuments',
   acceptAgreements: 'acceptAgreements',
   answerExpectedUse: 'answerExpectedUse',
   chooseCard: 'chooseCard',
@@ -186,6 +233,14 @@ export interface NetspendActivateCardInput {
   pin: string;
 }
 
+export interface NetspendUploadKycDocumentsInput {
+  /** References from the document store (the gateway stores the images); any number of calls, accumulated. */
+  documents: NetspendDocumentClaim[];
+}
+
+export const netspendUploadKycDocumentsUpdate = defineUpdate<OnboardingStatus, [NetspendUploadKycDocumentsInput]>(
+  NETSPEND_ACTIONS.uploadKycDocuments,
+);
 export const netspendCureKycUpdate = defineUpdate<OnboardingStatus, [NetspendAnswersInput]>(NETSPEND_ACTIONS.cureKyc);
 export const netspendAcceptAgreementsUpdate = defineUpdate<OnboardingStatus, [NetspendAcceptAgreementsInput]>(
   NETSPEND_ACTIONS.acceptAgreements,
@@ -206,6 +261,22 @@ export interface NetspendCureKycActionData {
   [key: string]: unknown;
   method: 'identity_questions';
   questions: NetspendQuestion[];
+}
+
+export interface NetspendIdentityScanActionData {
+  [key: string]: unknown;
+  method: 'identity_scan';
+  /** Hand this to Netspend's SDK, which runs the scan with the customer; Netspend announces the result. */
+  identityScanId: string;
+}
+
+export interface NetspendUploadKycDocumentsActionData {
+  [key: string]: unknown;
+  method: 'provide_documents';
+  documentRequestId: string;
+  documents: { type: string; received: boolean }[];
+  contentTypes: readonly string[];
+  maxBytes: number;
 }
 
 export interface NetspendAgreementsActionData {
@@ -239,3 +310,6 @@ export interface NetspendActivateCardActionData {
   brandName: string | null;
   pinFormat: 'four digits';
 }
+
+/** The largest document we pass on to a Netspend document request (ASSUMED limit: Netspend publishes none). */
+export const NETSPEND_KYC_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024;

@@ -1,5 +1,5 @@
 /**
- * `npx tsx scripts/record-histories.ts [netspend|jiko|<provider>/<name> ...]`: records workflow histories for the replay tests
+ * `npx tsx scripts/record-histories.ts [<provider>|<provider>/<name>|<name> ...]`: records workflow histories for the replay tests
  * (test/workflows/*-replay.test.ts), which replay them against the current workflow code so a change that breaks
  * running onboardings (non-determinism) fails CI.
  *
@@ -40,11 +40,34 @@ const RECORDINGS: Recording[] = [
   { provider: 'netspend', name: 'gpr-virtual-approved', scenario: 'gpr-by-id', expectedState: 'completed' },
   // 991…: the simulator's conditional KYC, cured by answering the identity questions.
   { provider: 'netspend', name: 'gpr-kyc-cured-virtual', scenario: 'kyc-gpr', expectedState: 'completed' },
+  // 995… / 997…: a rejected KYC Netspend lets the person cure (patch netspend-cure-rejected-kyc).
+  {
+    provider: 'netspend',
+    name: 'gpr-kyc-rejected-cured-questions',
+    scenario: 'kyc-rejected-gpr',
+    expectedState: 'completed',
+  },
+  {
+    provider: 'netspend',
+    name: 'gpr-kyc-rejected-cured-documents',
+    scenario: 'kyc-documents-gpr',
+    expectedState: 'completed',
+  },
+  // 992…: rejected with no cure on offer; with the patch, final only once Netspend's kyc_approve says so.
+  { provider: 'netspend', name: 'gpr-kyc-rejected-final', scenario: 'kyc-rejected-final', expectedState: 'rejected' },
   {
     provider: 'netspend',
     name: 'dda-cancelled-at-agreements',
     scenario: 'dda',
     cancelAt: 'acceptAgreements',
+    expectedState: 'cancelled',
+  },
+  // Compensation after the card order: the card is re-read by id (patch netspend-card-by-id), then voided.
+  {
+    provider: 'netspend',
+    name: 'dda-cancelled-at-card-activation',
+    scenario: 'dda',
+    cancelAt: 'activateCard',
     expectedState: 'cancelled',
   },
   { provider: 'jiko', name: 'approved', scenario: 'approved', expectedState: 'completed' },
@@ -111,8 +134,12 @@ async function writeHistory(stack: E2eStack, workflowId: string, file: string): 
 async function main(): Promise<void> {
   // `jiko` records every Jiko file; `jiko/<name>` only that one (to add a recording beside the old ones).
   const only = process.argv.slice(2);
+  // By provider, or by name (`jiko/<name>` or `<name>`): recording one new path must not overwrite older files.
   const selected = (recording: Recording): boolean =>
-    only.length === 0 || only.includes(recording.provider) || only.includes(`${recording.provider}/${recording.name}`);
+    only.length === 0 ||
+    only.includes(recording.provider) ||
+    only.includes(recording.name) ||
+    only.includes(`${recording.provider}/${recording.name}`);
   const recordings = RECORDINGS.filter(selected);
   if (recordings.length === 0) {
     const providers = [...new Set(RECORDINGS.map((recording) => recording.provider))];

@@ -1,22 +1,19 @@
 /**
  * Netspend onboarding: session → account → person (KYC and OFAC at creation) → KYC decision (review, identity
- * questions) → person session → agreements → expected use (DDA only) → activation → card order → PIN (physical).
+ * questions, the cures Netspend offers a rejected person: workflows/netspend-kyc.ts) → person session → agreements
+ * → expected use (DDA only) → activation → card order → PIN (physical).
  * Everything created hangs off the account, so compensation closes the account after voiding any card.
  */
-import { ActivityCancellationType, ApplicationFailure, CancellationScope } from '@temporalio/workflow';
+import { ActivityCancellationType, CancellationScope, patched } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
-// A constants-only file written for workflows; the lint pattern meant for Node's `http` module matches its folder.
-import { PROVIDER_BUSINESS_ERROR } from '../contract/provider-failures.js';
 import { NETSPEND_CARD_TYPES } from '../contract/netspend.js';
 import type {
   NetspendAccountView,
   NetspendActivities,
   NetspendAgreement,
-  NetspendAnswer,
   NetspendCardBrand,
-  NetspendCardType,
   NetspendCardView,
-  NetspendPersonView,
+  NetspendAnswer,
   NetspendProviderInput,
   NetspendQuestion,
 } from '../contract/netspend.js';
@@ -27,21 +24,19 @@ import {
   netspendActivateCardUpdate,
   netspendAnswerExpectedUseUpdate,
   netspendChooseCardUpdate,
-  netspendCureKycUpdate,
 } from '../contract/netspend.js';
 import type {
-  NetspendAcceptAgreementsInput,
   NetspendActivateCardActionData,
   NetspendAgreementsActionData,
-  NetspendAnswersInput,
   NetspendChooseCardActionData,
   NetspendChooseCardInput,
 } from '../contract/netspend.js';
-import { fieldProblem, firstProblem, pinRule, usAddressRule } from '../contract/rules.js';
-import { actionNotExpected, invalidAction, unexpectedProviderState } from './shared/failures.js';
-import type { InvalidField } from './shared/failures.js';
+import { fieldProblem, pinRule } from '../contract/rules.js';
+import { pinRefusal, validateAgreementIds, validateAnswers, validateCardChoice } from './netspend-rules.js';
+import { actionNotExpected, unexpectedProviderState } from './shared/failures.js';
 import { providerActivityOptions } from './shared/activity-options.js';
 import { Onboarding } from './shared/onboarding.js';
+import { netspendKyc } from './netspend-kyc.js';
 import type { ContinuableOnboardingInput, ProviderOutcome } from './shared/onboarding.js';
 
 export const NETSPEND_STEPS = [
@@ -63,6 +58,9 @@ export const NETSPEND_ACTIVITY_OPTIONS: ActivityOptions = providerActivityOption
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
+/** Compensation reads the card by its id (`GET /cards/{id}`) instead of listing the account's cards (undocumented). */
+const CARD_BY_ID_PATCH = 'netspend-card-by-id';
+
 /** Setting the PIN runs inside the customer's Update, who is waiting for the answer: give up after a while. */
 const PIN_ACTIVITY_OPTIONS: ActivityOptions = { ...NETSPEND_ACTIVITY_OPTIONS, scheduleToCloseTimeout: '2m' };
 
@@ -81,13 +79,11 @@ export async function netspendOnboarding(
 
   /** What Netspend offered and the customer answered; the PIN is deliberately not kept here. */
   const offered = {
-    identityQuestions: [] as NetspendQuestion[],
     agreements: [] as NetspendAgreement[],
     expectedUse: [] as NetspendQuestion[],
     brands: [] as NetspendCardBrand[],
   };
   const answered: {
-    identity?: NetspendAnswer[];
     expectedUse?: NetspendAnswer[];
     card?: NetspendChooseCardInput;
   } = {};
@@ -99,14 +95,7 @@ export async function netspendOnboarding(
     return ids.sessionId;
   };
 
-  onboarding.defineCustomerAction(netspendCureKycUpdate, {
-    validate: (body) => validateAnswers(body, offered.identityQuestions),
-    handle: (body) => {
-      answered.identity = body.answers.map(({ questionId, answerId }) => ({ questionId, answerId }));
-    },
-    // The answers themselves describe the applicant's past: they stay out of the timeline.
-    describe: (body) => ({ what: 'answered the identity questions', why: `${body.answers.length} answers` }),
-  });
+  const kyc = netspendKyc(onboarding, netspend, session);
 
   onboarding.defineCustomerAction(netspendAcceptAgreementsUpdate, {
     validate: (body) => validateAgreementIds(body, offered.agreements),
@@ -196,73 +185,22 @@ export async function netspendOnboarding(
     return account;
   }
 
-  /** Re-reads before undoing: cards (even one whose order was interrupted) are voided, then the account closed. */
+  /**
+   * Re-reads before undoing, then closes the account. Onboardings from before the patch listed the account's cards
+   * (`GET /accounts/{id}/cards`, undocumented); now the card step's own compensation voids the card whose id its
+   * order returned, and closing the account closes any other (README.md, Netspend).
+   */
   async function closeAccount(sessionId: string, accountId: string): Promise<void> {
-    const cards = await netspend.listCards({ sessionId, accountId });
-    for (const card of cards.filter((candidate) => candidate.status !== 'closed')) {
-      await netspend.closeCard({ sessionId, cardId: card.cardId });
-      onboarding.addTimeline('system', `card ${card.cardId} voided`, 'before closing the account');
+    if (!patched(CARD_BY_ID_PATCH)) {
+      const cards = await netspend.listCards({ sessionId, accountId });
+      for (const card of cards.filter((candidate) => candidate.status !== 'closed')) {
+        await netspend.closeCard({ sessionId, cardId: card.cardId });
+        onboarding.addTimeline('system', `card ${card.cardId} voided`, 'before closing the account');
+      }
     }
     const account = await netspend.getAccount({ sessionId, accountId });
     if (account.status !== 'closed') await netspend.closeAccount({ sessionId, accountId });
     onboarding.addTimeline('system', `account ${accountId} closed`);
-  }
-
-  /** Follows KYC and OFAC to a decision: waits out a review, cures a conditional KYC with identity questions. */
-  async function decideKyc(created: NetspendPersonView): Promise<{ approved: boolean; why: string }> {
-    let person = created;
-    for (;;) {
-      if (person.ofacStatus === 'rejected') return { approved: false, why: 'the OFAC check flagged the applicant' };
-      if (person.kycStatus === 'rejected') return { approved: false, why: 'Netspend rejected the KYC check' };
-      if (person.kycStatus === 'approved' && person.ofacStatus === 'approved') {
-        return { approved: true, why: 'KYC and OFAC approved' };
-      }
-      if (person.kycStatus === 'conditional') {
-        onboarding.addTimeline('provider', 'KYC is conditional', 'identity questions can cure it');
-        person = await cureKyc(person.personId);
-      } else {
-        person = await awaitKycReview(person);
-      }
-    }
-  }
-
-  async function awaitKycReview(person: NetspendPersonView): Promise<NetspendPersonView> {
-    if (person.kycDataMissing.length > 0) {
-      throw unexpectedProviderState('Netspend lacks KYC data the applicant gave', { missing: person.kycDataMissing });
-    }
-    const latest = { person };
-    await onboarding.waitForProvider({
-      wait: 'kycReview',
-      blockedOn: 'reviewer',
-      poll: async () => {
-        latest.person = await netspend.getPerson({ sessionId: session(), personId: person.personId });
-        return latest.person.kycStatus !== 'pending' && latest.person.ofacStatus !== 'pending';
-      },
-    });
-    return latest.person;
-  }
-
-  async function cureKyc(personId: string): Promise<NetspendPersonView> {
-    offered.identityQuestions = await netspend.getIdentityQuestions({ sessionId: session(), personId });
-    if (offered.identityQuestions.length === 0) {
-      throw unexpectedProviderState('conditional KYC without identity questions', { personId });
-    }
-    answered.identity = undefined;
-    await onboarding.waitForCustomer({
-      wait: 'kycCure',
-      action: {
-        action: NETSPEND_ACTIONS.cureKyc,
-        description: "Ask the customer Netspend's identity questions and send one answer to each",
-        data: { method: 'identity_questions', questions: offered.identityQuestions },
-      },
-      until: () => answered.identity !== undefined,
-    });
-    const answers = answered.identity ?? [];
-    answered.identity = undefined;
-    offered.identityQuestions = [];
-    const person = await netspend.answerIdentityQuestions({ sessionId: session(), personId, answers });
-    onboarding.addTimeline('provider', `KYC is ${person.kycStatus} after the identity questions`);
-    return person;
   }
 
   async function acceptAgreements(account: NetspendAccountView, personId: string): Promise<void> {
@@ -356,6 +294,11 @@ export async function netspendOnboarding(
     );
     ids.card = card;
     onboarding.addCompensation('card_order', async () => {
+      // Re-read by the id the order returned (documented), so a card already closed is left alone.
+      if (patched(CARD_BY_ID_PATCH)) {
+        const latest = await netspend.getCard({ sessionId, cardId: card.cardId });
+        if (latest.status === 'closed') return;
+      }
       await netspend.closeCard({ sessionId, cardId: card.cardId });
       onboarding.addTimeline('system', `card ${card.cardId} voided`);
     });
@@ -389,6 +332,11 @@ export async function netspendOnboarding(
     onboarding.setResult('sessionId', created.sessionId);
 
     const account = await onboarding.runStep('account', () => createAccount(created.sessionId));
+    // Known from here: a GPR account never asks the expected-use questions, so the status says so at once.
+    if (account.accountType !== 'DDA') {
+      onboarding.skipStep('expected_use', `${account.accountType} accounts skip it`);
+      onboarding.addTimeline('system', 'expected use not asked', `${account.accountType} accounts skip it`);
+    }
     await honourPendingCancel();
 
     const person = await onboarding.runStep('person', () =>
@@ -398,7 +346,7 @@ export async function netspendOnboarding(
     onboarding.addRef('person', person.personId);
     onboarding.setResult('personId', person.personId);
 
-    const decision = await onboarding.runStep('kyc', () => decideKyc(person));
+    const decision = await onboarding.runStep('kyc', () => kyc.decide(person, account.accountId));
     if (!decision.approved) return { state: 'rejected', why: decision.why, compensate: true };
 
     await onboarding.runStep('person_session', () =>
@@ -407,8 +355,6 @@ export async function netspendOnboarding(
     await onboarding.runStep('agreements', () => acceptAgreements(account, person.personId));
     if (account.accountType === 'DDA') {
       await onboarding.runStep('expected_use', () => answerExpectedUse(person.personId));
-    } else {
-      onboarding.addTimeline('system', 'expected use not asked', `${account.accountType} accounts skip it`);
     }
     await onboarding.runStep('activation', () => awaitActivation(account.accountId));
 
@@ -438,76 +384,4 @@ export function withNetspendDeadlines<T extends OnboardingInput<NetspendProvider
     ...input,
     options: { ...input.options, deadlines: { ...deadlines, cardActivation: { ...CARD_ACTIVATION_DEFAULT_DEADLINE } } },
   };
-}
-
-/** Netspend refusing the PIN is the customer's to fix (422); anything else is not (null). Never the PIN. */
-function pinRefusal(err: unknown): ApplicationFailure | null {
-  let cause: unknown = err;
-  while (cause instanceof Error && !(cause instanceof ApplicationFailure) && cause.cause) cause = cause.cause;
-  if (cause instanceof ApplicationFailure && cause.type === PROVIDER_BUSINESS_ERROR) {
-    const details = cause.details?.[0] as { code?: unknown } | undefined;
-    const code = typeof details?.code === 'string' ? details.code : 'refused';
-    return invalidAction({ field: 'pin', message: `Netspend did not accept this PIN (${code})` });
-  }
-  return null;
-}
-
-function validateAnswers(body: NetspendAnswersInput, questions: readonly NetspendQuestion[]): InvalidField | null {
-  const answers: unknown = (body as Partial<NetspendAnswersInput> | undefined)?.answers;
-  if (!Array.isArray(answers) || answers.length === 0) {
-    return { field: 'answers', message: 'one answer per question is required' };
-  }
-  const seen = new Set<string>();
-  for (const [index, answer] of answers.entries()) {
-    const at = `answers[${index}]`;
-    const { questionId, answerId } = (answer ?? {}) as Partial<Record<keyof NetspendAnswer, unknown>>;
-    const question = questions.find((candidate) => candidate.questionId === questionId);
-    if (typeof questionId !== 'string' || !question) {
-      return { field: `${at}.questionId`, message: `not one of ${questions.map((q) => q.questionId).join(', ')}` };
-    }
-    if (seen.has(questionId)) return { field: `${at}.questionId`, message: `${questionId} is answered twice` };
-    seen.add(questionId);
-    if (typeof answerId !== 'string' || !question.answers.some((choice) => choice.answerId === answerId)) {
-      return { field: `${at}.answerId`, message: `not one of the answers offered for ${questionId}` };
-    }
-  }
-  const unanswered = questions.filter((question) => !seen.has(question.questionId));
-  if (unanswered.length > 0) {
-    return { field: 'answers', message: `unanswered: ${unanswered.map((question) => question.questionId).join(', ')}` };
-  }
-  return null;
-}
-
-function validateAgreementIds(
-  body: NetspendAcceptAgreementsInput,
-  offered: readonly NetspendAgreement[],
-): InvalidField | null {
-  const agreementIds: unknown = (body as Partial<NetspendAcceptAgreementsInput> | undefined)?.agreementIds;
-  if (!Array.isArray(agreementIds) || agreementIds.length === 0) {
-    return { field: 'agreementIds', message: 'at least one agreement id is required' };
-  }
-  for (const [index, agreementId] of agreementIds.entries()) {
-    if (typeof agreementId !== 'string' || !offered.some((agreement) => agreement.agreementId === agreementId)) {
-      return {
-        field: `agreementIds[${index}]`,
-        message: `not one of ${offered.map((agreement) => agreement.agreementId).join(', ')}`,
-      };
-    }
-  }
-  return null;
-}
-
-function validateCardChoice(body: NetspendChooseCardInput, brands: readonly NetspendCardBrand[]): InvalidField | null {
-  const { type, brandName, shippingAddress } = (body ?? {}) as Partial<Record<keyof NetspendChooseCardInput, unknown>>;
-  if (typeof type !== 'string' || !(NETSPEND_CARD_TYPES as readonly string[]).includes(type)) {
-    return { field: 'type', message: `one of ${NETSPEND_CARD_TYPES.join(', ')}` };
-  }
-  if (typeof brandName !== 'string' || !brands.some((brand) => brand.brandName === brandName)) {
-    return { field: 'brandName', message: `one of ${brands.map((brand) => brand.brandName).join(', ')}` };
-  }
-  if (shippingAddress === undefined || shippingAddress === null) return null;
-  if ((type as NetspendCardType) !== 'physical') {
-    return { field: 'shippingAddress', message: 'only a physical card is shipped' };
-  }
-  return firstProblem(usAddressRule(shippingAddress), 'shippingAddress');
 }

@@ -2,15 +2,20 @@
  * What the Netspend workflow calls. Each activity maps the plain views of types.ts to Netspend's wire format and
  * back. Netspend documents no idempotency key, so a retried write (e.g. after a lost response) is made safe by
  * reading first or recognising the conflict a repeat causes: one primary person per account, one answer to the
- * identity questions, one card of a kind per account, a session already moved to the person. Account creation is
- * the one write without such a handle (Netspend offers no lookup by partner reference): see README.md, Netspend.
+ * identity questions, a session already moved to the person. A card order has no documented handle (Netspend lists
+ * no cards by account): see README.md, Netspend.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import type { Config } from '../../common/config.js';
+import { DocumentNotFoundError, type DocumentStore } from '../../common/documents.js';
 import type { Applicant } from '../../contract/onboarding.js';
 import { formatPath } from '../http/client.js';
-import { PROVIDER_BUSINESS_ERROR, PROVIDER_INPUT_INVALID } from '../../contract/provider-failures.js';
+import {
+  DOCUMENT_NOT_FOUND,
+  PROVIDER_BUSINESS_ERROR,
+  PROVIDER_INPUT_INVALID,
+} from '../../contract/provider-failures.js';
 import type { ProviderErrorDetails } from '../../contract/provider-failures.js';
 import { NetspendClient, type NetspendClientConfig, type NetspendHttpOptions } from './client.js';
 import {
@@ -20,6 +25,7 @@ import {
   type NetspendCreatePersonRequest,
   type NetspendWireAccount,
   type NetspendWireCard,
+  type NetspendWireDocumentRequest,
   type NetspendWirePerson,
   type NetspendWireQuestion,
   type NetspendWireSession,
@@ -31,6 +37,8 @@ import type {
   NetspendAddress,
   NetspendAnswer,
   NetspendCardView,
+  NetspendDocumentRequestView,
+  NetspendKycCure,
   NetspendPersonView,
   NetspendQuestion,
   NetspendSessionView,
@@ -45,6 +53,8 @@ export interface NetspendActivityDeps {
   http?: NetspendHttpOptions;
   /** A ready client (shares its token cache); built from config when absent. */
   client?: NetspendClient;
+  /** The claim-check store the gateway put the customer's KYC documents in; uploads fail without it. */
+  documents?: DocumentStore;
 }
 
 /** Why the engine closes what it created; visible in Netspend's records. */
@@ -143,6 +153,15 @@ const toQuestion = (question: NetspendWireQuestion): NetspendQuestion => ({
   answers: question.answers.map((answer) => ({ answerId: answer.answer_id, text: answer.text })),
 });
 
+const toDocumentRequestView = (request: NetspendWireDocumentRequest): NetspendDocumentRequestView => ({
+  documentRequestId: request.document_request_id,
+  status: request.status,
+  documentTypes: request.document_types,
+  receivedTypes: [...new Set(request.received.map((item) => item.document_type))],
+});
+
+const CURE_STEPS: readonly NetspendKycCure[] = ['identity_questions', 'identity_scan', 'provide_documents'];
+
 const toWireAnswers = (answers: NetspendAnswer[]) =>
   answers.map((answer) => ({ question_id: answer.questionId, answer_id: answer.answerId }));
 
@@ -172,6 +191,13 @@ export function createNetspendActivities(deps: NetspendActivityDeps): NetspendAc
 
     async createAccount({ sessionId, accountType, providedId }) {
       const context = providedId ?? providedIds[accountType ?? 'DDA'];
+      // The session is the handle: an account created in it becomes its source (ASSUMED, sandbox/README.md), so a
+      // retry after a lost answer finds the first account instead of creating a second.
+      const session = await client.getSession(sessionId);
+      if (session.source_type === 'account' && session.source_id) {
+        const first = await client.getAccount(sessionId, session.source_id);
+        if (first.provided_id === context && first.status !== 'closed') return toAccountView(first);
+      }
       return toAccountView(await client.createAccount(sessionId, context));
     },
 
@@ -198,6 +224,58 @@ export function createNetspendActivities(deps: NetspendActivityDeps): NetspendAc
 
     async getPerson({ sessionId, personId }) {
       return toPersonView(await client.getPerson(sessionId, personId));
+    },
+
+    async getKycCures({ sessionId, accountId }) {
+      const workflow = await client.kycWorkflow(sessionId, accountId);
+      const pending = new Set(workflow.steps.filter((step) => step.status === 'pending').map((step) => step.name));
+      return { available: CURE_STEPS.filter((cure) => pending.has(cure)) };
+    },
+
+    async getIdentityScan({ sessionId, personId }) {
+      const scan = await client.identityScan(sessionId, personId);
+      return { identityScanId: scan.identity_scan_id, status: scan.status };
+    },
+
+    async getDocumentRequest({ sessionId, personId }) {
+      const requests = await client.documentRequests(sessionId, personId);
+      const open = requests.find((request) => request.status === 'requested') ?? requests[0];
+      return open ? toDocumentRequestView(open) : null;
+    },
+
+    // Deliberately no logging of the content: these are identity documents.
+    async uploadKycDocuments({ sessionId, personId, documentRequestId, documents }) {
+      const store = deps.documents;
+      if (!store) throw inputInvalid('no document store is configured for Netspend document uploads');
+      let latest: NetspendWireDocumentRequest | undefined;
+      for (const document of documents) {
+        let content;
+        try {
+          content = await store.get(document.documentRef);
+        } catch (err) {
+          if (!(err instanceof DocumentNotFoundError)) throw err;
+          throw ApplicationFailure.nonRetryable(
+            `document ${document.documentRef} is not in the store`,
+            DOCUMENT_NOT_FOUND,
+          );
+        }
+        try {
+          latest = await client.uploadDocument(sessionId, documentRequestId, {
+            document_type: document.type,
+            content_type: content.contentType,
+            content_base64: content.bytes.toString('base64'),
+          });
+        } catch (err) {
+          // A repeat after an earlier attempt completed the request (Netspend reviewed it): that is the answer.
+          if (businessErrorCode(err) !== 'document_request_closed') throw err;
+          const requests = await client.documentRequests(sessionId, personId);
+          const closed = requests.find((request) => request.document_request_id === documentRequestId);
+          if (!closed) throw err;
+          return toDocumentRequestView(closed);
+        }
+      }
+      if (!latest) throw inputInvalid('no documents to upload', ['documents']);
+      return toDocumentRequestView(latest);
     },
 
     async getIdentityQuestions({ sessionId, personId }) {
@@ -257,11 +335,8 @@ export function createNetspendActivities(deps: NetspendActivityDeps): NetspendAc
       if (type === 'physical' && !shippingAddress) {
         throw inputInvalid('a physical card needs a shipping address', ['shippingAddress']);
       }
-      // A repeat after a lost answer finds the card the first attempt ordered instead of ordering a second.
-      const existing = (await client.listAccountCards(sessionId, accountId)).find(
-        (card) => card.card_type === type && card.brand_name === brandName && card.status !== 'closed',
-      );
-      if (existing) return toCardView(existing);
+      // Documented calls only: Netspend lists no cards by account, so a retry after a lost answer cannot find the
+      // first card (README.md, Netspend: it is closed with the account on compensation).
       const body = {
         account_id: accountId,
         person_id: personId,
@@ -273,6 +348,11 @@ export function createNetspendActivities(deps: NetspendActivityDeps): NetspendAc
       return toCardView(await client.orderCard(sessionId, type, body));
     },
 
+    async getCard({ sessionId, cardId }) {
+      return toCardView(await client.getCard(sessionId, cardId));
+    },
+
+    // Deprecated (undocumented endpoint): only compensations of onboardings from before the card-by-id patch.
     async listCards({ sessionId, accountId }) {
       return (await client.listAccountCards(sessionId, accountId)).map(toCardView);
     },

@@ -16,6 +16,10 @@ import {
   brandsResponseSchema,
   cardSchema,
   cardsResponseSchema,
+  documentRequestSchema,
+  documentRequestsResponseSchema,
+  identityScanSchema,
+  workflowSchema,
   errorEnvelopeSchema,
   personAgreementsResponseSchema,
   personSchema,
@@ -28,6 +32,7 @@ import {
   type NetspendWireAccount,
   type NetspendWireAgreement,
   type NetspendWireCard,
+  type NetspendWireDocumentRequest,
   type NetspendWirePerson,
   type NetspendWireQuestion,
   type NetspendWireSession,
@@ -142,6 +147,7 @@ export class NetspendClient {
     return this.inSession(sessionId, 'POST', `/accounts/${enc(accountId)}/close`, accountSchema, { reason });
   }
 
+  /** Not in Netspend's reference (the simulator's choice): only onboardings from before the card-by-id patch use it. */
   async listAccountCards(sessionId: string, accountId: string): Promise<NetspendWireCard[]> {
     const answer = await this.inSession(sessionId, 'GET', `/accounts/${enc(accountId)}/cards`, cardsResponseSchema);
     return answer.cards;
@@ -165,6 +171,31 @@ export class NetspendClient {
   answerIdentityQuestions(sessionId: string, personId: string, answers: Answer[]): Promise<NetspendWirePerson> {
     const path = `/people/${enc(personId)}/kyc/identity_questions`;
     return this.inSession(sessionId, 'PUT', path, personSchema, { answers });
+  }
+
+  /** The account's `kyc_approve` workflow: which cure steps are pending (path ASSUMED, sandbox/README.md). */
+  kycWorkflow(sessionId: string, accountId: string) {
+    const path = `/accounts/${enc(accountId)}/workflows/kyc_approve`;
+    return this.inSession(sessionId, 'GET', path, workflowSchema);
+  }
+
+  identityScan(sessionId: string, personId: string) {
+    return this.inSession(sessionId, 'GET', `/people/${enc(personId)}/kyc/identity_scan`, identityScanSchema);
+  }
+
+  async documentRequests(sessionId: string, personId: string): Promise<NetspendWireDocumentRequest[]> {
+    const path = `/people/${enc(personId)}/document_requests`;
+    return (await this.inSession(sessionId, 'GET', path, documentRequestsResponseSchema)).document_requests;
+  }
+
+  /** The document goes only into this request's body (base64): never logged. */
+  uploadDocument(
+    sessionId: string,
+    documentRequestId: string,
+    body: { document_type: string; content_type: string; content_base64: string },
+  ): Promise<NetspendWireDocumentRequest> {
+    const path = `/document_requests/${enc(documentRequestId)}/documents`;
+    return this.inSession(sessionId, 'POST', path, documentRequestSchema, body);
   }
 
   // --- agreements -------------------------------------------------------------------------------------------------
@@ -210,6 +241,10 @@ export class NetspendClient {
     body: { account_id: string; person_id: string; brand_name: string; address?: NetspendAddressRequest },
   ): Promise<NetspendWireCard> {
     return this.inSession(sessionId, 'POST', `/cards/${type}`, cardSchema, body);
+  }
+
+  getCard(sessionId: string, cardId: string): Promise<NetspendWireCard> {
+    return this.inSession(sessionId, 'GET', `/cards/${enc(cardId)}`, cardSchema);
   }
 
   /** The PIN goes only into this request's body: the core logs neither request bodies nor this method's input. */

@@ -156,3 +156,28 @@ export const physicalCardRequestSchema = z.object({
   brand_name: id,
   address: addressRequestSchema,
 });
+
+// --- KYC cures ----------------------------------------------------------------------------------------------------
+
+/** `GET /accounts/{id}/workflows/kyc_approve` (path ASSUMED; workflow and step names documented). */
+export const workflowSchema = z.object({
+  workflow_name: z.string(),
+  status: z.string(),
+  steps: z.array(z.object({ name: z.string(), status: z.string() })),
+});
+
+/** `GET /people/{id}/kyc/identity_scan` [doc]: the id the SDK's scan runs under. */
+export const identityScanSchema = z.object({
+  identity_scan_id: id,
+  status: z.enum(['pending', 'completed']),
+});
+
+export const documentRequestSchema = z.object({
+  document_request_id: id,
+  status: z.enum(['requested', 'accepted']),
+  document_types: z.array(z.string()),
+  received: z.array(z.object({ document_type: z.string() }).loose()).default([]),
+});
+export type NetspendWireDocumentRequest = z.output<typeof documentRequestSchema>;
+
+export const documentRequestsResponseSchema = z.object({ document_requests: z.array(documentRequestSchema) });

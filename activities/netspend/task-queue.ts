@@ -5,5 +5,5 @@ import { createNetspendActivities } from './activities.js';
 export const netspendTaskQueue = providerTaskQueue({
   provider: NETSPEND_PROVIDER,
   maxActivitiesPerSecond: (config) => config.NETSPEND_RATE_LIMIT_PER_SECOND,
-  createActivities: (deps) => createNetspendActivities({ config: deps.config }),
+  createActivities: (deps) => createNetspendActivities({ config: deps.config, documents: deps.documents }),
 });

@@ -14,15 +14,19 @@ import {
   netspendAnswerExpectedUseUpdate,
   netspendChooseCardUpdate,
   netspendCureKycUpdate,
+  netspendUploadKycDocumentsUpdate,
+  NETSPEND_KYC_DOCUMENT_MAX_BYTES,
 } from '../../contract/netspend.js';
 import type {
   NetspendAcceptAgreementsInput,
   NetspendActivateCardInput,
   NetspendAnswersInput,
   NetspendChooseCardInput,
+  NetspendDocumentClaim,
+  NetspendUploadKycDocumentsInput,
 } from '../../contract/netspend.js';
-import { PIN_MESSAGE, pinRule, usAddressRule } from '../../contract/rules.js';
-import { defineAction, defineClientProvider } from '../provider-definition.js';
+import { DOCUMENT_CONTENT_TYPES, PIN_MESSAGE, documentSizeRule, pinRule, usAddressRule } from '../../contract/rules.js';
+import { DocumentStoreUnavailableError, defineAction, defineClientProvider } from '../provider-definition.js';
 import { addressSchema, zodRule, zodShapeRule } from '../schemas.js';
 import { createNetspendWebhookIntake } from '../webhooks/netspend.js';
 
@@ -104,6 +108,43 @@ export const netspendActivateCardBodySchema = z
   })
   .meta({ id: 'NetspendActivateCardBody' });
 
+const base64Pattern = /^[A-Za-z0-9+/]*={0,2}$/;
+const decodedBytes = (base64: string): number =>
+  Math.floor((base64.length * 3) / 4) - (base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0);
+
+/**
+ * KYC documents for Netspend's document request: the types come from the pending action (`data.documents`), which
+ * the onboarding checks; here only the shape, the content type and the size limit.
+ */
+export const netspendUploadKycDocumentsBodySchema = z
+  .object({
+    documents: z
+      .array(
+        z
+          .object({
+            type: z.string().regex(/^[a-z0-9_]{1,64}$/, 'a document type from the pending action'),
+            contentType: z.enum(DOCUMENT_CONTENT_TYPES),
+            contentBase64: z
+              .string()
+              .min(4, 'the document is empty')
+              .refine((value) => value.length % 4 === 0 && base64Pattern.test(value), 'must be standard base64'),
+          })
+          .superRefine((document, context) => {
+            const problem = documentSizeRule(NETSPEND_KYC_DOCUMENT_MAX_BYTES)(decodedBytes(document.contentBase64));
+            if (problem) context.addIssue({ code: 'custom', message: problem, path: ['contentBase64'] });
+          }),
+      )
+      .min(1)
+      .max(10)
+      .refine((documents) => new Set(documents.map((d) => d.type)).size === documents.length, {
+        message: 'each document type at most once per upload',
+      }),
+  })
+  .meta({ id: 'NetspendUploadKycDocumentsBody' });
+
+/** Base64 grows a document by a third; a little room for the JSON around it. */
+const KYC_UPLOAD_BODY_LIMIT_BYTES = Math.ceil((NETSPEND_KYC_DOCUMENT_MAX_BYTES * 4) / 3) + 1024 * 1024;
+
 export type NetspendAcceptAgreementsBody = z.infer<typeof netspendAcceptAgreementsBodySchema>;
 export type NetspendAnswersBody = z.infer<typeof netspendAnswersBodySchema>;
 export type NetspendChooseCardBody = z.infer<typeof netspendChooseCardBodySchema>;
@@ -120,9 +161,36 @@ export const netspendClientProvider = defineClientProvider({
     [NETSPEND_ACTIONS.cureKyc]: defineAction({
       update: netspendCureKycUpdate,
       summary:
-        "The customer answers Netspend's identity questions (pending action data.questions) to cure a conditional KYC.",
+        "The customer answers Netspend's identity questions (pending action data.questions) to cure a conditional " +
+        'or rejected KYC.',
       bodySchema: netspendAnswersBodySchema,
       toUpdateArgument: async (body): Promise<NetspendAnswersInput> => ({ answers: body.answers }),
+    }),
+    [NETSPEND_ACTIONS.uploadKycDocuments]: defineAction({
+      update: netspendUploadKycDocumentsUpdate,
+      summary:
+        'The customer hands over the documents Netspend asked for to cure a rejected KYC (pending action ' +
+        'data.documents). Images are stored outside the workflow (claim check); only references reach it.',
+      bodySchema: netspendUploadKycDocumentsBodySchema,
+      maxBodyBytes: KYC_UPLOAD_BODY_LIMIT_BYTES,
+      toUpdateArgument: async (body, deps): Promise<NetspendUploadKycDocumentsInput> => {
+        if (!deps.documents) throw new DocumentStoreUnavailableError('no document store is configured');
+        const store = deps.documents;
+        const documents: NetspendDocumentClaim[] = await Promise.all(
+          body.documents.map(async (document) => {
+            const stored = await store.put(Buffer.from(document.contentBase64, 'base64'), {
+              contentType: document.contentType,
+            });
+            return {
+              type: document.type,
+              documentRef: stored.documentRef,
+              contentType: document.contentType,
+              sizeBytes: stored.sizeBytes,
+            };
+          }),
+        );
+        return { documents };
+      },
     }),
     [NETSPEND_ACTIONS.acceptAgreements]: defineAction({
       update: netspendAcceptAgreementsUpdate,

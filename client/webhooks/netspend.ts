@@ -1,5 +1,6 @@
 /**
- * Netspend webhooks: `ns-signature` = hex(HMAC-SHA256(NETSPEND_WEBHOOK_SECRET, raw body)); the body is
+ * Netspend webhooks: `ns-signature` = hex(HMAC-SHA256(NETSPEND_WEBHOOK_SECRET, raw body)) by default (header and
+ * encoding are ASSUMED, Netspend publishes neither: NETSPEND_WEBHOOK_SIGNATURE_HEADER / _ENCODING); the body is
  * `{id, type, created, data}`; `ns-delivery-count` counts attempts. Netspend treats anything but exactly 200 as
  * undelivered and redelivers the identical body (same `created`, same signature) for up to 72 hours.
  *
@@ -16,6 +17,7 @@ import type { NormalizedWebhook, ProviderWebhookIntake, WebhookHeaders } from '.
 import { parseEnvelope } from './types.js';
 import { hmacBodySignature, signHmacBody } from './verifiers.js';
 
+/** The default signature header; the one in use is NETSPEND_WEBHOOK_SIGNATURE_HEADER. */
 export const NETSPEND_SIGNATURE_HEADER = 'ns-signature';
 export const NETSPEND_DELIVERY_COUNT_HEADER = 'ns-delivery-count';
 /** How long Netspend keeps redelivering an event it could not deliver. */
@@ -42,13 +44,23 @@ const personEventDataSchema = z.union([
   z.object({ id: idSchema }).transform((data) => data.id),
 ]);
 
-export function signNetspendWebhook(secret: string, rawBody: Buffer | string): string {
-  return signHmacBody(secret, rawBody, 'hex');
+export type NetspendSignatureEncoding = 'hex' | 'base64';
+
+export function signNetspendWebhook(
+  secret: string,
+  rawBody: Buffer | string,
+  encoding: NetspendSignatureEncoding = 'hex',
+): string {
+  return signHmacBody(secret, rawBody, encoding);
 }
 
 export interface NetspendWebhookIntakeConfig {
   NETSPEND_WEBHOOK_SECRET: string;
   WEBHOOK_TOLERANCE_SECONDS: number;
+  /** Default `ns-signature` (ASSUMED). */
+  NETSPEND_WEBHOOK_SIGNATURE_HEADER?: string;
+  /** Default `hex` (ASSUMED). */
+  NETSPEND_WEBHOOK_SIGNATURE_ENCODING?: NetspendSignatureEncoding;
 }
 
 function refsFor(type: string, data: Record<string, unknown>): string[] {
@@ -74,9 +86,9 @@ export function createNetspendWebhookIntake(
   const now = options.now ?? (() => new Date());
   const maxAgeMs = (NETSPEND_REDELIVERY_WINDOW_SECONDS + config.WEBHOOK_TOLERANCE_SECONDS) * 1000;
   const verifySignature = hmacBodySignature({
-    header: NETSPEND_SIGNATURE_HEADER,
+    header: config.NETSPEND_WEBHOOK_SIGNATURE_HEADER ?? NETSPEND_SIGNATURE_HEADER,
     secret: config.NETSPEND_WEBHOOK_SECRET,
-    encoding: 'hex',
+    encoding: config.NETSPEND_WEBHOOK_SIGNATURE_ENCODING ?? 'hex',
   });
   return {
     verify(rawBody: Buffer, headers: WebhookHeaders): void {

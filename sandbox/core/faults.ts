@@ -13,6 +13,8 @@
  *   failNextRequests, rateLimitNextRequests, timeoutNextRequests, loseNextResponses,
  *   dropNextWebhooks, duplicateNextWebhooks        exact counters, consumed before any rate is drawn
  *   pathPattern                       only requests whose URL path matches this regex are faulted
+ *   loseNextResponsesTo               regexes on `METHOD /path`: the next request matching one loses its response
+ *                                     (the entry is used up), whatever pathPattern says, before any other fault
  *
  * Set at start from env `SANDBOX_FAULTS` (JSON keyed by provider) or the `faults` option, and at run time with
  * `PUT /_sandbox/faults/:provider` (replaces) / `PATCH` (merges) / `GET`. Applied as an onRequest hook scoped to
@@ -24,6 +26,18 @@ import type { FastifyReply, FastifyRequest, onRequestHookHandler, onSendHookHand
 const rate = z.number().min(0).max(1);
 const count = z.number().int().min(0);
 const millis = z.number().int().min(0);
+
+const regexSource = z.string().refine(
+  (pattern) => {
+    try {
+      new RegExp(pattern);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not a valid regular expression' },
+);
 
 export const faultConfigSchema = z
   .object({
@@ -48,17 +62,8 @@ export const faultConfigSchema = z
     loseNextResponses: count,
     dropNextWebhooks: count,
     duplicateNextWebhooks: count,
-    pathPattern: z.string().refine(
-      (pattern) => {
-        try {
-          new RegExp(pattern);
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { message: 'not a valid regular expression' },
-    ),
+    pathPattern: regexSource,
+    loseNextResponsesTo: z.array(regexSource),
   })
   .partial()
   .strict();
@@ -193,6 +198,15 @@ export class FaultRegistry {
     return true;
   }
 
+  /** Uses up the first `loseNextResponsesTo` entry matching `route` (`METHOD /path`), if any. */
+  private takeRouteLoss(config: FaultConfig, route: string): boolean {
+    const patterns = config.loseNextResponsesTo;
+    const index = patterns?.findIndex((pattern) => new RegExp(pattern).test(route)) ?? -1;
+    if (!patterns || index < 0) return false;
+    config.loseNextResponsesTo = patterns.filter((_, i) => i !== index);
+    return true;
+  }
+
   latencyFor(provider: string): number {
     const config = this.configs.get(provider);
     if (!config) return 0;
@@ -203,9 +217,10 @@ export class FaultRegistry {
   }
 
   /** Decides the fault for one request (consumes counters first, then draws the rates). */
-  nextRequestFault(provider: string, path: string): RequestFault {
+  nextRequestFault(provider: string, path: string, method = 'GET'): RequestFault {
     const config = this.configs.get(provider);
     if (!config) return { kind: 'none' };
+    if (this.takeRouteLoss(config, `${method.toUpperCase()} ${path}`)) return { kind: 'loseResponse' };
     if (config.pathPattern && !new RegExp(config.pathPattern).test(path)) return { kind: 'none' };
     const errorStatus = config.errorStatus ?? 503;
     const retryAfterSeconds = config.retryAfterSeconds ?? 1;
@@ -251,7 +266,7 @@ export class FaultRegistry {
     const onRequest: onRequestHookHandler = async (request: FastifyRequest, reply: FastifyReply) => {
       const latency = this.latencyFor(provider);
       if (latency > 0) await this.sleep(latency);
-      const fault = this.nextRequestFault(provider, request.url.split('?')[0] ?? request.url);
+      const fault = this.nextRequestFault(provider, request.url.split('?')[0] ?? request.url, request.method);
       switch (fault.kind) {
         case 'none':
           return;

@@ -4,12 +4,14 @@
  * What is documented and what we chose (ASSUMED) is in sandbox/README.md, section "Netspend".
  *
  * Env (all optional): SANDBOX_NETSPEND_API_KEY (sandbox-key), SANDBOX_NETSPEND_API_SECRET (sandbox-secret),
- * SANDBOX_NETSPEND_WEBHOOK_SECRET (netspend-sandbox-webhook-secret), SANDBOX_NETSPEND_TOKEN_TTL_SECONDS (86400),
+ * SANDBOX_NETSPEND_WEBHOOK_SECRET (netspend-sandbox-webhook-secret), SANDBOX_NETSPEND_WEBHOOK_SIGNATURE_HEADER
+ * (ns-signature) and SANDBOX_NETSPEND_WEBHOOK_SIGNATURE_ENCODING (hex | base64; both ASSUMED, see signature.ts),
+ * SANDBOX_NETSPEND_TOKEN_TTL_SECONDS (86400),
  * SANDBOX_NETSPEND_ACTIVATION_DELAY_MS (1000; 0 = activate in the call that meets the last requirement).
- * Controls (ours) under `/_sandbox/netspend`: POST /people/{id}/kyc, POST /tokens/expire, GET|PUT /settings,
+ * Controls (ours) under `/_sandbox/netspend`: POST /people/{id}/kyc, POST /people/{id}/identity_scan, POST /tokens/expire, GET|PUT /settings,
  * GET /activations, POST /accounts/{id}/activate.
  */
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { SandboxContext } from '../core/context.js';
@@ -23,6 +25,8 @@ import {
   createAccountSchema,
   createPersonSchema,
   createSessionSchema,
+  documentUploadSchema,
+  identityScanControlSchema,
   kycControlSchema,
   nonPhysicalCardSchema,
   patchPersonSchema,
@@ -33,6 +37,7 @@ import {
   tokenRequestSchema,
 } from './schemas.js';
 import { NetspendState, type NetspendEventType } from './state.js';
+import { webhookSignatureFromEnv } from './signature.js';
 import { TokenStore } from './tokens.js';
 
 export const name = 'netspend';
@@ -41,7 +46,6 @@ export const API_PREFIX = '/netspend-api/v1';
 const DEFAULTS = {
   apiKey: 'sandbox-key',
   apiSecret: 'sandbox-secret',
-  webhookSecret: 'netspend-sandbox-webhook-secret',
   tokenTtlSeconds: 86_400,
   activationDelayMs: 1000,
 };
@@ -79,16 +83,16 @@ const runtimes = new WeakMap<SandboxContext, NetspendRuntime>();
 function runtimeFor(ctx: SandboxContext): NetspendRuntime {
   const existing = runtimes.get(ctx);
   if (existing) return existing;
-  const webhookSecret = ctx.env.SANDBOX_NETSPEND_WEBHOOK_SECRET || DEFAULTS.webhookSecret;
+  const signature = webhookSignatureFromEnv(ctx.env);
   const emit = (type: NetspendEventType, data: Record<string, unknown>): void => {
     const event = { id: randomUUID(), type, created: ctx.clock().toISOString(), data };
     const body = JSON.stringify(event);
-    const signature = createHmac('sha256', webhookSecret).update(body).digest('hex');
+    const signed = signature.headers(body);
     ctx.webhooks.send({
       provider: name,
       body,
       // Between attempts only the delivery counter changes (documented).
-      headers: (attempt) => ({ 'ns-signature': signature, 'ns-delivery-count': String(attempt) }),
+      headers: (attempt) => ({ ...signed, 'ns-delivery-count': String(attempt) }),
       // Netspend redelivers on anything but exactly 200, and does not wait longer than 10 s (documented).
       isDelivered: (status) => status === 200,
       timeoutMs: 10_000,
@@ -209,6 +213,8 @@ export function register(app: FastifyInstance, ctx: SandboxContext): void {
     if (!state.hasSession(sessionId)) {
       throw new NetspendApiError(401, 'invalid_session', 'The ns-session-id does not name a session');
     }
+    // Ours, for the audit: a session some call used, as against one created and never heard of again.
+    state.markSessionInUse(sessionId);
   };
 
   const route = (
@@ -270,7 +276,7 @@ export function register(app: FastifyInstance, ctx: SandboxContext): void {
 
   route('POST', '/accounts', 'session', (request, reply) => {
     const body = parseBody(createAccountSchema, request);
-    return reply.code(201).send(state.createAccount(body.provided_id));
+    return reply.code(201).send(state.createAccount(body.provided_id, header(request, 'ns-session-id')));
   });
   route('GET', '/accounts/:account_id', 'session', (request) => state.getAccount(param(request, 'account_id')));
   route('POST', '/accounts/:account_id/close', 'session', (request) => {
@@ -314,6 +320,19 @@ export function register(app: FastifyInstance, ctx: SandboxContext): void {
   route('PUT', '/people/:person_id/kyc/identity_questions', 'session', (request) => {
     const body = parseBody(answersRequestSchema, request);
     return state.answerIdentityQuestions(param(request, 'person_id'), body.answers);
+  });
+  route('GET', '/people/:person_id/kyc/identity_scan', 'session', (request) =>
+    state.identityScan(param(request, 'person_id')),
+  );
+  route('GET', '/people/:person_id/document_requests', 'session', (request) =>
+    state.documentRequests(param(request, 'person_id')),
+  );
+  route('POST', '/document_requests/:document_request_id/documents', 'session', (request, reply) => {
+    const body = parseBody(documentUploadSchema, request);
+    const sizeBytes = Buffer.from(body.content_base64, 'base64').length;
+    return reply
+      .code(201)
+      .send(state.uploadDocument(param(request, 'document_request_id'), body.document_type, sizeBytes));
   });
 
   // ---- agreements -----------------------------------------------------------------------------------------
@@ -381,6 +400,12 @@ export function registerControls(app: FastifyInstance, ctx: SandboxContext): voi
   app.post('/people/:person_id/kyc', async (request) => {
     const body = parseBody(kycControlSchema, request);
     return state.forceKyc(param(request, 'person_id'), body.kyc_status, body.ofac_status);
+  });
+
+  // The customer finished Netspend's identity scan (in its SDK): Netspend's decision, as the webhook announces it.
+  app.post('/people/:person_id/identity_scan', async (request) => {
+    const body = parseBody(identityScanControlSchema, request);
+    return state.completeIdentityScan(param(request, 'person_id'), body.outcome);
   });
 
   // The simulator's settings; a changed activation delay applies to accounts that qualify from now on.

@@ -5,6 +5,7 @@
  * sends a field under another name gets a 400 naming it instead of a silently different outcome.
  */
 import { z } from 'zod';
+import { DOCUMENT_CONTENT_TYPES, DOCUMENT_REQUEST_TYPES } from './cures.js';
 
 const id = z.string().trim().min(1).max(100);
 const name = z.string().trim().min(1).max(50);
@@ -142,3 +143,18 @@ export const kycControlSchema = z
 
 /** `PUT /_sandbox/netspend/settings`: the simulator's own knobs (ours, not Netspend's). */
 export const settingsControlSchema = z.object({ activationDelayMs: z.number().int().min(0).optional() }).strict();
+
+/** `POST /document_requests/{id}/documents` (ASSUMED shape): one document, base64 in the JSON body. */
+export const documentUploadSchema = z
+  .object({
+    document_type: z.enum(DOCUMENT_REQUEST_TYPES),
+    content_type: z.enum(DOCUMENT_CONTENT_TYPES),
+    content_base64: z
+      .string()
+      .min(4)
+      .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'standard base64'),
+  })
+  .strict();
+
+/** The control that finishes a customer's identity scan with Netspend's decision. */
+export const identityScanControlSchema = z.object({ outcome: z.enum(['approved', 'rejected']) }).strict();

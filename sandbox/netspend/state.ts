@@ -16,6 +16,17 @@ import {
   type CardBrand,
   type Question,
 } from './catalog.js';
+import {
+  copyDocumentRequest,
+  cureForSsn,
+  documentRequestComplete,
+  newDocumentRequest,
+  newIdentityScan,
+  type CureMethod,
+  type DocumentRequest,
+  type IdentityScan,
+  type RequestedDocumentType,
+} from './cures.js';
 import { NetspendApiError, businessRule, conflict, notFound } from './errors.js';
 import type { Address, AnswerList, KycStatus, OfacStatus, PersonalData } from './schemas.js';
 
@@ -62,6 +73,10 @@ interface PersonRecord {
   /** True once a KYC decision exists; from then on only the cure or the sandbox control changes it. */
   kyc_decided: boolean;
   identity_questions_answered: boolean;
+  /** The cure Netspend offers a rejected person (ASSUMED: by SSN prefix), until its outcome uses it up. */
+  kyc_cure: CureMethod | null;
+  identity_scan: IdentityScan | null;
+  document_request: DocumentRequest | null;
   agreements: Map<string, string>;
   expected_use: AnswerList | null;
   created_at: string;
@@ -147,6 +162,7 @@ function ageOn(dateOfBirth: string, today: Date): number {
 
 export class NetspendState {
   private sessions = new Map<string, Session>();
+  private sessionsInUse = new Set<string>();
   private accounts = new Map<string, Account>();
   private people = new Map<string, PersonRecord>();
   private cards = new Map<string, Card>();
@@ -158,6 +174,7 @@ export class NetspendState {
   reset(): void {
     this.cancelPendingActivations();
     this.sessions.clear();
+    this.sessionsInUse.clear();
     this.accounts.clear();
     this.people.clear();
     this.cards.clear();
@@ -188,6 +205,13 @@ export class NetspendState {
     return this.sessions.has(sessionId);
   }
 
+  /** Audits `session_in_use` the first time a call carries the session: an orphan (lost answer) never is. */
+  markSessionInUse(sessionId: string): void {
+    if (this.sessionsInUse.has(sessionId) || !this.sessions.has(sessionId)) return;
+    this.sessionsInUse.add(sessionId);
+    this.hooks.audit('session_in_use', sessionId);
+  }
+
   getSession(sessionId: string): Session {
     const session = this.sessions.get(sessionId);
     if (!session) throw notFound('session', sessionId);
@@ -198,6 +222,8 @@ export class NetspendState {
   patchSession(sessionId: string, sourceType: SessionSourceType, sourceId: string): Session {
     const session = this.sessions.get(sessionId);
     if (!session) throw notFound('session', sessionId);
+    // Already there (e.g. the account creation moved it, ASSUMED above): asking again changes nothing.
+    if (session.source_type === sourceType && session.source_id === sourceId) return { ...session };
     const allowed =
       (session.source_type === 'anonymous' && (sourceType === 'account' || sourceType === 'person')) ||
       (session.source_type === 'account' && sourceType === 'person');
@@ -228,7 +254,12 @@ export class NetspendState {
 
   // ---- accounts -------------------------------------------------------------------------------------------
 
-  createAccount(providedId: string): Account {
+  /**
+   * ASSUMED (not public): an account created in an anonymous session becomes that session's source
+   * (`source_type: account`), the documented anonymous→account step, which the seed places right after account
+   * creation. So `GET /sessions/{id}` names the account even when the answer to `POST /accounts` was lost.
+   */
+  createAccount(providedId: string, sessionId?: string): Account {
     const context = findContext(providedId);
     if (!context) throw notFound('provided_id', providedId);
     const account: Account = {
@@ -247,6 +278,13 @@ export class NetspendState {
     };
     this.accounts.set(account.id, account);
     this.hooks.audit('account', account.id, { provided_id: providedId, account_type: context.account_type });
+    const session = sessionId === undefined ? undefined : this.sessions.get(sessionId);
+    if (session?.source_type === 'anonymous') {
+      session.source_type = 'account';
+      session.source_id = account.id;
+      session.updated_at = account.created_at;
+      this.hooks.audit('session_source', session.id, { source_type: 'account', source_id: account.id });
+    }
     return this.accountView(account);
   }
 
@@ -306,7 +344,19 @@ export class NetspendState {
         {
           name: 'identity_questions',
           status:
-            kyc === 'conditional' ? 'pending' : primary?.identity_questions_answered ? 'completed' : 'not_required',
+            kyc === 'conditional' || (primary && this.cureOffered(primary, 'identity_questions'))
+              ? 'pending'
+              : primary?.identity_questions_answered
+                ? 'completed'
+                : 'not_required',
+        },
+        {
+          name: 'identity_scan',
+          status: primary && this.cureOffered(primary, 'identity_scan') ? 'pending' : 'not_required',
+        },
+        {
+          name: 'provide_documents',
+          status: primary && this.cureOffered(primary, 'provide_documents') ? 'pending' : 'not_required',
         },
         {
           name: 'identity_review_pending',
@@ -317,10 +367,11 @@ export class NetspendState {
           status: kyc === 'approved' ? 'completed' : kyc === 'rejected' ? 'blocked' : 'pending',
         },
       ];
+      // A rejected person with a cure on offer is pending (the cure step), without one blocked: final.
       const status =
         kyc === 'approved'
           ? 'completed'
-          : kyc === 'rejected' || primary?.ofac_status === 'rejected'
+          : (kyc === 'rejected' && !primary?.kyc_cure) || primary?.ofac_status === 'rejected'
             ? 'blocked'
             : 'pending';
       return { workflow_name: 'kyc_approve', account_id: account.id, status, steps };
@@ -378,6 +429,9 @@ export class NetspendState {
       ofac_status: 'pending',
       kyc_decided: false,
       identity_questions_answered: false,
+      kyc_cure: null,
+      identity_scan: null,
+      document_request: null,
       agreements: new Map(),
       expected_use: null,
       created_at: now,
@@ -425,14 +479,24 @@ export class NetspendState {
     return this.personView(person);
   }
 
-  identityQuestions(personId: string): { questions: Question[] } {
-    const person = this.requirePerson(personId);
-    if (person.kyc_status !== 'conditional') {
+  /** Identity questions cure a conditional KYC, and a rejected one Netspend offers them for (`kyc_cure`). */
+  private requireIdentityQuestions(person: PersonRecord): void {
+    const curable = person.kyc_status === 'conditional' || this.cureOffered(person, 'identity_questions');
+    if (!curable) {
       throw conflict(
         'identity_questions_not_available',
-        `Identity questions apply to a conditional KYC; this person's kyc_status is ${person.kyc_status}`,
+        `Identity questions do not apply to this person now (kyc_status ${person.kyc_status})`,
       );
     }
+  }
+
+  private cureOffered(person: PersonRecord, method: CureMethod): boolean {
+    return person.kyc_status === 'rejected' && person.kyc_cure === method;
+  }
+
+  identityQuestions(personId: string): { questions: Question[] } {
+    const person = this.requirePerson(personId);
+    this.requireIdentityQuestions(person);
     return { questions: IDENTITY_QUESTIONS.map((question) => ({ ...question, answers: [...question.answers] })) };
   }
 
@@ -440,12 +504,7 @@ export class NetspendState {
   answerIdentityQuestions(personId: string, answers: AnswerList): PersonView {
     const person = this.requirePerson(personId);
     const account = this.requireOpenAccount(person.account_id);
-    if (person.kyc_status !== 'conditional') {
-      throw conflict(
-        'identity_questions_not_available',
-        `Identity questions apply to a conditional KYC; this person's kyc_status is ${person.kyc_status}`,
-      );
-    }
+    this.requireIdentityQuestions(person);
     validateAnswers(IDENTITY_QUESTIONS, answers, 'invalid_identity_answer');
     const allRight = answers.every(
       (answer) => IDENTITY_QUESTION_CORRECT_ANSWERS.get(answer.question_id) === answer.answer_id,
@@ -453,10 +512,87 @@ export class NetspendState {
     const before = { kyc: person.kyc_status, ofac: person.ofac_status };
     person.kyc_status = allRight ? 'approved' : 'rejected';
     person.identity_questions_answered = true;
+    person.kyc_cure = null;
     person.updated_at = this.timestamp();
     this.hooks.audit('identity_questions', person.id, { outcome: person.kyc_status });
     this.afterKycChange(person, account, before);
     return this.personView(person);
+  }
+
+  /** `GET /people/{id}/kyc/identity_scan` [doc]: the `identity_scan_id` the SDK's scan uses (the same until done). */
+  identityScan(personId: string): IdentityScan {
+    const person = this.requirePerson(personId);
+    this.requireOpenAccount(person.account_id);
+    if (!person.identity_scan && !this.cureOffered(person, 'identity_scan')) {
+      throw conflict('identity_scan_not_available', `An identity scan does not apply to this person now`);
+    }
+    if (!person.identity_scan) {
+      person.identity_scan = newIdentityScan(person.id, this.timestamp());
+      this.hooks.audit('identity_scan', person.identity_scan.identity_scan_id, { person_id: person.id });
+    }
+    return { ...person.identity_scan };
+  }
+
+  /** The control: the customer finished the scan in Netspend's SDK, and Netspend decided (approved or rejected). */
+  completeIdentityScan(personId: string, outcome: 'approved' | 'rejected'): PersonView {
+    const person = this.requirePerson(personId);
+    const account = this.requireOpenAccount(person.account_id);
+    if (person.identity_scan?.status !== 'pending') {
+      throw conflict('identity_scan_not_pending', 'No identity scan of this person is waiting for a result');
+    }
+    const before = { kyc: person.kyc_status, ofac: person.ofac_status };
+    person.identity_scan.status = 'completed';
+    person.kyc_status = outcome;
+    person.kyc_cure = null;
+    person.updated_at = this.timestamp();
+    this.hooks.audit('identity_scan_result', person.identity_scan.identity_scan_id, { outcome });
+    this.afterKycChange(person, account, before);
+    return this.personView(person);
+  }
+
+  /** `GET /people/{id}/document_requests` (ASSUMED path): the open request, created when Netspend asks for documents. */
+  documentRequests(personId: string): { document_requests: DocumentRequest[] } {
+    const person = this.requirePerson(personId);
+    if (!person.document_request && this.cureOffered(person, 'provide_documents')) {
+      person.document_request = newDocumentRequest(person.id, this.timestamp());
+      this.hooks.audit('document_request', person.document_request.document_request_id, { person_id: person.id });
+    }
+    return { document_requests: person.document_request ? [copyDocumentRequest(person.document_request)] : [] };
+  }
+
+  /**
+   * `POST /document_requests/{id}/documents` (ASSUMED path). Once every requested type is in, Netspend reviews the
+   * request: the simulator accepts it at once (ASSUMED), which approves the KYC (webhook as for any KYC change).
+   */
+  uploadDocument(requestId: string, documentType: RequestedDocumentType, sizeBytes: number): DocumentRequest {
+    const person = [...this.people.values()].find((p) => p.document_request?.document_request_id === requestId);
+    const request = person?.document_request;
+    if (!person || !request) throw notFound('document_request', requestId);
+    const account = this.requireOpenAccount(person.account_id);
+    if (request.status !== 'requested') {
+      throw conflict('document_request_closed', `Document request ${requestId} is ${request.status}`);
+    }
+    if (!request.document_types.includes(documentType)) {
+      throw businessRule('document_type_not_requested', `${documentType} is not requested`, {
+        allowed: request.document_types,
+      });
+    }
+    const documentId = randomUUID();
+    request.received = [
+      ...request.received.filter((item) => item.document_type !== documentType),
+      { document_type: documentType, document_id: documentId, size_bytes: sizeBytes },
+    ];
+    this.hooks.audit('document', documentId, { document_request_id: requestId, document_type: documentType });
+    if (documentRequestComplete(request)) {
+      const before = { kyc: person.kyc_status, ofac: person.ofac_status };
+      request.status = 'accepted';
+      person.kyc_status = 'approved';
+      person.kyc_cure = null;
+      person.updated_at = this.timestamp();
+      this.hooks.audit('document_request_status', requestId, { status: 'accepted' });
+      this.afterKycChange(person, account, before);
+    }
+    return copyDocumentRequest(request);
   }
 
   /** The sandbox control: sets KYC/OFAC outright, as a reviewer at Netspend would. */
@@ -514,8 +650,12 @@ export class NetspendState {
       return;
     }
     person.kyc_decided = true;
+    const cure = cureForSsn(ssn);
     if (ageOn(dateOfBirth, this.hooks.now()) < 18 || ssn.startsWith(SSN_CONTROLS.rejected)) {
       person.kyc_status = 'rejected';
+    } else if (cure) {
+      person.kyc_status = 'rejected';
+      person.kyc_cure = cure;
     } else if (ssn.startsWith(SSN_CONTROLS.conditional)) {
       person.kyc_status = 'conditional';
     } else {

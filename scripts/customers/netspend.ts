@@ -1,7 +1,8 @@
 /**
  * Netspend's scripted customer. The simulator decides KYC from the SSN (991… conditional, cured by the identity
- * questions, whose right answers are the first of each; 992–994 refuse or hold, never used here; anything else
- * approves at once). The customer accepts every agreement shown, answers the first choice of each question, picks
+ * questions, whose right answers are the first of each; 995… / 997… rejected, cured by the identity questions or
+ * by uploading documents; 992… rejected for good (kyc-rejected-final); 993–994 refuse or hold, never used here;
+ * anything else approves at once). The customer accepts every agreement shown, answers the first choice of each question, picks
  * the scenario's card of the first brand offered, and, for a physical card, sets a made-up PIN.
  */
 import { createHmac, randomUUID } from 'node:crypto';
@@ -16,6 +17,7 @@ import type {
   NetspendChooseCardInput,
   NetspendExpectedUseActionData,
   NetspendProviderInput,
+  NetspendUploadKycDocumentsActionData,
 } from '../../contract/netspend.js';
 import { startBodyFor } from './applicant.js';
 import type { CustomerAnswer, PendingAsk, Scenario, ScriptedCustomer, StartChoices } from './types.js';
@@ -25,6 +27,10 @@ import type { CustomerAnswer, PendingAsk, Scenario, ScriptedCustomer, StartChoic
  * only: never printed (`say` leaves it out) nor logged.
  */
 const MADE_UP_PIN = '7392';
+
+/** A 1×1 PNG standing in for every photographed document (made up, like the applicant). */
+const MADE_UP_DOCUMENT_PNG =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 
 /** Identity questions (KYC cure) and expected use share a shape: one answer per question, the first of each. */
 function firstAnswers(pending: PendingAsk, what: string): CustomerAnswer | undefined {
@@ -62,6 +68,22 @@ function answerFor(card: NetspendCardType) {
       }
       case NETSPEND_ACTIONS.cureKyc:
         return firstAnswers(pending, 'identity');
+      case NETSPEND_ACTIONS.uploadKycDocuments: {
+        const { documents = [] } = pending.data as Partial<NetspendUploadKycDocumentsActionData>;
+        const missing = documents.filter((document) => !document.received);
+        if (missing.length === 0) return undefined;
+        return {
+          action: pending.action,
+          body: {
+            documents: missing.map((document) => ({
+              type: document.type,
+              contentType: 'image/png',
+              contentBase64: MADE_UP_DOCUMENT_PNG,
+            })),
+          },
+          say: `customer photographs and uploads ${missing.map((document) => document.type).join(', ')}`,
+        };
+      }
       case NETSPEND_ACTIONS.answerExpectedUse:
         return firstAnswers(pending, 'expected-use');
       case NETSPEND_ACTIONS.chooseCard: {
@@ -113,6 +135,14 @@ const scenarios = {
   'gpr-by-id': scenario('as gpr, the account context named by its providedId', '512', GPR_BY_ID, 'virtual'),
   kyc: scenario('KYC conditional, cured with identity questions; then as dda', '991', DDA, 'physical'),
   'kyc-gpr': scenario('KYC conditional, cured with identity questions; then as gpr', '991', GPR, 'virtual'),
+  'kyc-rejected-gpr': scenario('KYC rejected, cured with identity questions; then as gpr', '995', GPR, 'virtual'),
+  'kyc-documents-gpr': scenario('KYC rejected, cured with documents; then as gpr', '997', GPR, 'virtual'),
+  'kyc-rejected-final': scenario(
+    'KYC rejected with no cure on offer: rejected, the account closed',
+    '992',
+    GPR,
+    'virtual',
+  ),
 };
 
 export const netspendCustomer: ScriptedCustomer<keyof typeof scenarios> = {

@@ -3,6 +3,9 @@
  * onboarding path, KYC cure, dedupe of repeated writes (Netspend has no idempotency key), error mapping, and the
  * PIN kept out of logs and failures.
  */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -16,6 +19,7 @@ import {
   type ProviderErrorDetails,
 } from '../../contract/provider-failures.js';
 import { parseConfig } from '../../common/config.js';
+import { DocumentStore } from '../../common/documents.js';
 import { setLogLevel, setLogSink } from '../../common/log.js';
 import type { Applicant } from '../../contract/onboarding.js';
 import { startSandbox, type Sandbox } from '../../sandbox/core/server.js';
@@ -24,6 +28,7 @@ import { testApplicant } from '../fixtures/applicants.js';
 
 let sandbox: Sandbox & { url: string };
 let activities: NetspendActivities;
+let documents: DocumentStore;
 const requests: { method: string; path: string; sessionHeader: string | null }[] = [];
 const logLines: string[] = [];
 
@@ -100,7 +105,12 @@ beforeAll(async () => {
     webhookDefaults: { maxAttempts: 1, timeoutMs: 200 },
     webhookTargets: { netspend: 'http://127.0.0.1:9/webhooks/netspend' },
   });
-  const config = parseConfig({ NETSPEND_BASE_URL: `${sandbox.url}/netspend/netspend-api/v1` });
+  const storeDir = await mkdtemp(path.join(tmpdir(), 'netspend-docs-'));
+  const config = parseConfig({
+    NETSPEND_BASE_URL: `${sandbox.url}/netspend/netspend-api/v1`,
+    DOCUMENT_STORE_DIR: storeDir,
+  });
+  documents = DocumentStore.fromConfig(config);
   const recordingFetch: typeof fetch = (input, init) => {
     const headers = new Headers(init?.headers);
     requests.push({
@@ -110,7 +120,7 @@ beforeAll(async () => {
     });
     return fetch(input, init);
   };
-  activities = createNetspendActivities({ config, http: { fetch: recordingFetch, timeoutMs: 5_000 } });
+  activities = createNetspendActivities({ config, documents, http: { fetch: recordingFetch, timeoutMs: 5_000 } });
 });
 
 afterAll(async () => {
@@ -180,15 +190,15 @@ describe('Netspend activities on the simulator', () => {
     };
     const card = await activities.orderCard(order);
     expect(card).toMatchObject({ type: 'physical', status: 'ordered', brandName: brands[0]!.brandName });
-    // Ordering again (a retry after a lost answer) finds the same card instead of a second one.
-    expect((await activities.orderCard(order)).cardId).toBe(card.cardId);
     expect((await audit('card')).filter((entry) => entry.data?.account_id === account.accountId)).toHaveLength(1);
 
     const active = await activities.activateCard({ sessionId, cardId: card.cardId, pin: '7392' });
     expect(active.status).toBe('active');
-    expect(await activities.listCards({ sessionId, accountId: account.accountId })).toEqual([active]);
+    // The card is read by the id its order returned (documented), never through the account's card list (not).
+    expect(await activities.getCard({ sessionId, cardId: card.cardId })).toEqual(active);
 
     const calls = requests.slice(since).filter((request) => !request.path.endsWith('/oauth/accesstoken'));
+    expect(calls.filter((request) => /\/accounts\/[^/]+\/cards$/.test(request.path))).toEqual([]);
     const withoutSession = calls.filter((request) => request.sessionHeader === null);
     expect(withoutSession.map((request) => `${request.method} ${request.path}`)).toEqual([
       'POST /netspend/netspend-api/v1/sessions',
@@ -231,6 +241,59 @@ describe('Netspend activities on the simulator', () => {
   ])('creates the person for %s without failing the call', async (_label, ssn, expected) => {
     const { person } = await onboarded(ssn);
     expect(person).toMatchObject(expected);
+  });
+
+  it('creating the account again in its session returns the first one, even after a lost answer', async () => {
+    const { sessionId } = await activities.createSession({});
+    const accountsBefore = (await audit('account')).length;
+    await setFaults({ loseNextResponses: 1 });
+    const lost = await failureOf(activities.createAccount({ sessionId, accountType: 'GPR' }));
+    expect(lost.type).toBe(PROVIDER_UNAVAILABLE);
+    await setFaults({});
+    const retried = await activities.createAccount({ sessionId, accountType: 'GPR' });
+    expect(await activities.createAccount({ sessionId, accountType: 'GPR' })).toEqual(retried);
+    expect((await audit('account')).slice(accountsBefore).map((entry) => entry.id)).toEqual([retried.accountId]);
+  });
+
+  it('reads the cures Netspend offers a rejected person, and runs each (questions, scan id, documents)', async () => {
+    const final = await onboarded('992123450');
+    expect(await activities.getKycCures({ sessionId: final.sessionId, accountId: final.account.accountId })).toEqual({
+      available: [],
+    });
+
+    const questions = await onboarded('995123450');
+    expect(
+      await activities.getKycCures({ sessionId: questions.sessionId, accountId: questions.account.accountId }),
+    ).toEqual({ available: ['identity_questions'] });
+
+    const scan = await onboarded('996123450');
+    expect(await activities.getKycCures({ sessionId: scan.sessionId, accountId: scan.account.accountId })).toEqual({
+      available: ['identity_scan'],
+    });
+    const scanned = await activities.getIdentityScan({ sessionId: scan.sessionId, personId: scan.person.personId });
+    expect(scanned).toEqual({ identityScanId: expect.any(String), status: 'pending' });
+
+    const docs = await onboarded('997123450');
+    const request = await activities.getDocumentRequest({ sessionId: docs.sessionId, personId: docs.person.personId });
+    expect(request).toMatchObject({ status: 'requested', receivedTypes: [] });
+    const claims = await Promise.all(
+      (request?.documentTypes ?? []).map(async (type) => {
+        const stored = await documents.put(Buffer.from('%PDF-1.4 sandbox'), { contentType: 'application/pdf' });
+        return { type, documentRef: stored.documentRef, contentType: 'application/pdf', sizeBytes: stored.sizeBytes };
+      }),
+    );
+    const upload = {
+      sessionId: docs.sessionId,
+      personId: docs.person.personId,
+      documentRequestId: request!.documentRequestId,
+      documents: claims,
+    };
+    expect(await activities.uploadKycDocuments(upload)).toMatchObject({ status: 'accepted' });
+    // A repeat (a retry after a lost answer) returns the reviewed request instead of failing.
+    expect(await activities.uploadKycDocuments(upload)).toMatchObject({ status: 'accepted' });
+    expect(await activities.getPerson({ sessionId: docs.sessionId, personId: docs.person.personId })).toMatchObject({
+      kycStatus: 'approved',
+    });
   });
 
   it('creating the person twice returns the first one (one primary per account)', async () => {

@@ -87,9 +87,33 @@ describe('Netspend start body', () => {
 describe('Netspend action bodies', () => {
   const netspend = providerDefinition('netspend');
 
-  it('defines the five actions, and none of Jiko', () => {
+  it('defines the six actions (uploadKycDocuments cures a rejected KYC), and none of Jiko', () => {
     expect(Object.keys(netspend?.actions ?? {}).sort()).toEqual(
-      ['acceptAgreements', 'activateCard', 'answerExpectedUse', 'chooseCard', 'cureKyc'].sort(),
+      ['acceptAgreements', 'activateCard', 'answerExpectedUse', 'chooseCard', 'cureKyc', 'uploadKycDocuments'].sort(),
+    );
+  });
+
+  it('stores KYC documents in the claim check and passes only references to the onboarding', async () => {
+    const stored: { bytes: Buffer; contentType: string }[] = [];
+    const documents = {
+      put: async (bytes: Buffer, meta: { contentType: string }) => {
+        stored.push({ bytes, contentType: meta.contentType });
+        return { documentRef: `docref_${stored.length}`, sizeBytes: bytes.length };
+      },
+    };
+    const body = { documents: [{ type: 'proof_of_address', contentType: 'image/png', contentBase64: 'iVBORw0KGgo=' }] };
+    const argument = await netspend?.actions.uploadKycDocuments?.prepare(body, {
+      documents: documents as unknown as Parameters<
+        NonNullable<typeof netspend>['actions'][string]['prepare']
+      >[1]['documents'],
+    });
+    expect(argument).toEqual({
+      documents: [{ type: 'proof_of_address', documentRef: 'docref_1', contentType: 'image/png', sizeBytes: 8 }],
+    });
+    expect(JSON.stringify(argument)).not.toContain('iVBORw0KGgo');
+    const gif = { documents: [{ ...body.documents[0], contentType: 'image/gif' }] };
+    expect(() => netspend?.actions.uploadKycDocuments?.prepare(gif, { documents: undefined })).toThrow(
+      /documents\.0\.contentType/,
     );
   });
 
@@ -171,6 +195,27 @@ describe('Netspend webhook verification', () => {
     expect(() => intake.verify(body, { 'ns-signature': good.slice(0, 32) })).toThrow(WebhookAuthenticationError);
     expect(() => intake.verify(body, { 'ns-signature': `${good}00` })).toThrow(WebhookAuthenticationError);
     expect(() => intake.verify(body, { 'ns-signature': Buffer.from(good, 'hex').toString('base64') })).toThrow(
+      WebhookAuthenticationError,
+    );
+  });
+
+  it('reads the signature from the configured header and encoding (both ASSUMED, so configurable)', () => {
+    const body = netspendEvent();
+    const configured = createNetspendWebhookIntake(
+      {
+        NETSPEND_WEBHOOK_SECRET: SECRET,
+        WEBHOOK_TOLERANCE_SECONDS: 300,
+        NETSPEND_WEBHOOK_SIGNATURE_HEADER: 'X-Netspend-Hmac',
+        NETSPEND_WEBHOOK_SIGNATURE_ENCODING: 'base64',
+      },
+      { now: () => NOW },
+    );
+    const base64 = createHmac('sha256', SECRET).update(body).digest('base64');
+    expect(() => configured.verify(body, { 'x-netspend-hmac': base64 })).not.toThrow();
+    expect(signNetspendWebhook(SECRET, body, 'base64')).toBe(base64);
+    // The default header or encoding no longer verifies.
+    expect(() => configured.verify(body, signed(body))).toThrow(/missing x-netspend-hmac/);
+    expect(() => configured.verify(body, { 'x-netspend-hmac': signed(body)['ns-signature'] })).toThrow(
       WebhookAuthenticationError,
     );
   });

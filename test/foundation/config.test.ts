@@ -30,6 +30,22 @@ describe('config', () => {
     expect(undocumented).toEqual([]);
   });
 
+  it("reads Netspend's webhook signature header and encoding (ASSUMED, so configurable)", () => {
+    expect(parseConfig({})).toMatchObject({
+      NETSPEND_WEBHOOK_SIGNATURE_HEADER: 'ns-signature',
+      NETSPEND_WEBHOOK_SIGNATURE_ENCODING: 'hex',
+    });
+    expect(
+      parseConfig({ NETSPEND_WEBHOOK_SIGNATURE_HEADER: 'X-NS-Hmac', NETSPEND_WEBHOOK_SIGNATURE_ENCODING: 'base64' }),
+    ).toMatchObject({ NETSPEND_WEBHOOK_SIGNATURE_HEADER: 'x-ns-hmac', NETSPEND_WEBHOOK_SIGNATURE_ENCODING: 'base64' });
+    expect(() => parseConfig({ NETSPEND_WEBHOOK_SIGNATURE_ENCODING: 'b64' })).toThrow(
+      /NETSPEND_WEBHOOK_SIGNATURE_ENCODING/,
+    );
+    expect(() => parseConfig({ NETSPEND_WEBHOOK_SIGNATURE_HEADER: 'not a header' })).toThrow(
+      /NETSPEND_WEBHOOK_SIGNATURE_HEADER/,
+    );
+  });
+
   it('reports every bad variable at once', () => {
     let message = '';
     try {

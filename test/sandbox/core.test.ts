@@ -184,6 +184,18 @@ describe('sandbox core', () => {
     expect((await call('GET', '/_sandbox/audit?provider=echo&kind=thing')).json.items).toHaveLength(1);
   });
 
+  it('loses the next response to each route listed in loseNextResponsesTo (method and path), once per entry', async () => {
+    await call('PUT', '/_sandbox/faults/echo', { loseNextResponsesTo: ['^POST /echo/things$', '^POST /echo/things$'] });
+    expect((await call('GET', '/echo/ping')).status).toBe(200);
+    expect((await call('POST', '/echo/things', {})).status).toBe(502);
+    expect((await call('POST', '/echo/things', {})).status).toBe(502);
+    expect((await call('POST', '/echo/things', {})).status).toBe(201);
+    expect((await call('GET', '/_sandbox/faults/echo')).json).toMatchObject({
+      config: { loseNextResponsesTo: [] },
+      stats: { lostResponses: 2 },
+    });
+  });
+
   it('draws random faults reproducibly from a seed and honours pathPattern', async () => {
     const run = async () => {
       await call('PUT', '/_sandbox/faults/echo', { errorRate: 0.5, seed: 42, pathPattern: '/ping$' });

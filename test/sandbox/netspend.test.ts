@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSandbox, startSandbox, type Sandbox } from '../../sandbox/core/server.js';
 import type { PersonalData } from '../../sandbox/netspend/schemas.js';
 import { NetspendState } from '../../sandbox/netspend/state.js';
+import { webhookSignatureFromEnv } from '../../sandbox/netspend/signature.js';
 
 const WEBHOOK_SECRET = 'netspend-test-webhook-secret';
 const DDA = 'sandbox-dda-checking';
@@ -215,6 +216,20 @@ describe('netspend sandbox: authentication and sessions', () => {
     expect(anonymous.body).toMatchObject({ source_type: 'anonymous', source_id: null });
   });
 
+  it('makes an anonymous session the source of the account created in it (ASSUMED); the same PATCH again is a no-op', async () => {
+    const account = await newAccount(GPR);
+    const session = await call('GET', `/sessions/${sessionId}`);
+    expect(session.body).toMatchObject({ source_type: 'account', source_id: account.id });
+    const again = await call('PATCH', `/sessions/${sessionId}`, {
+      body: { source_type: 'account', source_id: account.id },
+    });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ source_type: 'account', source_id: account.id });
+    // A second account in the same session leaves the session on the first.
+    await newAccount(GPR);
+    expect((await call('GET', `/sessions/${sessionId}`)).body.source_id).toBe(account.id);
+  });
+
   it('allows only anonymous→account, anonymous→person and account→person', async () => {
     const account = await newAccount(DDA);
     const person = await newPerson(account.id as string, '400123456');
@@ -246,6 +261,31 @@ describe('netspend sandbox: authentication and sessions', () => {
     });
     expect(direct.body.source_type).toBe('person');
     expect((await call('GET', `/sessions/${sessionId}`)).body.source_id).toBe(person.id);
+  });
+});
+
+describe('netspend sandbox: webhook signature scheme (ASSUMED, set by env)', () => {
+  const body = JSON.stringify({ id: 'evt_1', type: 'account.created', created: '2026-03-01T12:00:00Z', data: {} });
+
+  it('signs with ns-signature and hex by default', () => {
+    const scheme = webhookSignatureFromEnv({ SANDBOX_NETSPEND_WEBHOOK_SECRET: WEBHOOK_SECRET });
+    expect(scheme.headers(body)).toEqual({
+      'ns-signature': createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex'),
+    });
+  });
+
+  it('takes the header name and the encoding from the env, and refuses an unknown encoding', () => {
+    const scheme = webhookSignatureFromEnv({
+      SANDBOX_NETSPEND_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      SANDBOX_NETSPEND_WEBHOOK_SIGNATURE_HEADER: 'X-Netspend-Hmac',
+      SANDBOX_NETSPEND_WEBHOOK_SIGNATURE_ENCODING: 'base64',
+    });
+    expect(scheme.headers(body)).toEqual({
+      'x-netspend-hmac': createHmac('sha256', WEBHOOK_SECRET).update(body).digest('base64'),
+    });
+    expect(() => webhookSignatureFromEnv({ SANDBOX_NETSPEND_WEBHOOK_SIGNATURE_ENCODING: 'b64' })).toThrow(
+      /SANDBOX_NETSPEND_WEBHOOK_SIGNATURE_ENCODING/,
+    );
   });
 });
 
@@ -341,6 +381,76 @@ describe('netspend sandbox: onboarding to an active account', () => {
     const wrong = answers.map((a) => ({ ...a, answer_id: a.answer_id.replace(/_a$/, '_b') }));
     const failed = await call('PUT', `/people/${other.id}/kyc/identity_questions`, { body: { answers: wrong } });
     expect(failed.body).toMatchObject({ kyc_status: 'rejected', status: 'inactive' });
+  });
+
+  it('offers a rejected person the cure the SSN names (995 questions, 996 scan, 997 documents); 992 is final', async () => {
+    const kycWorkflow = async (accountId: string) =>
+      (await call('GET', `/accounts/${accountId}/workflows/kyc_approve`)).body;
+    const pendingSteps = (workflow: Json) =>
+      (workflow.steps as { name: string; status: string }[])
+        .filter((step) => step.status === 'pending')
+        .map((s) => s.name);
+
+    const finalAccount = await newAccount(GPR);
+    const final = await newPerson(finalAccount.id as string, '992000011');
+    expect(final).toMatchObject({ kyc_status: 'rejected' });
+    const finalWorkflow = await kycWorkflow(finalAccount.id as string);
+    expect(finalWorkflow.status).toBe('blocked');
+    expect(pendingSteps(finalWorkflow)).toEqual([]);
+    expect((await call('GET', `/people/${final.id}/kyc/identity_questions`)).status).toBe(409);
+    expect((await call('GET', `/people/${final.id}/kyc/identity_scan`)).status).toBe(409);
+    expect((await call('GET', `/people/${final.id}/document_requests`)).body).toEqual({ document_requests: [] });
+
+    // Identity questions cure a rejected person too; the attempt uses the cure up.
+    const questionsAccount = await newAccount(GPR);
+    const byQuestions = await newPerson(questionsAccount.id as string, '995000011');
+    expect(byQuestions).toMatchObject({ kyc_status: 'rejected', status: 'inactive' });
+    const questionsWorkflow = await kycWorkflow(questionsAccount.id as string);
+    expect(questionsWorkflow.status).toBe('pending');
+    expect(pendingSteps(questionsWorkflow)).toContain('identity_questions');
+    const questions = await call('GET', `/people/${byQuestions.id}/kyc/identity_questions`);
+    const answers = (questions.body.questions as { question_id: string; answers: { answer_id: string }[] }[]).map(
+      (q) => ({ question_id: q.question_id, answer_id: q.answers[0]!.answer_id }),
+    );
+    const cured = await call('PUT', `/people/${byQuestions.id}/kyc/identity_questions`, { body: { answers } });
+    expect(cured.body).toMatchObject({ kyc_status: 'approved', status: 'active' });
+
+    // Identity scan: the id for the SDK, the same on every read; the result arrives as the documented webhook.
+    const scanAccount = await newAccount(GPR);
+    const byScan = await newPerson(scanAccount.id as string, '996000011');
+    expect(pendingSteps(await kycWorkflow(scanAccount.id as string))).toContain('identity_scan');
+    const scan = await call('GET', `/people/${byScan.id}/kyc/identity_scan`);
+    expect(scan.body).toMatchObject({ identity_scan_id: expect.any(String), status: 'pending' });
+    expect((await call('GET', `/people/${byScan.id}/kyc/identity_scan`)).body.identity_scan_id).toBe(
+      scan.body.identity_scan_id,
+    );
+    const scanned = await control('POST', `/_sandbox/netspend/people/${byScan.id}/identity_scan`, {
+      outcome: 'approved',
+    });
+    expect(scanned.body).toMatchObject({ kyc_status: 'approved' });
+    await sandbox.ctx.webhooks.flush();
+    expect(
+      eventsOfType('person.kyc.identity_scan.modified').filter((e) => (e.event.data as Json).person_id === byScan.id),
+    ).toHaveLength(1);
+
+    // Documents: one request listing the types; the last upload completes it and Netspend approves.
+    const documentsAccount = await newAccount(GPR);
+    const byDocuments = await newPerson(documentsAccount.id as string, '997000011');
+    expect(pendingSteps(await kycWorkflow(documentsAccount.id as string))).toContain('provide_documents');
+    const [request] = (await call('GET', `/people/${byDocuments.id}/document_requests`)).body
+      .document_requests as Json[];
+    expect(request).toMatchObject({
+      status: 'requested',
+      document_types: expect.arrayContaining(['proof_of_address']),
+    });
+    const upload = (type: string) =>
+      call('POST', `/document_requests/${request!.document_request_id}/documents`, {
+        body: { document_type: type, content_type: 'image/png', content_base64: 'iVBORw0KGgo=' },
+      });
+    expect((await upload('selfie')).status).toBe(400);
+    for (const type of request!.document_types as string[]) expect((await upload(type)).status).toBe(201);
+    expect((await call('GET', `/people/${byDocuments.id}`)).body).toMatchObject({ kyc_status: 'approved' });
+    expect((await upload('proof_of_address')).body.error_code).toBe('document_request_closed');
   });
 
   it('creates rejected and OFAC-hit people without failing the request; neither can activate', async () => {

@@ -13,6 +13,8 @@ import type {
   NetspendAgreement,
   NetspendCardBrand,
   NetspendCardView,
+  NetspendDocumentRequestView,
+  NetspendKycCure,
   NetspendKycStatus,
   NetspendOfacStatus,
   NetspendPersonView,
@@ -25,7 +27,18 @@ export const SSN = {
   rejected: '992123456',
   ofacHit: '993123456',
   reviewPending: '994123456',
+  rejectedCurableByQuestions: '995123456',
+  rejectedCurableByScan: '996123456',
+  rejectedCurableByDocuments: '997123456',
 } as const;
+
+/** The cure a rejected person is offered, by SSN prefix (the simulator's controls); none = final. */
+const CURES: Record<string, NetspendKycCure> = {
+  '995': 'identity_questions',
+  '996': 'identity_scan',
+  '997': 'provide_documents',
+};
+export const FAKE_DOCUMENT_TYPES = ['government_id_front', 'proof_of_address'];
 
 const PROVIDED_IDS: Record<NetspendAccountType, string> = { DDA: 'fake-dda', GPR: 'fake-gpr' };
 
@@ -45,6 +58,9 @@ interface FakePerson {
   ofac: NetspendOfacStatus;
   agreements: Set<string>;
   expectedUse: boolean;
+  cure: NetspendKycCure | null;
+  scan: 'none' | 'pending' | 'completed';
+  documents: { received: string[]; status: 'requested' | 'accepted' } | null;
 }
 
 interface FakeCard extends NetspendCardView {
@@ -143,6 +159,14 @@ export class FakeNetspend {
     return person;
   }
 
+  /** The customer finished Netspend's identity scan (in its SDK) and Netspend decided. */
+  completeIdentityScan(workflowId: string, outcome: 'approved' | 'rejected'): void {
+    const person = this.personOf(workflowId);
+    person.scan = 'completed';
+    person.kyc = outcome;
+    person.cure = null;
+  }
+
   /** A reviewer at Netspend decides a pending KYC. */
   decideKyc(workflowId: string, kyc: NetspendKycStatus): void {
     const person = this.personOf(workflowId);
@@ -211,7 +235,11 @@ export class FakeNetspend {
           ofac: ssn.startsWith('993') ? 'rejected' : 'approved',
           agreements: new Set(),
           expectedUse: false,
+          cure: CURES[ssn.slice(0, 3)] ?? null,
+          scan: 'none',
+          documents: null,
         };
+        if (person.cure) person.kyc = 'rejected';
         this.people.set(person.id, person);
         return this.personView(person);
       },
@@ -222,7 +250,10 @@ export class FakeNetspend {
       getIdentityQuestions: async (input) => {
         await this.enter('getIdentityQuestions', input);
         const person = this.findPerson(input.personId);
-        if (person.kyc !== 'conditional') throw businessError('identity_questions_not_available', 'not conditional');
+        const curable = person.kyc === 'rejected' && person.cure === 'identity_questions';
+        if (person.kyc !== 'conditional' && !curable) {
+          throw businessError('identity_questions_not_available', 'not curable by identity questions');
+        }
         return this.identityQuestions;
       },
       answerIdentityQuestions: async (input) => {
@@ -230,7 +261,43 @@ export class FakeNetspend {
         const person = this.findPerson(input.personId);
         const right = input.answers.every((answer) => answer.answerId === 'street_right');
         person.kyc = right ? 'approved' : 'rejected';
+        person.cure = null;
         return this.personView(person);
+      },
+      getKycCures: async (input) => {
+        await this.enter('getKycCures', input);
+        const person = [...this.people.values()].find((candidate) => candidate.accountId === input.accountId);
+        const offered = person?.kyc === 'rejected' ? person.cure : null;
+        return { available: offered ? [offered] : [] };
+      },
+      getIdentityScan: async (input) => {
+        await this.enter('getIdentityScan', input);
+        const person = this.findPerson(input.personId);
+        if (person.scan === 'none') {
+          if (person.cure !== 'identity_scan') throw businessError('identity_scan_not_available', 'no scan');
+          person.scan = 'pending';
+        }
+        return { identityScanId: `scan_${person.id}`, status: person.scan === 'completed' ? 'completed' : 'pending' };
+      },
+      getDocumentRequest: async (input) => {
+        await this.enter('getDocumentRequest', input);
+        const person = this.findPerson(input.personId);
+        if (!person.documents && person.cure === 'provide_documents') {
+          person.documents = { received: [], status: 'requested' };
+        }
+        return person.documents ? this.documentRequestView(person) : null;
+      },
+      uploadKycDocuments: async (input) => {
+        await this.enter('uploadKycDocuments', input);
+        const person = this.findPerson(input.personId);
+        if (!person.documents) throw businessError('document_request_not_found', input.documentRequestId);
+        for (const document of input.documents) person.documents.received.push(document.type);
+        if (FAKE_DOCUMENT_TYPES.every((type) => person.documents?.received.includes(type))) {
+          person.documents.status = 'accepted';
+          person.kyc = 'approved';
+          person.cure = null;
+        }
+        return this.documentRequestView(person);
       },
       searchAgreements: async (input) => {
         await this.enter('searchAgreements', input);
@@ -279,6 +346,10 @@ export class FakeNetspend {
         };
         this.cards.set(card.cardId, card);
         return this.cardView(card);
+      },
+      getCard: async (input) => {
+        await this.enter('getCard', input);
+        return this.cardView(this.findCard(input.cardId));
       },
       listCards: async (input) => {
         await this.enter('listCards', input);
@@ -361,6 +432,15 @@ export class FakeNetspend {
       kycStatus: person.kyc,
       ofacStatus: person.ofac,
       kycDataMissing: [],
+    };
+  }
+
+  private documentRequestView(person: FakePerson): NetspendDocumentRequestView {
+    return {
+      documentRequestId: `docreq_${person.id}`,
+      status: person.documents?.status ?? 'requested',
+      documentTypes: [...FAKE_DOCUMENT_TYPES],
+      receivedTypes: [...new Set(person.documents?.received ?? [])],
     };
   }
 

@@ -26,11 +26,12 @@ import {
   netspendAnswerExpectedUseUpdate,
   netspendChooseCardUpdate,
   netspendCureKycUpdate,
+  netspendUploadKycDocumentsUpdate,
 } from '../../contract/netspend.js';
 import type { netspendOnboarding } from '../../workflows/netspend.js';
 import { pendingAction, startWorkflowHarness, waitForStatus } from '../helpers/workflow-harness.js';
 import type { WorkflowHarness } from '../helpers/workflow-harness.js';
-import { FakeNetspend, SSN } from './netspend-fake.js';
+import { FAKE_DOCUMENT_TYPES, FakeNetspend, SSN } from './netspend-fake.js';
 
 const TASK_QUEUE = 'netspend-workflow-test';
 const fake = new FakeNetspend();
@@ -290,6 +291,19 @@ describe('netspendOnboarding: happy paths by account and card type', () => {
   });
 });
 
+describe('netspendOnboarding: GPR accounts skip expected use', () => {
+  it('shows expected_use skipped as soon as the account type is known, not only at the end', async () => {
+    const handle = await start(SSN.approved, { accountType: 'GPR' });
+    const agreements = await waitForAction(handle, NETSPEND_ACTIONS.acceptAgreements);
+    expect(stepStatuses(agreements)).toMatchObject({ account: 'done', expected_use: 'skipped' });
+    await handle.executeUpdate(netspendAcceptAgreementsUpdate, { args: [{ agreementIds: allAgreementIds() }] });
+    await chooseCard(handle, 'virtual');
+    const final = await handle.result();
+    expect(stepStatuses(final)).toMatchObject({ expected_use: 'skipped', card_order: 'done' });
+    expect(final.timeline.filter((entry) => entry.what === 'expected use not asked')).toHaveLength(1);
+  });
+});
+
 describe('netspendOnboarding: KYC and OFAC', () => {
   it('cures a conditional KYC with the identity questions, then completes', async () => {
     const handle = await start(SSN.conditional, { accountType: 'GPR' });
@@ -332,7 +346,11 @@ describe('netspendOnboarding: KYC and OFAC', () => {
   });
 
   it.each([
-    ['a rejected KYC', SSN.rejected, 'Netspend rejected the KYC check'],
+    [
+      'a rejected KYC Netspend offers no cure for',
+      SSN.rejected,
+      'Netspend rejected the KYC check and offers no cure (final)',
+    ],
     ['an OFAC hit', SSN.ofacHit, 'the OFAC check flagged the applicant'],
   ])('ends %s as rejected with the account closed', async (_label, ssn, why) => {
     const handle = await start(ssn);
@@ -381,6 +399,105 @@ describe('netspendOnboarding: KYC and OFAC', () => {
     fake.decideKyc(handle.workflowId, 'rejected');
     const final = await handle.result();
     expect(final.state).toBe('rejected');
+    expect(fake.account(handle.workflowId).status).toBe('closed');
+  });
+});
+
+describe('netspendOnboarding: curing a rejected KYC the way Netspend offers', () => {
+  const document = (type: string) => ({
+    type,
+    documentRef: `doc_${type}`,
+    contentType: 'image/png',
+    sizeBytes: 2048,
+  });
+
+  it('identity questions: the customer answers them and the onboarding goes on', async () => {
+    const handle = await start(SSN.rejectedCurableByQuestions, { accountType: 'GPR' });
+    const waiting = await waitForAction(handle, NETSPEND_ACTIONS.cureKyc);
+    expect(waiting).toMatchObject({ step: 'kyc', state: 'action_required', blockedOn: 'customer' });
+    expect(pendingAction(waiting, NETSPEND_ACTIONS.cureKyc)).toMatchObject({
+      data: { method: 'identity_questions', questions: fake.identityQuestions },
+      expiresAt: expect.any(String),
+    });
+    await handle.executeUpdate(netspendCureKycUpdate, {
+      args: [{ answers: [{ questionId: 'idq_street', answerId: 'street_right' }] }],
+    });
+    await reachCardChoice(handle, 'GPR');
+    await chooseCard(handle, 'virtual');
+    const final = await handle.result();
+    expect(final.state).toBe('completed');
+    expect(final.timeline.map((entry) => entry.why)).toContain('Netspend offers a cure: identity_questions');
+  });
+
+  it('identity scan: the pending action carries the scan id for the SDK; the result comes from Netspend', async () => {
+    const handle = await start(SSN.rejectedCurableByScan, { accountType: 'GPR' });
+    const waiting = await waitForAction(handle, NETSPEND_ACTIONS.completeIdentityScan);
+    const person = fake.personOf(handle.workflowId);
+    expect(pendingAction(waiting, NETSPEND_ACTIONS.completeIdentityScan)).toMatchObject({
+      data: { method: 'identity_scan', identityScanId: `scan_${person.id}` },
+      expiresAt: expect.any(String),
+    });
+    fake.completeIdentityScan(handle.workflowId, 'approved');
+    await handle.signal(providerEventSignal, {
+      provider: 'netspend',
+      eventId: `evt_scan_${person.id}`,
+      type: 'person.kyc.identity_scan.modified',
+      refs: [`netspend:person:${person.id}`],
+      occurredAt: new Date().toISOString(),
+      data: { person_id: person.id, kyc_status: 'approved' },
+    });
+    await reachCardChoice(handle, 'GPR');
+    await chooseCard(handle, 'virtual');
+    expect((await handle.result()).state).toBe('completed');
+  });
+
+  it('a failed identity scan, with no other cure on offer, is final: rejected and the account closed', async () => {
+    const handle = await start(SSN.rejectedCurableByScan, { accountType: 'GPR' });
+    await waitForAction(handle, NETSPEND_ACTIONS.completeIdentityScan);
+    fake.completeIdentityScan(handle.workflowId, 'rejected');
+    const final = await handle.result();
+    expect(final.state).toBe('rejected');
+    expect(final.timeline.at(-1)?.why).toMatch(/offers no cure/);
+    expect(fake.account(handle.workflowId).status).toBe('closed');
+  });
+
+  it('documents: uploads accumulate against the request, then go to Netspend once, which approves', async () => {
+    const handle = await start(SSN.rejectedCurableByDocuments, { accountType: 'GPR' });
+    const waiting = await waitForAction(handle, NETSPEND_ACTIONS.uploadKycDocuments);
+    expect(pendingAction(waiting, NETSPEND_ACTIONS.uploadKycDocuments)?.data).toMatchObject({
+      method: 'provide_documents',
+      documents: FAKE_DOCUMENT_TYPES.map((type) => ({ type, received: false })),
+    });
+    const wrong = await rejection(
+      handle.executeUpdate(netspendUploadKycDocumentsUpdate, { args: [{ documents: [document('selfie')] }] }),
+    );
+    expect(wrong.type).toBe(INVALID_ACTION);
+    expect(wrong.message).toContain('documents[0].type');
+    const partly = await handle.executeUpdate(netspendUploadKycDocumentsUpdate, {
+      args: [{ documents: [document(FAKE_DOCUMENT_TYPES[0]!)] }],
+    });
+    expect(pendingAction(partly, NETSPEND_ACTIONS.uploadKycDocuments)?.data.documents).toEqual([
+      { type: FAKE_DOCUMENT_TYPES[0], received: true },
+      { type: FAKE_DOCUMENT_TYPES[1], received: false },
+    ]);
+    await handle.executeUpdate(netspendUploadKycDocumentsUpdate, {
+      args: [{ documents: [document(FAKE_DOCUMENT_TYPES[1]!)] }],
+    });
+    await reachCardChoice(handle, 'GPR');
+    await chooseCard(handle, 'virtual');
+    expect((await handle.result()).state).toBe('completed');
+    const uploads = fake.callsOf(handle.workflowId).filter((call) => call.activity === 'uploadKycDocuments');
+    expect(uploads).toHaveLength(1);
+    expect(uploads[0]?.input).toContain('doc_government_id_front');
+  });
+
+  it('a cure the customer never does expires with its deadline, and the account is closed', async () => {
+    const handle = await start(SSN.rejectedCurableByDocuments, {
+      options: { deadlines: { kycCure: { expireAfter: '2d', remindAfter: '1d' } } },
+    });
+    const final = await handle.result();
+    expect(final.state).toBe('expired');
+    expect(stepStatuses(final)).toMatchObject({ account: 'compensated', kyc: 'failed' });
     expect(fake.account(handle.workflowId).status).toBe('closed');
   });
 });
@@ -549,6 +666,21 @@ describe('netspendOnboarding: cancel and expiry compensate', () => {
     expect(whats.indexOf(`card ${card?.cardId} voided`)).toBeLessThan(
       whats.indexOf(`account ${card?.accountId} closed`),
     );
+  });
+
+  it('compensation reads the card it created by id (GET /cards/{id}), never the undocumented card list', async () => {
+    const handle = await start(SSN.approved, { accountType: 'GPR' });
+    await reachCardChoice(handle, 'GPR');
+    await handle.executeUpdate(netspendChooseCardUpdate, { args: [{ type: 'physical', brandName: 'brand_classic' }] });
+    await waitForAction(handle, NETSPEND_ACTIONS.activateCard);
+    const final = await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'changed my mind' }] });
+    expect(final.state).toBe('cancelled');
+    expect(stepStatuses(final)).toMatchObject({ card_order: 'compensated', account: 'compensated' });
+    const [card] = fake.cardsOf(handle.workflowId);
+    expect(card).toMatchObject({ status: 'closed', closes: 1 });
+    const activities = fake.callsOf(handle.workflowId).map((call) => call.activity);
+    expect(activities).not.toContain('listCards');
+    expect(activities).toContain('getCard');
   });
 
   it('cancelled while the card is being ordered: the card from the interrupted call is voided too', async () => {

@@ -142,6 +142,11 @@ export class Onboarding {
     return this.steps.runStep(name, body);
   }
 
+  /** Marks a step that will not run as `skipped` now (status only, no command). */
+  skipStep(name: string, why: string): void {
+    this.steps.skipStep(name, why);
+  }
+
   /**
    * Activities of one provider, wrapped so the status tells the truth while they run: each call is tried once
    * (blockedOn `provider`); if that attempt fails with a retryable error the step records it and shows

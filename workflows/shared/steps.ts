@@ -44,6 +44,18 @@ export class Steps {
   }
 
   /**
+   * Marks a step that will not run as `skipped` as soon as that is known, so the status does not show it `pending`
+   * until the finish. Status only: no command, so it changes no recorded history.
+   */
+  skipStep(name: string, why: string): void {
+    const step = this.record.stepRecord(name);
+    if (step.status !== 'pending') return;
+    step.status = 'skipped';
+    this.record.addTimeline('system', `step ${name} skipped`, why);
+    this.record.touch();
+  }
+
+  /**
    * Two proxies of the same activities: one limited to a single attempt, so the first failure surfaces here and
    * the status can say `retrying`, and one with the caller's full retry policy for the calls after it.
    */
