@@ -113,7 +113,7 @@ describe('Netspend action bodies', () => {
     expect(JSON.stringify(argument)).not.toContain('iVBORw0KGgo');
     const gif = { documents: [{ ...body.documents[0], contentType: 'image/gif' }] };
     expect(() => netspend?.actions.uploadKycDocuments?.prepare(gif, { documents: undefined })).toThrow(
-      /documents\.0\.contentType/,
+      /documents\[0\]\.contentType/,
     );
   });
 
