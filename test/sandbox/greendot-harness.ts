@@ -206,6 +206,18 @@ export function eventsOf(message: Json): Json[] {
   );
 }
 
+/** The one message whose events have exactly these types (messages may arrive in any order). */
+export function messageWith(messages: Json[], eventTypes: string[]): Json {
+  const found = messages.filter(
+    (message) =>
+      eventsOf(message)
+        .map((e) => e.eventType)
+        .join() === eventTypes.join(),
+  );
+  if (found.length !== 1) throw new Error(`expected one message with ${eventTypes.join()}, found ${found.length}`);
+  return found[0]!;
+}
+
 export function enrollmentBody(overrides: Json = {}, now = new Date()): Json {
   const acceptedAt = new Date(now.getTime() - 60_000).toISOString();
   const base: Json = {
