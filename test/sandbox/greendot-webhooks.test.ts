@@ -100,6 +100,22 @@ describe('greendot webhooks: delivery and retries', () => {
     expect(h.deliveries()[1]!.state).toBe('failed');
   });
 
+  it('retries a network failure when enabled (and only then)', async () => {
+    await h.control('PUT', '/_sandbox/greendot/settings', { webhookAuth: 'apikey' });
+    // A port nobody listens on: the connection is refused.
+    await h.control('PUT', '/_sandbox/webhook-targets/greendot', { url: 'http://127.0.0.1:9/webhooks/greendot' });
+    await h.enrolled();
+    await h.delivered();
+    expect(h.deliveries()[0]!.attempts).toHaveLength(1);
+    await retriesOn();
+    await h.enrolled();
+    await h.delivered();
+    const retried = h.deliveries()[1]!;
+    expect(retried.attempts.map((a) => a.status)).toEqual([null, null, null]);
+    expect(retried.attempts.every((a) => a.error !== null)).toBe(true);
+    expect(retried.state).toBe('failed');
+  });
+
   it('a 2xx without the echoed X-GD-RequestId is not delivered and not retried', async () => {
     await retriesOn();
     h.partner.echoRequestId = false;
