@@ -69,6 +69,11 @@ describe('greendot: enrollment outcomes', () => {
     });
     expect(cardsOf(account)).toMatchObject([{ paymentInstrumentType: 'virtual', status: 'activated' }]);
     expect(JSON.stringify(account)).not.toMatch(/123456789|1990-01-31|Main St/);
+    const audit = await h.control('GET', '/_sandbox/audit?provider=greendot');
+    expect(audit.body.items.map((entry: Json) => entry.kind)).toEqual(
+      expect.arrayContaining(['access_token', 'enrollment', 'account', 'user', 'payment_instrument']),
+    );
+    expect(JSON.stringify(audit.body)).not.toMatch(/123456789|1990-01-31|Main St|Lovelace|6265551234|ada@/);
     const read = await h.call('GET', h.account(`/${account.accountIdentifier as string}`));
     expect(read.body.account).toEqual(account);
     const [message, ...others] = await h.delivered();
