@@ -3,7 +3,7 @@
  * "partner" server that hosts the token endpoint Green Dot calls first and receives the webhook messages.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startSandbox, type Sandbox } from '../../sandbox/core/server.js';
 import type { WebhookDelivery } from '../../sandbox/core/webhooks.js';
@@ -31,7 +31,7 @@ export interface Partner {
   url: string;
   messages: Received[];
   tokenRequests: Received[];
-  /** Statuses the webhook endpoint answers next, in order; 200 once empty. */
+  /** Statuses the webhook endpoint answers next, in order (0 = never answer: a timeout); 200 once empty. */
   hookStatuses: number[];
   /** Statuses the token endpoint answers next; 200 once empty. */
   tokenStatuses: number[];
@@ -51,6 +51,7 @@ export async function startPartner(): Promise<Partner> {
     issuedTokens: [],
     close: () => Promise.resolve(),
   };
+  const hanging: ServerResponse[] = [];
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -70,11 +71,19 @@ export async function startPartner(): Promise<Partner> {
       partner.messages.push(received);
       const requestId = request.headers['x-gd-requestid'];
       if (partner.echoRequestId && typeof requestId === 'string') response.setHeader('x-gd-requestid', requestId);
-      response.statusCode = partner.hookStatuses.shift() ?? 200;
+      const status = partner.hookStatuses.shift() ?? 200;
+      if (status === 0) {
+        hanging.push(response);
+        return;
+      }
+      response.statusCode = status;
       response.end(JSON.stringify({ responseDetails: [{ code: 0, subCode: 0, description: 'Success' }] }));
     });
   });
-  partner.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  partner.close = () => {
+    for (const response of hanging.splice(0)) response.destroy();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   partner.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/greendot`;
   return partner;

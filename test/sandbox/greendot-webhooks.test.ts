@@ -116,6 +116,17 @@ describe('greendot webhooks: delivery and retries', () => {
     expect(retried.state).toBe('failed');
   });
 
+  it('retries a timeout when enabled', async () => {
+    await retriesOn();
+    h.partner.hookStatuses.push(0);
+    await h.enrolled();
+    await h.delivered();
+    const [delivery] = h.deliveries();
+    expect(delivery!.attempts.map((a) => a.status)).toEqual([null, 200]);
+    expect(delivery!.attempts[0]!.error).toMatch(/^timeout after/);
+    expect(delivery!.state).toBe('delivered');
+  });
+
   it('a 2xx without the echoed X-GD-RequestId is not delivered and not retried', async () => {
     await retriesOn();
     h.partner.echoRequestId = false;
