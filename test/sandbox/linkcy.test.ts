@@ -8,7 +8,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../sandbox/core/server.js';
+import { createSandbox, startSandbox, type Sandbox } from '../../sandbox/core/server.js';
 
 const WEBHOOK_SECRET = `whsec_${Buffer.from('linkcy-test-webhook-secret-0123').toString('base64')}`;
 const HOUR_MS = 3600_000;
@@ -784,5 +784,41 @@ describe('linkcy sandbox: faults, webhook delivery, audit', () => {
     const bodies = received.map((r) => r.body).join('\n');
     expect(bodies).not.toContain(number);
     expect(bodies).not.toContain('ada@example.com');
+  });
+});
+
+describe('linkcy sandbox: configuration from SANDBOX_LINKCY_*', () => {
+  it('takes credentials, terms version and delays from env, and names a bad variable', async () => {
+    const configured = await createSandbox({
+      env: {
+        SANDBOX_LINKCY_USERNAME: 'ops',
+        SANDBOX_LINKCY_PASSWORD: 'pw',
+        SANDBOX_LINKCY_PARTNER_NAME: 'acme',
+        SANDBOX_LINKCY_TERMS_VERSION: '3.0',
+        SANDBOX_LINKCY_OTP_MAX_ATTEMPTS: '3',
+      },
+      webhookTargets: { linkcy: 'http://127.0.0.1:9/unused' },
+    });
+    try {
+      const loggedIn = await configured.app.inject({
+        method: 'POST',
+        url: '/linkcy/api/partner/login',
+        payload: { userName: 'ops', partnerName: 'acme', password: 'pw' },
+      });
+      expect(loggedIn.statusCode).toBe(200);
+      const bearer = { authorization: `Bearer ${(loggedIn.json() as Json).token as string}` };
+      const terms = await configured.app.inject({ method: 'GET', url: '/linkcy/api/partner/terms', headers: bearer });
+      expect((terms.json() as Json).version).toBe('3.0');
+      const settings = await configured.app.inject({ method: 'GET', url: '/_sandbox/linkcy/settings' });
+      expect(settings.json()).toMatchObject({ otpMaxAttempts: 3, otpCode: '123456', kycVerificationDelayMs: 2000 });
+    } finally {
+      await configured.close();
+    }
+    await expect(createSandbox({ env: { SANDBOX_LINKCY_KYC_VERIFICATION_DELAY_MS: 'soon' } })).rejects.toThrow(
+      /SANDBOX_LINKCY_KYC_VERIFICATION_DELAY_MS/,
+    );
+    await expect(createSandbox({ env: { SANDBOX_LINKCY_WEBHOOK_SECRET: 'plain-secret' } })).rejects.toThrow(
+      /SANDBOX_LINKCY_WEBHOOK_SECRET/,
+    );
   });
 });
