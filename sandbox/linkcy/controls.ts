@@ -33,7 +33,7 @@ export function registerControlRoutes(app: FastifyInstance, runtime: LinkcyRunti
 
   app.get('/settings', async () => runtime.settings);
   app.put('/settings', async (request) => {
-    runtime.settings = parse(settingsSchema, { ...runtime.settings, ...(request.body as object | undefined) });
+    runtime.settings = { ...runtime.settings, ...parse(settingsSchema.partial(), request.body) };
     return runtime.settings;
   });
 

@@ -42,10 +42,14 @@ export function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<
   if (Buffer.isBuffer(input)) throw badRequest('INVALID_REQUEST', 'The body must be application/json');
   const parsed = schema.safeParse(input ?? {});
   if (parsed.success) return parsed.data;
-  const details: LinkcyErrorDetail[] = parsed.error.issues.map((issue) => {
-    const field = issue.path.map(String).join('.') || '(body)';
-    const withheld = WITHHELD_FIELDS.has(field) || WITHHELD_FIELDS.has(String(issue.path[0]));
-    return { field, rejectedValue: withheld ? null : valueAt(input, issue.path), message: issue.message };
+  const details: LinkcyErrorDetail[] = parsed.error.issues.flatMap((issue) => {
+    // An unknown field (strict control bodies) is named itself, not its parent object.
+    const paths = issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
+    return paths.map((path) => {
+      const field = path.map(String).join('.') || '(body)';
+      const withheld = WITHHELD_FIELDS.has(field) || WITHHELD_FIELDS.has(String(path[0]));
+      return { field, rejectedValue: withheld ? null : valueAt(input, path), message: issue.message };
+    });
   });
   throw new LinkcyApiError(400, 'VALIDATION_ERROR', 'The request is invalid', details);
 }
