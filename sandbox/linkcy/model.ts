@@ -122,11 +122,12 @@ export class LinkcyStore {
     });
   }
 
+  /** Only a version Linkcy published can be signed; an older one is recorded but does not count as accepted. */
   private checkTermsVersion(version: string): void {
-    if (version !== this.currentTerms) {
+    if (!this.termsVersions.includes(version)) {
       throw badRequest(
         'INVALID_TERMS_VERSION',
-        `lastTermsAccepted must be the current terms version ${this.currentTerms}`,
+        `lastTermsAccepted must be a published terms version (current: ${this.currentTerms})`,
         'lastTermsAccepted',
         version,
       );
@@ -159,7 +160,7 @@ export class LinkcyStore {
       email: body.emailAddress
         ? { emailAddress: body.emailAddress, emailAddressVerified: false, verificationDate: null }
         : null,
-      termsAccepted: body.lastTermsAccepted !== undefined,
+      termsAccepted: body.lastTermsAccepted === this.currentTerms,
       lastTermsAccepted: body.lastTermsAccepted ?? null,
       firstName: body.firstName ?? null,
       middleName: body.middleName ?? null,
@@ -212,13 +213,14 @@ export class LinkcyStore {
       consumer.emailLink = null;
       changed.push('email');
     }
-    if (
-      body.lastTermsAccepted !== undefined &&
-      (!consumer.termsAccepted || consumer.lastTermsAccepted !== body.lastTermsAccepted)
-    ) {
-      consumer.termsAccepted = true;
+    if (body.lastTermsAccepted !== undefined && body.lastTermsAccepted !== consumer.lastTermsAccepted) {
       consumer.lastTermsAccepted = body.lastTermsAccepted;
-      this.deps.audit('terms_accepted', consumer.id, { version: body.lastTermsAccepted });
+      changed.push('lastTermsAccepted');
+    }
+    const accepted = consumer.lastTermsAccepted === this.currentTerms;
+    if (accepted !== consumer.termsAccepted) {
+      consumer.termsAccepted = accepted;
+      this.deps.audit('terms_accepted', consumer.id, { version: consumer.lastTermsAccepted });
       changed.push('termsAccepted');
     }
     const plain = [

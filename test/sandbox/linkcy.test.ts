@@ -675,9 +675,16 @@ describe('linkcy sandbox: email, terms re-acceptance, ledger', () => {
     expect(eventsOfType('CONSUMER_UPDATED').map((r) => dataOf(r))).toContainEqual(
       expect.objectContaining({ consumerId: id, updatedFields: ['termsAccepted'] }),
     );
+    // Signing an older (published) version is recorded but does not count; an unknown one is refused.
     const stale = await call('PATCH', `/consumers/${id}`, { body: { lastTermsAccepted: '1.0' } });
-    expect(stale.status).toBe(400);
-    expect(stale.body.errorCode).toBe('INVALID_TERMS_VERSION');
+    expect(stale.status).toBe(200);
+    expect(stale.body).toMatchObject({ termsAccepted: false, lastTermsAccepted: '1.0' });
+    const unknown = await call('PATCH', `/consumers/${id}`, { body: { lastTermsAccepted: '9.0' } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errorCode).toBe('INVALID_TERMS_VERSION');
+    expect((unknown.body.details as Json[])[0]).toMatchObject({ field: 'lastTermsAccepted', rejectedValue: '9.0' });
+    const late = await call('GET', `/consumers/${await newConsumer({ lastTermsAccepted: '1.0' })}`);
+    expect(late.body).toMatchObject({ termsAccepted: false, lastTermsAccepted: '1.0' });
     const accepted = await call('PATCH', `/consumers/${id}`, { body: { lastTermsAccepted: '2.0' } });
     expect(accepted.body).toMatchObject({ termsAccepted: true, lastTermsAccepted: '2.0' });
     expect((await control('POST', '/terms/publish', { version: '2.0' })).status).toBe(409);
