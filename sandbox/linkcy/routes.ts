@@ -136,16 +136,18 @@ export function registerApi(app: FastifyInstance, runtime: LinkcyRuntime): void 
 
   // ---- consumers ----------------------------------------------------------------------------------------------
   route('POST', '/consumers', false, (request, reply) => {
+    // Partner or anonymous [doc]: a token, when sent, is checked before the body, as on every other route.
+    const asPartner = request.headers.authorization !== undefined;
+    if (asPartner) tokens.authenticate(request.headers.authorization);
     const body = parse(createConsumerSchema, request.body);
-    if (request.headers.authorization !== undefined) {
-      tokens.authenticate(request.headers.authorization);
-    } else if (!body.partnerName) {
+    if (!asPartner && !body.partnerName) {
       throw badRequest(
         'PARTNER_NAME_REQUIRED',
         'partnerName is mandatory when creating a consumer anonymously',
         'partnerName',
       );
-    } else if (body.partnerName !== credentials.partnerName) {
+    }
+    if (!asPartner && body.partnerName !== credentials.partnerName) {
       throw new LinkcyApiError(404, 'PARTNER_NOT_FOUND', 'Unknown partner', [
         { field: 'partnerName', rejectedValue: body.partnerName, message: 'Unknown partner' },
       ]);

@@ -212,6 +212,9 @@ describe('linkcy sandbox: terms and consumers', () => {
     expect(without.status).toBe(400);
     expect(without.body.errorCode).toBe('PARTNER_NAME_REQUIRED');
     const unknown = await call('POST', '/consumers', { token: null, body: { partnerName: 'other', phone: phone() } });
+    const forgedToken = await call('POST', '/consumers', { token: 'not-a-jwt', body: {} });
+    expect(forgedToken.status).toBe(401);
+    expect(forgedToken.body.errorCode).toBe('INVALID_TOKEN');
     expect(unknown.status).toBe(404);
   });
 
