@@ -286,6 +286,14 @@ describe('linkcy sandbox: faults, webhook delivery, audit', () => {
       error: 'linkcy.service.unavailable',
       status: 503,
     });
+    await request(`${lc.sandbox.url}/_sandbox/faults/linkcy`, 'PUT', {
+      rateLimitNextRequests: 1,
+      retryAfterSeconds: 7,
+    });
+    const limited = await call('GET', '/terms');
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('7');
+    expect(limited.body).toMatchObject({ errorCode: 'TOO_MANY_REQUESTS', error: 'linkcy.too.many.requests' });
     await request(`${lc.sandbox.url}/_sandbox/faults/linkcy`, 'PUT', { errorRate: 1 });
     expect((await control('GET', '/settings')).status).toBe(200);
     await request(`${lc.sandbox.url}/_sandbox/faults/linkcy`, 'DELETE');
@@ -322,6 +330,13 @@ describe('linkcy sandbox: faults, webhook delivery, audit', () => {
     expect(received).toHaveLength(2);
     expect(received[0]!.headers['svix-id']).toBe(received[1]!.headers['svix-id']);
     expect(received[0]!.body).toBe(received[1]!.body);
+
+    received.length = 0;
+    await request(`${lc.sandbox.url}/_sandbox/faults/linkcy`, 'PUT', { dropNextWebhooks: 1 });
+    const unannounced = await newConsumer();
+    await lc.sandbox.ctx.webhooks.flush();
+    expect(received).toHaveLength(0);
+    expect((await call('GET', `/consumers/${unannounced}`)).status).toBe(200);
     const deliveries = await request(`${lc.sandbox.url}/_sandbox/webhooks?provider=linkcy`, 'GET');
     expect(JSON.stringify(deliveries.body)).toContain('CONSUMER_CREATED');
   });
