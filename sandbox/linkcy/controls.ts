@@ -24,11 +24,17 @@ const param = (request: FastifyRequest, key: string): string =>
 
 export function registerControlRoutes(app: FastifyInstance, runtime: LinkcyRuntime): void {
   const { store, kyc, verifications, tokens } = runtime;
+  const now = () => store.deps.now();
   app.setErrorHandler((error, _request, reply) => {
-    if (error instanceof LinkcyApiError) return reply.code(error.status).send(error.toBody(store.deps.now()));
+    if (error instanceof LinkcyApiError) return reply.code(error.status).send(error.toBody(now()));
     const status = (error as { statusCode?: number }).statusCode;
-    const code = status !== undefined && status < 500 ? 400 : 500;
-    return reply.code(code).send(errorBody(code, 'INVALID_REQUEST', (error as Error).message, store.deps.now()));
+    if (status !== undefined && status < 500) {
+      const invalidJson = (error as { code?: string }).code === 'INVALID_JSON';
+      return reply
+        .code(400)
+        .send(errorBody(400, invalidJson ? 'INVALID_JSON' : 'INVALID_REQUEST', 'The request could not be read', now()));
+    }
+    return reply.code(500).send(errorBody(500, 'INTERNAL_ERROR', 'Unexpected sandbox error', now()));
   });
 
   app.get('/settings', async () => runtime.settings);
