@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { badRequest, errorBody, LinkcyApiError, type LinkcyErrorDetail } from './errors.js';
+import { hostedPageBase } from './hosted.js';
 import type { LinkcyRuntime } from './runtime.js';
 import {
   consumerIdSchema,
@@ -205,7 +206,11 @@ export function registerApi(app: FastifyInstance, runtime: LinkcyRuntime): void 
     if (!body.consumerId) {
       throw badRequest('PERSON_ID_REQUIRED', 'consumerId is required', 'consumerId');
     }
-    const { kyc: created, created: isNew } = kyc.create(store.consumer(body.consumerId), body.kycConfiguration);
+    const { kyc: created, created: isNew } = kyc.create(
+      store.consumer(body.consumerId),
+      body.kycConfiguration,
+      hostedPageBase(request, runtime.publicUrl),
+    );
     return reply.code(isNew ? 201 : 200).send(kycView(created));
   });
 

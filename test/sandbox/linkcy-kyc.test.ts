@@ -54,7 +54,7 @@ describe('linkcy sandbox: hosted KYC', () => {
       sdkToken: null,
       urlOnComplete: 'https://partner.example/ok',
     });
-    expect(created.body.url).toMatch(/^https:\/\//);
+    expect(created.body.url).toMatch(/^https?:\/\/.+\/hosted\/kyc\/[0-9a-f-]{36}$/);
     const kycId = created.body.id as string;
     const again = await startKyc(id);
     expect(again.status).toBe(200);
@@ -164,6 +164,34 @@ describe('linkcy sandbox: hosted KYC', () => {
       status = (await call('GET', `/kyc/${kycId}`)).body.status as string;
     }
     expect(status).toBe('VALIDATED');
+  });
+
+  it('the link is our hosted page: opening it starts the KYC, a button finishes it and redirects', async () => {
+    const id = await verifiedConsumer();
+    const created = await startKyc(id);
+    const url = created.body.url as string;
+    expect(url).toBe(`${lc.sandbox.url}/_sandbox/linkcy/hosted/kyc/${created.body.id as string}`);
+    const opened = await fetch(url);
+    expect(opened.status).toBe(200);
+    expect(opened.headers.get('content-type')).toContain('text/html');
+    expect(await opened.text()).toContain('value="approved"');
+    expect((await call('GET', `/kyc/${created.body.id as string}`)).body.status).toBe('PROCESSING');
+    const finished = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'outcome=approved',
+      redirect: 'manual',
+    });
+    expect(finished.status).toBe(303);
+    expect(finished.headers.get('location')).toBe('https://partner.example/ok');
+    expect((await call('GET', `/kyc/${created.body.id as string}`)).body.status).toBe('VALIDATED');
+    expect(await (await fetch(url)).text()).toContain('Nothing left to do');
+    const missing = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: '',
+    });
+    expect(missing.status).toBe(400);
   });
 
   it('auto-completes new links when the setting asks for it', async () => {
