@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { errorBody, LinkcyApiError } from './errors.js';
-import { registerHostedPage } from './hosted.js';
+import { registerHostedPages } from './hosted.js';
 import { parse } from './routes.js';
 import type { LinkcyRuntime } from './runtime.js';
 import { settingsSchema } from './settings.js';
@@ -101,5 +101,5 @@ export function registerControlRoutes(app: FastifyInstance, runtime: LinkcyRunti
 
   app.post('/tokens/expire', async () => ({ expired: tokens.expireAll() }));
 
-  registerHostedPage(app, kyc);
+  registerHostedPages(app, kyc, verifications);
 }

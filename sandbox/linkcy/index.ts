@@ -5,7 +5,7 @@
  *
  * Files: ./routes.ts (API), ./controls.ts (`/_sandbox/linkcy`), ./runtime.ts (wiring, Svix-signed webhooks),
  * ./model.ts (consumers, terms), ./verifications.ts (SMS code, email link), ./kyc.ts (hosted KYC), ./ledgers.ts,
- * ./auth.ts (JWT login/refresh), ./svix.ts (signing), ./hosted.ts (our hosted KYC page), ./schemas.ts,
+ * ./auth.ts (JWT login/refresh), ./svix.ts (signing), ./hosted.ts (our hosted KYC and email pages), ./schemas.ts,
  * ./settings.ts (SANDBOX_LINKCY_*), ./views.ts.
  */
 import type { FastifyInstance } from 'fastify';

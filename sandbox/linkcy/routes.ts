@@ -197,7 +197,8 @@ export function registerApi(app: FastifyInstance, runtime: LinkcyRuntime): void 
 
   route('POST', '/verifications/email/send', true, (request) => {
     const body = parse(sendEmailSchema, request.body);
-    return verifications.sendEmailLink(store.consumer(body.consumerId), body);
+    const linkBase = hostedPageBase(request, runtime.publicUrl, 'email');
+    return verifications.sendEmailLink(store.consumer(body.consumerId), body, linkBase);
   });
 
   // ---- KYC ------------------------------------------------------------------------------------------------------
@@ -209,7 +210,7 @@ export function registerApi(app: FastifyInstance, runtime: LinkcyRuntime): void 
     const { kyc: created, created: isNew } = kyc.create(
       store.consumer(body.consumerId),
       body.kycConfiguration,
-      hostedPageBase(request, runtime.publicUrl),
+      hostedPageBase(request, runtime.publicUrl, 'kyc'),
     );
     return reply.code(isNew ? 201 : 200).send(kycView(created));
   });

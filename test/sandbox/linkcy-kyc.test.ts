@@ -224,7 +224,7 @@ describe('linkcy sandbox: email, terms re-acceptance, ledger', () => {
       subject: '[sandbox-partner] Please verify your email address',
       to: 'a•••@example.com',
     });
-    expect(email!.link).toMatch(/^https:\/\//);
+    expect(email!.link).toMatch(/\/_sandbox\/linkcy\/hosted\/email\/[\w-]+$/);
     const confirmed = await control('POST', `/email/${id}/confirm`);
     expect(confirmed.status).toBe(200);
     expect(confirmed.body.email).toMatchObject({ emailAddressVerified: true });
@@ -241,6 +241,30 @@ describe('linkcy sandbox: email, terms re-acceptance, ledger', () => {
     await call('POST', '/verifications/email/send', { body: { consumerId: id, emailSubject: 'Hi' } });
     lc.clockOffsetMs += 48 * HOUR_MS;
     expect((await control('POST', `/email/${id}/confirm`)).body.errorCode).toBe('EMAIL_LINK_EXPIRED');
+  });
+
+  it('the email link is a hosted page: clicking it verifies and redirects; an expired one says so', async () => {
+    const id = await newConsumer({ emailAddress: 'ada@example.com' });
+    const urls = { urlOnSuccess: 'https://partner.example/email-ok', urlOnFailure: 'https://partner.example/email-ko' };
+    await call('POST', '/verifications/email/send', { body: { consumerId: id, ...urls } });
+    const [email] = (await control('GET', `/outbox?consumerId=${id}&channel=EMAIL`)).body.messages as Json[];
+    const link = email!.link as string;
+    expect(link.startsWith(`${lc.sandbox.url}/_sandbox/linkcy/hosted/email/`)).toBe(true);
+    const clicked = await fetch(link, { redirect: 'manual' });
+    expect(clicked.status).toBe(303);
+    expect(clicked.headers.get('location')).toBe(urls.urlOnSuccess);
+    expect((await call('GET', `/consumers/${id}`)).body.email).toMatchObject({ emailAddressVerified: true });
+    expect((await fetch(link, { redirect: 'manual' })).headers.get('location')).toBe(urls.urlOnSuccess);
+
+    const late = await newConsumer({ emailAddress: 'late@example.com' });
+    await call('POST', '/verifications/email/send', { body: { consumerId: late } });
+    const [lateEmail] = (await control('GET', `/outbox?consumerId=${late}&channel=EMAIL`)).body.messages as Json[];
+    lc.clockOffsetMs += 48 * HOUR_MS;
+    const expired = await fetch(lateEmail!.link as string);
+    expect(expired.status).toBe(410);
+    expect(await expired.text()).toContain('expired');
+    expect((await fetch(`${lc.sandbox.url}/_sandbox/linkcy/hosted/email/unknown`)).status).toBe(404);
+    expect(await audit('email_verified')).toHaveLength(1);
   });
 
   it('a new terms version flips termsAccepted to false until the consumer is PATCHed with it', async () => {
