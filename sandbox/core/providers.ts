@@ -5,6 +5,7 @@
 import type { SandboxProvider } from './context.js';
 import * as jiko from '../jiko/index.js';
 import * as greendot from '../greendot/index.js';
+import * as linkcy from '../linkcy/index.js';
 import * as netspend from '../netspend/index.js';
 
-export const providers: readonly SandboxProvider[] = [jiko, netspend, greendot];
+export const providers: readonly SandboxProvider[] = [jiko, netspend, greendot, linkcy];
