@@ -71,6 +71,7 @@ export function createCommonActivities(config: OutboundConfig, deps: CommonActiv
           args: [input],
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
           workflowIdConflictPolicy: 'FAIL',
+          staticSummary: `outbound event #${sequence} ${body.type} · ${body.onboardingId}`,
         });
       } catch (err) {
         // A retried hand-over: the first one recorded it.

@@ -213,6 +213,13 @@ export class OnboardingClient {
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         memo: { startToken },
+        // What the Web UI shows in the list and on the page without decoding anything: never PII (the
+        // customerRef is refused when it looks like personal data).
+        staticSummary: `${definition.provider} onboarding · ${parsed.customerRef}`,
+        staticDetails:
+          `Onboarding with **${definition.provider}** for customerRef \`${parsed.customerRef}\`. ` +
+          'The business state (step, blocked on, pending actions) is in the current details; the full status is ' +
+          'the `status` query.',
         typedSearchAttributes: [
           { key: SA_PROVIDER, value: parsed.provider },
           { key: SA_STATE, value: 'in_progress' satisfies OnboardingState },

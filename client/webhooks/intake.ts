@@ -157,6 +157,7 @@ export class WebhookIntake {
         args: [{ event, routable }],
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         workflowIdConflictPolicy: 'FAIL',
+        staticSummary: `${event.provider} webhook ${event.type} · ${event.eventId}`,
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { workflowMetadataQuery } from '@temporalio/workflow';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGateway } from '../../client/gateway/app.js';
@@ -43,6 +44,7 @@ let gatewayUrl: string;
 let workers: Worker[] = [];
 let workerRuns: Promise<void>[] = [];
 let scratch: string;
+let client: Client;
 
 async function call<T = OnboardingStatus>(
   method: string,
@@ -105,7 +107,7 @@ beforeAll(async () => {
     configSchema.extend(acmeConfig),
   );
   const dataConverter = createDataConverter(config);
-  const client = new Client({ connection: env.connection, namespace, dataConverter });
+  client = new Client({ connection: env.connection, namespace, dataConverter });
   const documents = DocumentStore.fromConfig(config);
 
   // Workflows registry + one line (test/fixtures/acme/workflows.ts), task queue registry + one line.
@@ -226,6 +228,14 @@ describe('a provider added with new files and one line per registry', () => {
     const deliveries = sandbox.ctx.webhooks.list({ provider: 'acme' });
     expect(deliveries.length).toBeGreaterThan(0);
     expect(deliveries.every((delivery) => delivery.state === 'delivered')).toBe(true);
+
+    // The Web UI's view, without decoding anything: a summary from the start, current details from the workflow.
+    const handle = client.workflow.getHandle(id);
+    expect(await (await handle.describe()).staticSummary()).toBe('acme onboarding · acme_cust_1');
+    const metadata = await handle.query(workflowMetadataQuery);
+    expect(metadata.currentDetails).toContain('**State:** completed');
+    expect(metadata.currentDetails).toContain('activation: done');
+    expect(metadata.currentDetails).not.toContain('+1555');
 
     const listed = await call<{ onboardings: { onboardingId: string }[] }>('GET', '/v1/onboardings?provider=acme');
     expect(listed.status).toBe(200);

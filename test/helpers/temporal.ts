@@ -146,12 +146,21 @@ interface EnvironmentFactory {
 
 async function attach(server: ChildProcess, address: string, supportsTimeSkipping: boolean) {
   const factory = TestWorkflowEnvironment as unknown as EnvironmentFactory;
-  let env: TestWorkflowEnvironment;
-  try {
-    env = await factory.create({ server: { type: 'existing' }, supportsTimeSkipping, namespace: 'default', address });
-  } catch (err) {
-    await stopServer(server);
-    throw err;
+  let env: TestWorkflowEnvironment | undefined;
+  // A server that listens is not yet one that serves: on a loaded machine the frontend answers "not healthy yet"
+  // (UNAVAILABLE) for a while after its port opens.
+  const deadline = Date.now() + SERVER_START_TIMEOUT_MS;
+  while (!env) {
+    try {
+      env = await factory.create({ server: { type: 'existing' }, supportsTimeSkipping, namespace: 'default', address });
+    } catch (err) {
+      if (/not healthy|unavailable/i.test(String(err)) && Date.now() < deadline) {
+        await delay(250);
+        continue;
+      }
+      await stopServer(server);
+      throw err;
+    }
   }
   const teardownConnections = env.teardown.bind(env);
   env.teardown = async () => {

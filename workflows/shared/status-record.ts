@@ -14,6 +14,7 @@ import type {
 } from '../../contract/onboarding.js';
 import { actionNotExpected } from './failures.js';
 import { SearchAttributePublisher } from './search-attributes.js';
+import { CurrentDetailsPublisher } from './ui-details.js';
 
 export function nowIso(): string {
   return new Date().toISOString();
@@ -56,6 +57,7 @@ export class StatusRecord {
   /** The final state is recorded. */
   settled = false;
   private readonly searchAttributes = new SearchAttributePublisher();
+  private readonly uiDetails = new CurrentDetailsPublisher();
 
   /** `refs` are the `provider:kind:id` values of OnboardingRefs; the record owns (and mutates) both arrays. */
   constructor(
@@ -153,7 +155,9 @@ export class StatusRecord {
     this.publishSearchAttributes();
   }
 
+  /** The search attributes that moved (one upsert command at most), and the Web UI's current details (no command). */
   publishSearchAttributes(): void {
     this.searchAttributes.publish(this.status, this.refs);
+    this.uiDetails.publish(this.status);
   }
 }
