@@ -224,6 +224,8 @@ export const onboardingStatusSchema = z
     ),
     startedAt: z.string(),
     updatedAt: z.string(),
+    /** Only in the answer to an action whose provider call returned something for the caller. */
+    actionResult: z.record(z.string(), z.unknown()).optional(),
   })
   .meta({ id: 'OnboardingStatus' });
 

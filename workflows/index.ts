@@ -3,6 +3,7 @@
  * functions are exported as values here; callers import messages and status types from contract.ts and the
  * provider *-messages.ts files directly.
  */
+export { greendotOnboarding } from './greendot.js';
 export { jikoOnboarding } from './jiko.js';
 export { netspendOnboarding } from './netspend.js';
 export { webhookDelivery } from './webhook-delivery.js';
