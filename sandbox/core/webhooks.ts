@@ -1,13 +1,18 @@
 /**
  * Outbound webhooks for every simulator: `ctx.webhooks.send({...})` posts in the background and redelivers.
  *
- *   send({ provider, body, headers: (attempt) => ({...}), url?, isDelivered?, maxAttempts?, backoffMs?,
- *          maxBackoffMs?, timeoutMs?, eventId?, eventType? }) => WebhookDelivery
+ *   send({ provider, body, headers: (attempt) => ({...}), url?, isDelivered?, shouldRetry?, onAttempt?,
+ *          maxAttempts?, backoffMs?, maxBackoffMs?, timeoutMs?, eventId?, eventType? }) => WebhookDelivery
  *
  * - `body` is the exact string posted (providers sign it); `headers(attempt)` is called per attempt (1-based) so a
- *   provider can add e.g. a delivery counter. `isDelivered(status)` defaults to 2xx (Netspend needs exactly 200).
+ *   provider can add e.g. a delivery counter. It may be async (e.g. fetch a token from the receiver first); if it
+ *   throws, the attempt fails with that error and nothing is posted.
+ * - `isDelivered(status, responseHeaders)` defaults to 2xx (Netspend needs exactly 200; a provider may also check
+ *   a header the receiver must echo).
  * - Redelivery on a non-delivered status, a network error or a timeout, with exponential backoff
- *   (backoffMs · 2^(n-1), capped by maxBackoffMs) up to maxAttempts. Redirects are never followed.
+ *   (backoffMs · 2^(n-1), capped by maxBackoffMs) up to maxAttempts, unless `shouldRetry(attempt)` says no (e.g.
+ *   retry only on 5xx and timeouts). `onAttempt(attempt)` sees every attempt once recorded. Redirects are never
+ *   followed.
  * - The provider's webhook faults apply: drop, duplicate (a second delivery of the same body), delay, and reorder
  *   (hold deliveries for a window, then deliver the batch newest-first).
  * - Every delivery and attempt is recorded: `list({provider})`, served as `GET /_sandbox/webhooks?provider=`.
@@ -23,8 +28,12 @@ export interface WebhookSendRequest {
   provider: string;
   url?: string;
   body: string;
-  headers: (attempt: number) => Record<string, string>;
-  isDelivered?: (status: number) => boolean;
+  headers: (attempt: number) => Record<string, string> | Promise<Record<string, string>>;
+  isDelivered?: (status: number, responseHeaders: Headers) => boolean;
+  /** Whether a failed attempt is worth another; default: always (until maxAttempts). */
+  shouldRetry?: (attempt: WebhookAttempt) => boolean;
+  /** Called with each attempt once recorded (e.g. to drop a cached token after a 401). */
+  onAttempt?: (attempt: WebhookAttempt) => void;
   maxAttempts?: number;
   backoffMs?: number;
   maxBackoffMs?: number;
@@ -197,7 +206,9 @@ export class WebhookSender {
           item.delivery.state = 'scheduled';
           const first = this.attemptOnce(item, 1);
           const delivered = await first;
-          if (!delivered) rest.push(this.run(item, 0, 2));
+          if (delivered) continue;
+          if (this.worthRetrying(item.request, item.delivery)) rest.push(this.run(item, 0, 2));
+          else item.delivery.state = 'failed';
         }
         await Promise.all(rest);
       })(),
@@ -218,8 +229,14 @@ export class WebhookSender {
       if (attempt > 1) await this.wait(this.backoff(request, attempt));
       if (generation !== this.generation) return;
       if (await this.attemptOnce(pending, attempt)) return;
+      if (!this.worthRetrying(request, delivery)) break;
     }
     if (generation === this.generation) delivery.state = 'failed';
+  }
+
+  private worthRetrying(request: WebhookSendRequest, delivery: WebhookDelivery): boolean {
+    const last = delivery.attempts.at(-1);
+    return request.shouldRetry === undefined || last === undefined || request.shouldRetry(last);
   }
 
   private backoff(request: WebhookSendRequest, attempt: number): number {
@@ -245,16 +262,17 @@ export class WebhookSender {
       durationMs: 0,
     };
     try {
+      const headers = await request.headers(attempt);
       const response = await fetch(delivery.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...request.headers(attempt) },
+        headers: { 'content-type': 'application/json', ...headers },
         body: delivery.body,
         redirect: 'manual',
         signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), this.abort.signal]),
       });
       record.status = response.status;
       await response.arrayBuffer().catch(() => undefined);
-      record.delivered = isDelivered(response.status);
+      record.delivered = isDelivered(response.status, response.headers);
     } catch (err) {
       const error = err as Error;
       record.error = error.name === 'TimeoutError' ? `timeout after ${timeoutMs}ms` : error.message;
@@ -262,6 +280,7 @@ export class WebhookSender {
     record.durationMs = Date.now() - startedAt;
     delivery.attempts.push(record);
     delivery.state = record.delivered ? 'delivered' : 'scheduled';
+    request.onAttempt?.({ ...record });
     return record.delivered;
   }
 

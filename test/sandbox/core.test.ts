@@ -31,6 +31,8 @@ async function startReceiver(): Promise<{
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       received.push({ body: Buffer.concat(chunks).toString('utf8'), headers: request.headers });
+      const echo = request.headers['x-echo-me'];
+      if (typeof echo === 'string') response.setHeader('x-echoed', echo);
       response.statusCode = statuses.shift() ?? 200;
       response.end('ok');
     });
@@ -222,6 +224,48 @@ describe('sandbox core', () => {
     const [delivery] = await deliveries();
     expect(delivery?.state).toBe('failed');
     expect(delivery?.attempts).toHaveLength(4);
+  });
+
+  it('retries only what shouldRetry allows, and reports every attempt to onAttempt', async () => {
+    receiver.statuses.push(503, 404, 500);
+    const seen: (number | null)[] = [];
+    sandbox.ctx.webhooks.send({
+      provider: 'echo',
+      body: '{}',
+      headers: () => ({}),
+      shouldRetry: (attempt) => attempt.status === null || attempt.status >= 500,
+      onAttempt: (attempt) => seen.push(attempt.status),
+    });
+    await sandbox.ctx.webhooks.idle();
+    const [delivery] = await deliveries();
+    expect(delivery?.state).toBe('failed');
+    expect(delivery?.attempts.map((a) => a.status)).toEqual([503, 404]);
+    expect(seen).toEqual([503, 404]);
+  });
+
+  it('awaits async headers, records a header failure as a failed attempt, and can check response headers', async () => {
+    let calls = 0;
+    sandbox.ctx.webhooks.send({
+      provider: 'echo',
+      body: '{}',
+      headers: async (attempt) => {
+        calls += 1;
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        if (attempt === 1) throw new Error('token fetch failed: 401');
+        return { 'x-echo-me': `attempt-${attempt}` };
+      },
+      isDelivered: (status, headers) => status === 200 && headers.get('x-echoed') === 'attempt-3',
+    });
+    await sandbox.ctx.webhooks.idle();
+    const [delivery] = await deliveries();
+    expect(calls).toBe(3);
+    expect(delivery?.attempts.map((a) => [a.status, a.error])).toEqual([
+      [null, 'token fetch failed: 401'],
+      [200, null],
+      [200, null],
+    ]);
+    expect(delivery?.state).toBe('delivered');
+    expect(receiver.received).toHaveLength(2);
   });
 
   it('drops, duplicates and reorders webhooks on demand', async () => {
