@@ -280,6 +280,16 @@ export class OnboardingClient {
     return this.webhooks.deliver(provider, rawBody, headers);
   }
 
+  /** An endpoint the provider calls before pushing webhooks (e.g. its token request), served by its intake. */
+  webhookAuthentication(
+    provider: string,
+    path: string,
+    rawBody: Buffer,
+    headers: WebhookHeaders,
+  ): WebhookAcknowledgement {
+    return this.webhooks.authenticate(provider, path, rawBody, headers);
+  }
+
   /** Whether Temporal answers for our namespace (the gateway's /readyz). */
   async ready(timeoutMs = 3_000): Promise<boolean> {
     try {

@@ -56,6 +56,12 @@ export interface GreendotProviderInput {
   productCode?: string;
   /** Acceptances collected by the caller; without them (or when too old) the customer action `acceptTerms` asks. */
   termsAcceptances?: GreendotTermsAcceptance[];
+  /**
+   * The card of the `card` step: absent = the one the product issues at enrollment (waited for, as the processor
+   * prepares it); `virtual` or `physical` = issued by the partner once the account is normal (a physical card is
+   * then activated by the customer action `activateCard`).
+   */
+  card?: { issue: GreendotCardKind };
   /** Offer the app to push the card into a wallet (step `push_provisioning`). */
   pushProvisioning?: { wallet: GreendotWallet };
   /** Credit a welcome bonus (step `adjustment`), before or after the card step. */
@@ -70,6 +76,8 @@ export type GreendotEnrollmentOutcome = 'success' | 'pending_ofac' | 'declined';
 export type GreendotAccountStatus = 'pending' | 'normal' | 'restricted' | 'locked' | 'closed';
 export type GreendotCheckStatus = 'pending' | 'passed' | 'failed';
 export type GreendotCardStatus = 'notActivated' | 'activated' | 'blocked' | 'deactivated' | 'closed';
+export const GREENDOT_CARD_KINDS = ['virtual', 'physical'] as const;
+export type GreendotCardKind = (typeof GREENDOT_CARD_KINDS)[number];
 export type GreendotAdjustmentStatus = 'completed' | 'pending' | 'failed';
 
 export interface GreendotEnrollmentView {
@@ -96,8 +104,6 @@ export interface GreendotAccountView {
   userIdentifier: string | null;
   ofacStatus: GreendotCheckStatus;
   paymentInstruments: GreendotPaymentInstrumentView[];
-  /** Set when the card processor gave up issuing the card: the reason Green Dot reported. */
-  cardIssuanceFailure: string | null;
 }
 
 export interface GreendotAdjustmentView {
@@ -145,6 +151,8 @@ export interface GreendotActivities {
    */
   enroll(input: GreendotEnrollInput): Promise<GreendotEnrollmentView>;
   getAccount(input: OnAccount): Promise<GreendotAccountView>;
+  /** Keyed by the step, so a retry answers the card the first call issued. */
+  issueCard(input: OnAccount & { kind: GreendotCardKind }): Promise<GreendotPaymentInstrumentView>;
   activateCard(input: OnAccount & { paymentInstrumentIdentifier: string }): Promise<GreendotPaymentInstrumentView>;
   /** Never retried: `attempt` makes each customer call a new request id. */
   pushProvision(
@@ -220,4 +228,30 @@ export interface GreendotPushProvisioningActionData {
   [key: string]: unknown;
   paymentInstrumentIdentifier: string;
   walletType: GreendotWallet;
+}
+
+// --- webhook events the workflow reads ----------------------------------------------------------------------------
+
+/**
+ * Event types of `greendot:account:<id>` / `greendot:adjustment:<id>` refs. Events are hints the workflow re-reads
+ * behind, except two failures no read shows: the card processor giving up (`cardUpdated` with
+ * `cardUpdateType: processorFailure`) and an adjustment failing (`adjustmentFinalStatus`), read from the event data.
+ */
+export const GREENDOT_EVENTS = {
+  accountUpdated: 'accountUpdated',
+  cardUpdated: 'cardUpdated',
+  transaction: 'transaction',
+  adjustmentFinalStatus: 'adjustmentFinalStatus',
+} as const;
+
+/** `data` of a normalized Green Dot event: ids and statuses only (the account's holder names are left out). */
+export interface GreendotEventData {
+  [key: string]: unknown;
+  accountIdentifier: string;
+  cardUpdateType?: string;
+  paymentInstrumentIdentifier?: string;
+  adjustmentIdentifier?: string;
+  adjustmentStatus?: string;
+  reason?: string;
+  responseCode?: string;
 }

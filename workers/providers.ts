@@ -3,6 +3,7 @@
  * activities/<provider>/task-queue.ts), plus webhook deliveries. Workflows come from one bundle (workflows/index.ts)
  * shared by every queue.
  */
+import { greendotTaskQueue } from '../activities/greendot/task-queue.js';
 import { jikoTaskQueue } from '../activities/jiko/task-queue.js';
 import { netspendTaskQueue } from '../activities/netspend/task-queue.js';
 import type { TaskQueueDefinition } from '../activities/task-queue.js';
@@ -10,4 +11,9 @@ import { webhookTaskQueue } from '../activities/webhooks/task-queue.js';
 
 export type { ActivityDeps, ActivityImplementations, TaskQueueDefinition } from '../activities/task-queue.js';
 
-export const TASK_QUEUES: readonly TaskQueueDefinition[] = [jikoTaskQueue, netspendTaskQueue, webhookTaskQueue];
+export const TASK_QUEUES: readonly TaskQueueDefinition[] = [
+  greendotTaskQueue,
+  jikoTaskQueue,
+  netspendTaskQueue,
+  webhookTaskQueue,
+];

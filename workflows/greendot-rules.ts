@@ -4,9 +4,16 @@
  * failures the saga raises. Split from greendot.ts so the saga reads as its steps.
  */
 import { ApplicationFailure } from '@temporalio/workflow';
-import { GREENDOT_TERMS_AGE_MARGIN_MS, GREENDOT_TERMS_MAX_AGE_MS, GREENDOT_WALLETS } from '../contract/greendot.js';
+import {
+  GREENDOT_EVENTS,
+  GREENDOT_TERMS_AGE_MARGIN_MS,
+  GREENDOT_TERMS_MAX_AGE_MS,
+  GREENDOT_WALLETS,
+} from '../contract/greendot.js';
+import type { ProviderEvent } from '../contract/onboarding.js';
 import type {
   GreendotAcceptTermsInput,
+  GreendotEventData,
   GreendotProviderInput,
   GreendotPushProvisioningInput,
   GreendotTerms,
@@ -180,4 +187,33 @@ export function reviewExpired(wait: string, expiresAt: string): ApplicationFailu
     nonRetryable: true,
     details: [{ wait, expiresAt }],
   });
+}
+
+/** The reason of a card processor failure reported for the account, if one was (newest events last). */
+export function processorFailure(events: readonly ProviderEvent[], accountIdentifier: string): string | undefined {
+  const event = events.find((candidate) => {
+    const data = candidate.data as Partial<GreendotEventData>;
+    return (
+      candidate.type === GREENDOT_EVENTS.cardUpdated &&
+      data.accountIdentifier === accountIdentifier &&
+      data.cardUpdateType === 'processorFailure'
+    );
+  });
+  if (!event) return undefined;
+  const data = event.data as Partial<GreendotEventData>;
+  return data.reason ?? `card processor failure${data.responseCode ? ` (${data.responseCode})` : ''}`;
+}
+
+/** The reason of an adjustment's failure reported by its final-status event, if one was. */
+export function adjustmentFailure(events: readonly ProviderEvent[], adjustmentIdentifier: string): string | undefined {
+  const event = events.find((candidate) => {
+    const data = candidate.data as Partial<GreendotEventData>;
+    return (
+      candidate.type === GREENDOT_EVENTS.adjustmentFinalStatus &&
+      data.adjustmentIdentifier === adjustmentIdentifier &&
+      data.adjustmentStatus === 'failed'
+    );
+  });
+  if (!event) return undefined;
+  return (event.data as Partial<GreendotEventData>).reason ?? 'failed';
 }

@@ -27,10 +27,12 @@ import type { OnboardingStatus } from '../contract/onboarding.js';
 import {
   actionRefusal,
   adjustmentFailed,
+  adjustmentFailure,
   businessDaysMs,
   cardIssuanceFailed,
   coveringAcceptances,
   greendotSteps,
+  processorFailure,
   reviewExpired,
   validateAcceptTerms,
   validatePushProvisioning,
@@ -53,6 +55,8 @@ const IN_UPDATE_OPTIONS: ActivityOptions = { ...GREENDOT_ACTIVITY_OPTIONS, sched
  */
 const PUSH_OPTIONS: ActivityOptions = { ...IN_UPDATE_OPTIONS, retry: { maximumAttempts: 1 } };
 /** A physical card travels by mail: its activation waits longer than other customer waits unless the start says. */
+/** Green Dot's processor answers within 30 min, then retries 3 times 30 min apart before reporting a failure. */
+const GREENDOT_CARD_PROCESSOR_SLA = '2h';
 export const GREENDOT_CARD_ACTIVATION_DEFAULT_DEADLINE = { expireAfter: '60d', remindAfter: '7d' } as const;
 
 export async function greendotOnboarding(
@@ -244,19 +248,30 @@ export async function greendotOnboarding(
 
   async function awaitCard(): Promise<void> {
     const latest: { card?: GreendotPaymentInstrumentView } = {};
-    await onboarding.waitForProvider({
-      wait: 'card',
-      blockedOn: 'provider',
-      poll: async () => {
-        const account = await greendot.getAccount({ accountIdentifier: accountId() });
-        if (account.cardIssuanceFailure)
-          throw cardIssuanceFailed(account.cardIssuanceFailure, account.accountIdentifier);
-        latest.card = account.paymentInstruments.find(
-          (card) => card.status === 'notActivated' || card.status === 'activated',
-        );
-        return latest.card !== undefined;
-      },
-    });
+    const issue = block.card?.issue;
+    if (issue) {
+      // Not cancellable: compensation must find the card among the account's (closing the account closes it).
+      latest.card = await CancellationScope.nonCancellable(() =>
+        greendot.issueCard({ accountIdentifier: accountId(), kind: issue }),
+      );
+    } else {
+      await onboarding.waitForProvider({
+        wait: 'card',
+        blockedOn: 'provider',
+        // The processor retries for up to 2 h before Green Dot reports a failure: past that, say so.
+        sla: { after: GREENDOT_CARD_PROCESSOR_SLA },
+        poll: async () => {
+          // A read cannot show the processor giving up; only its event can.
+          const failure = processorFailure(onboarding.recentEvents(), accountId());
+          if (failure) throw cardIssuanceFailed(failure, accountId());
+          const account = await greendot.getAccount({ accountIdentifier: accountId() });
+          latest.card = account.paymentInstruments.find(
+            (card) => card.status === 'notActivated' || card.status === 'activated',
+          );
+          return latest.card !== undefined;
+        },
+      });
+    }
     const card = latest.card!;
     ids.card = card;
     onboarding.setResult('paymentInstrumentIdentifier', card.paymentInstrumentIdentifier);
@@ -318,6 +333,8 @@ export async function greendotOnboarding(
       blockedOn: 'provider',
       poll: async () => {
         const transactions = await greendot.listTransactions({ accountIdentifier });
+        const failure = adjustmentFailure(onboarding.recentEvents(), adjustmentIdentifier);
+        if (failure) throw adjustmentFailed(failure, adjustmentIdentifier);
         const credit = transactions.find((transaction) => transaction.adjustmentIdentifier === adjustmentIdentifier);
         if (credit && (credit.status === 'declined' || credit.status === 'reversed')) {
           throw adjustmentFailed(`the transaction is ${credit.status}`, adjustmentIdentifier);

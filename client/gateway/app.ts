@@ -198,6 +198,20 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
         .headers(ack.headers ?? {})
         .send(ack.body);
     });
+    // What a provider calls before pushing (e.g. to obtain the bearer token it then sends), if its intake serves it.
+    webhooks.post<{ Params: { provider: string; '*': string } }>('/webhooks/:provider/*', async (request, reply) => {
+      const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const answer = onboarding.webhookAuthentication(
+        request.params.provider,
+        request.params['*'],
+        rawBody,
+        request.headers,
+      );
+      return reply
+        .code(answer.status)
+        .headers(answer.headers ?? {})
+        .send(answer.body);
+    });
   });
 
   // --- the Temporal Web UI's codec endpoint -------------------------------------------------------------------------

@@ -16,7 +16,8 @@ import type {
 } from '../../contract/greendot.js';
 import type { CommonActivities, OutboundEvent } from '../../contract/outbound.js';
 
-export type CardFate = 'virtual' | 'physical' | 'fails' | 'late';
+/** What the product's enrollment card does: `never` = the processor never delivers it (a failure event may). */
+export type CardFate = 'virtual' | 'physical' | 'never' | 'late';
 
 interface FakeAccount {
   id: string;
@@ -149,6 +150,20 @@ export class FakeGreendot {
         this.issueCard(account);
         return this.view(account);
       },
+      issueCard: async (input) => {
+        this.enter('issueCard', input);
+        const account = this.accountOf(input.accountIdentifier);
+        const physical = input.kind === 'physical';
+        // Keyed by kind, as the request id is: a repeat answers the card the first call issued.
+        if (account.card?.isPhysical === physical) return account.card;
+        account.card = {
+          paymentInstrumentIdentifier: `pi-${input.kind}-${account.id}`,
+          type: physical ? 'contactlessEmv' : 'virtual',
+          isPhysical: physical,
+          status: physical ? 'notActivated' : 'activated',
+        };
+        return account.card;
+      },
       activateCard: async (input) => {
         this.enter('activateCard', input);
         const account = this.accountOf(input.accountIdentifier);
@@ -227,7 +242,7 @@ export class FakeGreendot {
 
   /** The card appears on the second read after the account is normal (the processor takes a moment). */
   private issueCard(account: FakeAccount): void {
-    if (account.card || account.status !== 'normal' || account.cardFate === 'fails') return;
+    if (account.card || account.status !== 'normal' || account.cardFate === 'never') return;
     if (account.cardFate === 'late' && account.reads < 4) return;
     const physical = account.cardFate === 'physical';
     account.card = {
@@ -253,8 +268,6 @@ export class FakeGreendot {
       userIdentifier: `user-${account.id}`,
       ofacStatus: account.ofac,
       paymentInstruments: account.card ? [account.card] : [],
-      cardIssuanceFailure:
-        account.cardFate === 'fails' && account.status === 'normal' ? 'processor timeout after 4 tries' : null,
     };
   }
 }

@@ -255,8 +255,18 @@ describe('greendotOnboarding: enrollment outcomes', () => {
 });
 
 describe('greendotOnboarding: card', () => {
-  it('a card processor failure fails the card step with the reason and closes the account', async () => {
-    const { handle, workflowId } = await start({ card: 'fails' });
+  it('a card processor failure (its event) fails the card step with the reason and closes the account', async () => {
+    const { handle, workflowId } = await start({ card: 'never' });
+    await waitForStatus(handle, 'waiting for the card', (s) => s.step === 'card' && s.blockedOn === 'provider');
+    const accountIdentifier = fake.accountsOf(workflowId)[0]!.id;
+    await handle.signal(providerEventSignal, {
+      provider: 'greendot',
+      eventId: `evt-card-${accountIdentifier}`,
+      type: 'cardUpdated',
+      refs: [`greendot:account:${accountIdentifier}`],
+      occurredAt: new Date().toISOString(),
+      data: { accountIdentifier, cardUpdateType: 'processorFailure', reason: 'processor timeout after 4 tries' },
+    });
     const final = await handle.result();
     expect(final.state).toBe('failed');
     expect(final.steps.find((s) => s.name === 'card')?.lastError).toContain('processor timeout');
@@ -269,11 +279,11 @@ describe('greendotOnboarding: card', () => {
     expect((await handle.result()).state).toBe('completed');
   });
 
-  it('a physical card waits for activateCard, an Update that calls Green Dot', async () => {
-    const { handle, workflowId } = await start({ card: 'physical' });
+  it('a physical card issued by the partner waits for activateCard, an Update that calls Green Dot', async () => {
+    const { handle, workflowId } = await start({ block: { card: { issue: 'physical' } } });
     const asked = await waitForAction(handle, GREENDOT_ACTIONS.activateCard);
     expect(pendingAction(asked, GREENDOT_ACTIONS.activateCard)?.data).toEqual({
-      paymentInstrumentIdentifier: `pi-${fake.accountsOf(workflowId)[0]!.id}`,
+      paymentInstrumentIdentifier: `pi-physical-${fake.accountsOf(workflowId)[0]!.id}`,
       type: 'contactlessEmv',
     });
     // Nothing waits for an operator: retryStep is refused (409) and changes nothing.
