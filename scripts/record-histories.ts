@@ -45,6 +45,18 @@ const RECORDINGS: Recording[] = [
     cancelAt: 'acceptAgreements',
     expectedState: 'cancelled',
   },
+  { provider: 'greendot', name: 'approved-bonus-posted', scenario: 'approved', expectedState: 'completed' },
+  { provider: 'greendot', name: 'physical-card-wallet', scenario: 'physical', expectedState: 'completed' },
+  // Ofac…: the simulator's OFAC partial match, approved by its review after the review delay.
+  { provider: 'greendot', name: 'ofac-review-approved', scenario: 'ofac', expectedState: 'completed' },
+  { provider: 'greendot', name: 'ofac-review-declined', scenario: 'ofac-declined', expectedState: 'rejected' },
+  {
+    provider: 'greendot',
+    name: 'cancelled-at-terms',
+    scenario: 'approved',
+    cancelAt: 'acceptTerms',
+    expectedState: 'cancelled',
+  },
   { provider: 'jiko', name: 'approved', scenario: 'approved', expectedState: 'completed' },
   { provider: 'jiko', name: 'documents-then-approved', scenario: 'documents', expectedState: 'completed' },
   {
@@ -87,6 +99,18 @@ async function writeHistory(stack: E2eStack, workflowId: string, file: string): 
   console.log(`  wrote ${path.relative(projectRoot, file)} (${history.events?.length ?? 0} events)`);
 }
 
+async function firstDeliveryWorkflow(stack: E2eStack, workflowIds: string[]): Promise<string | undefined> {
+  for (const workflowId of workflowIds) {
+    try {
+      await stack.client.workflow.getHandle(workflowId).describe();
+      return workflowId;
+    } catch {
+      // Not started: that event was signalled directly.
+    }
+  }
+  return undefined;
+}
+
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const recordings = RECORDINGS.filter((recording) => only.length === 0 || only.includes(recording.provider));
@@ -110,11 +134,16 @@ async function main(): Promise<void> {
       // One webhook delivery per provider too: that workflow runs on every webhook.
       if (!recordedDeliveries.has(recording.provider)) {
         await stack.sandbox.ctx.webhooks.idle();
-        const delivery = stack.sandbox.ctx.webhooks
+        const delivered = stack.sandbox.ctx.webhooks
           .list({ provider: recording.provider })
-          .find((candidate) => candidate.state === 'delivered' && candidate.eventId);
-        if (delivery?.eventId) {
-          const deliveryId = `webhook:${recording.provider}:${delivery.eventId}`;
+          .filter((candidate) => candidate.state === 'delivered' && candidate.eventId);
+        // Most events take the direct path (a signal, no delivery workflow); and a delivery's id may be its
+        // message's, not an event's (a multi-event message): record the first one that started a workflow.
+        const deliveryId = await firstDeliveryWorkflow(
+          stack,
+          delivered.map((candidate) => `webhook:${recording.provider}:${candidate.eventId}`),
+        );
+        if (deliveryId) {
           await stack.client.workflow.getHandle(deliveryId).result();
           await writeHistory(stack, deliveryId, path.join(dir, 'webhook-delivery.json'));
           recordedDeliveries.add(recording.provider);

@@ -16,7 +16,7 @@ import { providerDefinition, startBodySchema } from '../../client/registry.js';
 import { fieldIssues } from '../../client/schemas.js';
 import { createGreendotWebhookIntake } from '../../client/webhooks/greendot.js';
 import { createLogger, setLogLevel } from '../../common/log.js';
-import { API_KEY, jikoStartBody, testConfig } from './fixtures.js';
+import { jikoStartBody, testConfig } from './fixtures.js';
 
 setLogLevel('warn');
 const TOKEN = 'greendot-test-webhook-token-0001';
