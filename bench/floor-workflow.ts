@@ -142,12 +142,15 @@ export async function netspendOnboarding(input: FloorInput): Promise<unknown> {
 
 /**
  * The gateway's webhook intake starts this, as for a real webhook; the floor routes by id instead of searching
- * visibility: the floor's events name the onboarding's workflow id in `data.onboardingId`.
+ * visibility: the floor's events name the onboarding's workflow id in `data.onboardingId`, or, for a provider whose
+ * intake keeps only its own ids in `data`, as the id of one of their refs (`<provider>:<kind>:onboarding:…`).
  */
 export async function webhookDelivery(input: {
-  event: { eventId: string; data: Record<string, unknown> };
+  event: { eventId: string; data: Record<string, unknown>; refs?: string[] };
 }): Promise<{ outcome: string }> {
-  const target = input.event.data.onboardingId;
+  const target =
+    input.event.data.onboardingId ??
+    (input.event.refs ?? []).map((ref) => ref.split(':').slice(2).join(':')).find((id) => id.startsWith('onboarding:'));
   if (typeof target !== 'string') return { outcome: 'ignored' };
   try {
     await getExternalWorkflowHandle(target).signal(providerEventSignal, { eventId: input.event.eventId });
