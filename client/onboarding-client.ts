@@ -45,7 +45,8 @@ import { DocumentStoreUnavailableError, parseOrThrow } from './provider-definiti
 import type { ClientProvider, DocumentSink, ProviderAction } from './provider-definition.js';
 import { DEFAULT_PROVIDER_REGISTRY } from './registry.js';
 import type { ProviderRegistry, StartBodyInput } from './registry.js';
-import { cancelBodySchema, listFiltersSchema } from './schemas.js';
+import { cancelBodySchema, listFiltersSchema, retryStepBodySchema } from './schemas.js';
+import { retryStepUpdate } from '../contract/operator.js';
 import type { ListFilters, ListResponse, OnboardingSummary } from './schemas.js';
 import type { WebhookInbox } from './webhooks/inbox.js';
 import { WebhookIntake } from './webhooks/intake.js';
@@ -270,6 +271,20 @@ export class OnboardingClient {
     this.parseOnboardingId(onboardingId);
     const request = parseOrThrow(cancelBodySchema, body, 'the cancel body');
     return this.update(onboardingId, cancelUpdate, { reason: request.reason, actor: request.actor });
+  }
+
+  /**
+   * An operator retries a step that stopped on a provider call of unknown outcome (blockedOn `retrying`): the call
+   * is repeated with the same idempotency key. 422 for another step, 409 when no step waits for a retry.
+   */
+  async retryStep(onboardingId: string, body: { step: string; reason: string }): Promise<OnboardingStatus> {
+    this.parseOnboardingId(onboardingId);
+    const request = parseOrThrow(retryStepBodySchema, body, 'the retry body');
+    return this.update(onboardingId, retryStepUpdate, {
+      step: request.step,
+      reason: request.reason,
+      actor: 'operator',
+    });
   }
 
   /**

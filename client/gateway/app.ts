@@ -177,6 +177,10 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
       v1.post<{ Params: IdParams }>('/onboardings/:id/cancel', async (request) =>
         onboarding.cancel(request.params.id, (request.body ?? {}) as { reason: string }),
       );
+
+      v1.post<{ Params: IdParams }>('/onboardings/:id/retry-step', async (request) =>
+        onboarding.retryStep(request.params.id, (request.body ?? {}) as { step: string; reason: string }),
+      );
     },
     { prefix: '/v1' },
   );

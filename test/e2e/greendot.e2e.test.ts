@@ -197,6 +197,43 @@ describe('Green Dot onboarding through the gateway', () => {
   );
 
   it(
+    'a 500 on enrollment waits for an operator; retry-step repeats it with the same request id: one account',
+    async () => {
+      const start = approved.startBody('gd-e2e-operator', {
+        person: {
+          name: { first: 'Rosalind', last: 'Harcourt' },
+          dateOfBirth: '1986-11-02',
+          email: 'rosalind.harcourt@example.com',
+          phone: '+15550009999',
+        },
+        options: { pollInitialInterval: '1s', pollMaxInterval: '2s' },
+      });
+      // The response is lost after Green Dot enrolled (a 5xx that is not a 503): the worst case for a blind retry.
+      const fault = await sandboxControl('PUT', '/_sandbox/faults/greendot', {
+        pathPattern: '/enrollments',
+        loseNextResponses: 1,
+        webhookDuplicateRate: 1,
+      });
+      expect(fault.status).toBe(200);
+      const accountsBefore = (await auditIds('account')).length;
+      const id = (await stack.call('POST', '/v1/onboardings', start)).body.onboardingId;
+      await acceptTerms(id);
+      const waiting = await stack.waitForStatus(id, 'operator needed', (s) => s.blockedOn === 'retrying');
+      expect(waiting.step).toBe('enrollment');
+      expect(waiting.steps.find((step) => step.name === 'enrollment')?.lastError).toContain('ProviderOutcomeUnknown');
+      const retry = (body: unknown) => stack.call('POST', `${onboardingPath(id)}/retry-step`, body);
+      expect((await retry({ step: 'card', reason: 'checked with Green Dot' })).status).toBe(422);
+      const retried = await retry({ step: 'enrollment', reason: 'Green Dot support confirmed the enrollment' });
+      expect(retried.status).toBe(200);
+      const final = await stack.waitForStatus(id, 'completed', (s) => s.state === 'completed');
+      expect(final.timeline.some((entry) => entry.actor === 'operator')).toBe(true);
+      expect((await auditIds('account')).length).toBe(accountsBefore + 1);
+      expect((await retry({ step: 'enrollment', reason: 'again' })).status).toBe(409);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
     'refuses a forged token with 401',
     async () => {
       const response = await fetch(`${stack.gatewayUrl}/webhooks/greendot`, {
