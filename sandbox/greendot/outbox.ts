@@ -1,7 +1,8 @@
 /**
  * Green Dot publishes one message per delivery that may carry several events [doc]. The rules raise events while
  * they change state; everything raised by one operation (a request, a timer, a control) leaves as one message,
- * grouped by account: `{"accounts":[{"accountIdentifier","events":[{eventIdentifier, eventType, eventDateTime, …}]}]}`.
+ * grouped by account:
+ *   {"accounts":[{"accountIdentifier","events":[{eventIdentifier, eventType, eventDateTime, …}]}]}
  * Payloads are rendered when the operation ends, so each event shows the account as the operation left it.
  */
 import { randomUUID } from 'node:crypto';
