@@ -3,13 +3,12 @@
  * push provisioning? → welcome adjustment? (before or after the card) → transactions?. Everything hangs off the
  * account, so compensation reverses the welcome credit, then closes the account where Green Dot allows it.
  */
-import { ActivityCancellationType, CancellationScope, proxyActivities, sleep } from '@temporalio/workflow';
+import { ActivityCancellationType, CancellationScope, proxyActivities } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 import {
   GREENDOT_ACTIONS,
   GREENDOT_OFAC_REVIEW_DEFAULT_EXPIRY,
   GREENDOT_OFAC_REVIEW_SLA_BUSINESS_DAYS,
-  GREENDOT_TRANSACTIONS_MAX_WAIT_MS,
   greendotAcceptTermsUpdate,
   greendotActivateCardUpdate,
   greendotPushProvisioningUpdate,
@@ -21,13 +20,10 @@ import type {
   GreendotProviderInput,
   GreendotTerms,
   GreendotTermsAcceptance,
-  GreendotWelcomeAdjustment,
 } from '../contract/greendot.js';
 import type { OnboardingStatus } from '../contract/onboarding.js';
 import {
   actionRefusal,
-  adjustmentFailed,
-  adjustmentFailure,
   businessDaysMs,
   cardIssuanceFailed,
   coveringAcceptances,
@@ -40,6 +36,7 @@ import {
 import { providerActivityOptions } from './shared/activity-options.js';
 import { durationMs } from './shared/durations.js';
 import { actionNotExpected, unexpectedProviderState } from './shared/failures.js';
+import { creditWelcome, readTransactions } from './greendot-money.js';
 import { Onboarding } from './shared/onboarding.js';
 import type { ContinuableOnboardingInput, ProviderOutcome } from './shared/onboarding.js';
 
@@ -89,6 +86,7 @@ export async function greendotOnboarding(
       throw unexpectedProviderState('no Green Dot account yet', { step: onboarding.snapshot().step });
     return ids.accountIdentifier;
   };
+  const money = () => ({ onboarding, greendot, accountIdentifier: accountId() });
   const cardOf = (action: string): GreendotPaymentInstrumentView => {
     if (!ids.card) throw actionNotExpected('no card yet', { action });
     return ids.card;
@@ -300,71 +298,6 @@ export async function greendotOnboarding(
     });
   }
 
-  async function creditWelcome(adjustment: GreendotWelcomeAdjustment): Promise<void> {
-    const accountIdentifier = accountId();
-    const created = await CancellationScope.nonCancellable(() =>
-      greendot.createAdjustment({
-        accountIdentifier,
-        purpose: 'welcome',
-        amount: adjustment.amount,
-        currency: adjustment.currency,
-        adjustmentType: adjustment.adjustmentType,
-        description: adjustment.description,
-      }),
-    );
-    const adjustmentIdentifier = created.adjustmentIdentifier;
-    ids.adjustmentIdentifier = adjustmentIdentifier;
-    onboarding.addRef('adjustment', adjustmentIdentifier);
-    onboarding.setResult('adjustmentIdentifier', adjustmentIdentifier);
-    if (created.status === 'failed') throw adjustmentFailed(created.reason ?? 'refused', adjustmentIdentifier);
-    onboarding.addCompensation('adjustment', async () => {
-      await greendot.createAdjustment({
-        accountIdentifier,
-        purpose: 'welcome-reversal',
-        amount: -adjustment.amount,
-        currency: adjustment.currency,
-        adjustmentType: `${adjustment.adjustmentType}Reversal`,
-        description: `Reversal: ${adjustment.description}`,
-      });
-      onboarding.addTimeline('system', `welcome credit ${adjustmentIdentifier} reversed`);
-    });
-    await onboarding.waitForProvider({
-      wait: 'adjustment',
-      blockedOn: 'provider',
-      poll: async () => {
-        const transactions = await greendot.listTransactions({ accountIdentifier });
-        const failure = adjustmentFailure(onboarding.recentEvents(), adjustmentIdentifier);
-        if (failure) throw adjustmentFailed(failure, adjustmentIdentifier);
-        const credit = transactions.find((transaction) => transaction.adjustmentIdentifier === adjustmentIdentifier);
-        if (credit && (credit.status === 'declined' || credit.status === 'reversed')) {
-          throw adjustmentFailed(`the transaction is ${credit.status}`, adjustmentIdentifier);
-        }
-        return credit?.status === 'posted';
-      },
-    });
-    onboarding.addTimeline('provider', 'welcome credit posted', adjustmentIdentifier);
-  }
-
-  async function readTransactions(options: NonNullable<GreendotProviderInput['transactions']>): Promise<void> {
-    if (options.notBefore) await sleep(durationMs(options.notBefore, 'greendot.transactions.notBefore'));
-    const startedMs = Date.now();
-    let waitMs = 5_000;
-    for (;;) {
-      const transactions = await greendot.listTransactions({ accountIdentifier: accountId() });
-      onboarding.setResult('transactionCount', String(transactions.length));
-      const wanted = options.verifyAdjustmentPosted ? ids.adjustmentIdentifier : undefined;
-      if (!wanted) return;
-      if (transactions.some((t) => t.adjustmentIdentifier === wanted && t.status === 'posted')) return;
-      if (Date.now() - startedMs >= GREENDOT_TRANSACTIONS_MAX_WAIT_MS) {
-        throw unexpectedProviderState('the welcome credit is not among the posted transactions', {
-          adjustmentIdentifier: wanted,
-        });
-      }
-      await sleep(waitMs);
-      waitMs = Math.min(waitMs * 2, 60_000);
-    }
-  }
-
   return onboarding.run(async (): Promise<ProviderOutcome> => {
     const terms = await onboarding.runStep('terms', agreeTerms);
     const enrollment = await onboarding.runStep('enrollment', () => enroll(terms));
@@ -383,17 +316,20 @@ export async function greendotOnboarding(
     }
     await onboarding.runStep('account', readAccount);
     const bonus = block.welcomeAdjustment;
-    if (bonus?.timing === 'beforeCard') await onboarding.runStep('adjustment', () => creditWelcome(bonus));
+    const creditStep = async (adjustment: NonNullable<typeof bonus>): Promise<void> => {
+      ids.adjustmentIdentifier = await onboarding.runStep('adjustment', () => creditWelcome(money(), adjustment));
+    };
+    if (bonus?.timing === 'beforeCard') await creditStep(bonus);
     await onboarding.runStep('card', awaitCard);
     if (block.pushProvisioning) {
       const wallet = block.pushProvisioning.wallet;
       await onboarding.runStep('push_provisioning', () => pushProvisioning(wallet));
     }
-    if (bonus && bonus.timing !== 'beforeCard') await onboarding.runStep('adjustment', () => creditWelcome(bonus));
+    if (bonus && bonus.timing !== 'beforeCard') await creditStep(bonus);
     await honourPendingCancel();
     if (block.transactions) {
       const options = block.transactions;
-      await onboarding.runStep('transactions', () => readTransactions(options));
+      await onboarding.runStep('transactions', () => readTransactions(money(), options, ids.adjustmentIdentifier));
     }
     return { state: 'completed' };
   });
