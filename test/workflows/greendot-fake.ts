@@ -81,11 +81,22 @@ export class FakeGreendot {
   private readonly scripted = new Map<string, (() => Error)[]>();
   private readonly fates = new Map<string, CardFate>();
   private readonly failingAdjustments = new Set<string>();
+  private readonly holds = new Map<string, { entered: () => void; released: Promise<void> }>();
   private sequence = 0;
 
   /** The next calls of `activity` for `workflowId` throw these, in order. */
   script(workflowId: string, activity: keyof GreendotActivities | 'enroll:after', failures: (() => Error)[]): void {
     this.scripted.set(`${workflowId}:${activity}`, [...failures]);
+  }
+
+  /** The next call of `activity` for `workflowId` waits until released (to act while it is in flight). */
+  hold(workflowId: string, activity: keyof GreendotActivities): { entered: Promise<void>; release: () => void } {
+    let entered!: () => void;
+    let release!: () => void;
+    const enteredPromise = new Promise<void>((resolve) => (entered = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.holds.set(`${workflowId}:${activity}`, { entered, released });
+    return { entered: enteredPromise, release };
   }
 
   cardFate(workflowId: string, fate: CardFate): void {
@@ -144,7 +155,13 @@ export class FakeGreendot {
         };
       },
       getAccount: async (input) => {
-        this.enter('getAccount', input);
+        const workflowId = this.enter('getAccount', input);
+        const hold = this.holds.get(`${workflowId}:getAccount`);
+        if (hold) {
+          this.holds.delete(`${workflowId}:getAccount`);
+          hold.entered();
+          await hold.released;
+        }
         const account = this.accountOf(input.accountIdentifier);
         account.reads += 1;
         this.issueCard(account);

@@ -374,6 +374,20 @@ describe('greendotOnboarding: cancel at every step compensates what exists', () 
     expect(fake.accountsOf(workflowId)[0]!.closes).toBe(0);
   });
 
+  it('at the account read, in flight: the read finishes, then the account is closed', async () => {
+    let hold: ReturnType<FakeGreendot['hold']> | undefined;
+    const { handle, workflowId } = await start({ before: (id) => (hold = fake.hold(id, 'getAccount')) });
+    await hold!.entered;
+    const cancelled = cancel(handle);
+    await waitForStatus(handle, 'cancel recorded', (s) => s.timeline.some((e) => e.what === 'cancel requested'));
+    hold!.release();
+    const final = await cancelled;
+    expect(final.state).toBe('cancelled');
+    expect(steps(final).enrollment).toBe('compensated');
+    expect(fake.accountsOf(workflowId)[0]!.closes).toBe(1);
+    expect(fake.callsOf(workflowId, 'issueCard') + fake.callsOf(workflowId, 'createAdjustment')).toBe(0);
+  });
+
   it('at the OFAC review: the pending account is left to Green Dot', async () => {
     const { handle, workflowId } = await start({ lastName: 'Ofacwait' });
     await waitForStatus(handle, 'in review', (s) => s.blockedOn === 'reviewer');
