@@ -132,6 +132,10 @@ export class FakeGreendot {
         let accountId = this.enrollments.get(workflowId);
         if (!accountId) {
           accountId = `acct-${++this.sequence}`;
+          // `Ofacreject…`: the simulator's hard decline at enrollment (2/32), the account closed at once.
+          if (/^ofacreject/i.test(input.applicant.name.last)) {
+            return { outcome: 'declined', accountIdentifier: null, responseCode: '2/32' };
+          }
           const pending = /^ofac/i.test(input.applicant.name.last);
           this.accounts.set(accountId, {
             id: accountId,

@@ -156,7 +156,10 @@ describe('greendotOnboarding: enrollment outcomes', () => {
   });
 
   it('OFAC pending → in review (SLA reported) → approved by the webhook hint → completed', async () => {
-    const { handle, workflowId } = await start({ lastName: 'Ofacmatch' });
+    const { handle, workflowId } = await start({
+      lastName: 'Ofacmatch',
+      options: { deadlines: { ofacReview: { expireAfter: '10d' } } },
+    });
     const review = await waitForStatus(
       handle,
       'in review',
@@ -164,8 +167,9 @@ describe('greendotOnboarding: enrollment outcomes', () => {
     );
     expect(review.state).toBe('in_review');
     const account = fake.accountsOf(workflowId)[0]!;
-    // Three days pass: the 2-business-day SLA is reported, the review still waits.
-    await env.sleep('3d');
+    // Two business days are at most four calendar days (from a Friday): past them the SLA is reported, the review
+    // still waits.
+    await env.sleep('108h');
     await waitForStatus(handle, 'SLA passed', (s) => s.timeline.some((e) => e.what === 'review SLA passed'));
     expect(fake.outbound.some((e) => e.onboardingId === workflowId && e.type === 'onboarding.review_sla_passed')).toBe(
       true,
@@ -194,10 +198,18 @@ describe('greendotOnboarding: enrollment outcomes', () => {
     expect(account.closes).toBe(0);
   });
 
+  it('OFAC hard decline at enrollment (2/32): rejected at once, nothing to compensate', async () => {
+    const { handle, workflowId } = await start({ lastName: 'Ofacreject' });
+    const final = await handle.result();
+    expect(final.state).toBe('rejected');
+    expect(final.timeline.at(-1)?.why).toContain('2/32');
+    expect(fake.callsOf(workflowId, 'getAccount')).toBe(0);
+  });
+
   it('an OFAC review that outlives its expiry ends expired; a pending account is left to Green Dot', async () => {
     const { handle, workflowId } = await start({
       lastName: 'Ofacslow',
-      options: { deadlines: { ofacReview: { expireAfter: '4d' } } },
+      options: { deadlines: { ofacReview: { expireAfter: '5d' } } },
     });
     const final = await handle.result();
     expect(final.state).toBe('expired');

@@ -48,7 +48,7 @@ export class OperatorRetries {
           if (step !== this.waiting.step) {
             throw invalidAction({ field: 'step', message: `the step waiting for a retry is ${this.waiting.step}` });
           }
-          const reasonProblem = cancelReasonRule(request.reason);
+          const reasonProblem = cancelReasonRule((request as Partial<RetryStepRequest> | undefined)?.reason);
           if (reasonProblem) throw invalidAction({ field: 'reason', message: reasonProblem });
         },
       },
