@@ -138,7 +138,11 @@ async function run(options: Options): Promise<number> {
       budget,
       quick: options.quick,
       log,
-      webhookSecrets: { jiko: config.JIKO_WEBHOOK_SECRET, netspend: config.NETSPEND_WEBHOOK_SECRET },
+      webhookSecrets: {
+        greendot: config.GREENDOT_WEBHOOK_TOKENS[0] ?? '',
+        jiko: config.JIKO_WEBHOOK_SECRET,
+        netspend: config.NETSPEND_WEBHOOK_SECRET,
+      },
     };
     try {
       const providers = BENCH_PROVIDERS.filter((p) => !options.providers || options.providers.has(p.name));

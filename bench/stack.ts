@@ -141,8 +141,10 @@ export async function startStack(options: { dir: string; log: (line: string) => 
     BENCH_FLOOR_SHAPE_DIR: path.join(dir, 'shapes'),
     JIKO_BASE_URL: `${sandboxUrl}/jiko`,
     NETSPEND_BASE_URL: `${sandboxUrl}/netspend/netspend-api/v1`,
+    GREENDOT_BASE_URL: `${sandboxUrl}/greendot`,
     JIKO_RATE_LIMIT_PER_SECOND: UNBOUNDED_RATE,
     NETSPEND_RATE_LIMIT_PER_SECOND: UNBOUNDED_RATE,
+    GREENDOT_RATE_LIMIT_PER_SECOND: UNBOUNDED_RATE,
     WORKER_SHUTDOWN_GRACE_SECONDS: '2',
     SANDBOX_HOST: '127.0.0.1',
     SANDBOX_PORT: String(sandboxPort),
@@ -150,6 +152,7 @@ export async function startStack(options: { dir: string; log: (line: string) => 
     // Providers that decide at once: the bench measures the engine, not the simulator's pretend review or activation time.
     SANDBOX_JIKO_SUBMITTED_DELAY_MS: '0',
     SANDBOX_NETSPEND_ACTIVATION_DELAY_MS: '0',
+    SANDBOX_GREENDOT_TRANSACTION_POST_DELAY_MS: '0',
     SANDBOX_WEBHOOK_URL_JIKO: `${gatewayUrl}/webhooks/jiko`,
     SANDBOX_WEBHOOK_URL_NETSPEND: `${gatewayUrl}/webhooks/netspend`,
     SANDBOX_WEBHOOK_URL_GREENDOT: `${gatewayUrl}/webhooks/greendot`,

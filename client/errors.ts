@@ -87,3 +87,11 @@ export class OnboardingUnavailableError extends OnboardingError {
     super(503, 'temporarily_unavailable', message);
   }
 }
+
+/** A path under /webhooks/<provider>/ the provider's intake does not serve. */
+export class WebhookEndpointNotFoundError extends OnboardingError {
+  override name = 'WebhookEndpointNotFoundError';
+  constructor(provider: string, path: string) {
+    super(404, 'webhook_endpoint_not_found', `No endpoint /webhooks/${provider}/${path}`);
+  }
+}

@@ -50,7 +50,8 @@ import type { ClientProvider, DocumentSink, ProviderAction } from './provider-de
 import { DEFAULT_PROVIDER_REGISTRY } from './registry.js';
 import type { ProviderRegistry, StartBodyInput } from './registry.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
-import { cancelBodySchema, listFiltersSchema } from './schemas.js';
+import { cancelBodySchema, listFiltersSchema, retryStepBodySchema } from './schemas.js';
+import { retryStepUpdate } from '../contract/operator.js';
 import type { ListFilters, ListResponse, OnboardingSummary } from './schemas.js';
 import type { WebhookInbox } from './webhooks/inbox.js';
 import { WebhookIntake } from './webhooks/intake.js';
@@ -374,11 +375,35 @@ export class OnboardingClient {
   }
 
   /**
+   * An operator retries a step that stopped on a provider call of unknown outcome (blockedOn `retrying`): the call
+   * is repeated with the same idempotency key. 422 for another step, 409 when no step waits for a retry.
+   */
+  async retryStep(onboardingId: string, body: { step: string; reason: string }): Promise<OnboardingStatus> {
+    this.parseOnboardingId(onboardingId);
+    const request = parseOrThrow(retryStepBodySchema, body, 'the retry body');
+    return this.update(onboardingId, retryStepUpdate, {
+      step: request.step,
+      reason: request.reason,
+      actor: 'operator',
+    });
+  }
+
+  /**
    * A provider webhook, from the raw bytes received: verified, normalized into its events, each made durable, then
    * acknowledged the way the provider expects (client/webhooks/intake.ts).
    */
   async deliverWebhook(provider: string, rawBody: Buffer, headers: WebhookHeaders): Promise<WebhookAcknowledgement> {
     return this.webhooks.deliver(provider, rawBody, headers);
+  }
+
+  /** An endpoint the provider calls before pushing webhooks (e.g. its token request), served by its intake. */
+  webhookAuthentication(
+    provider: string,
+    path: string,
+    rawBody: Buffer,
+    headers: WebhookHeaders,
+  ): WebhookAcknowledgement {
+    return this.webhooks.authenticate(provider, path, rawBody, headers);
   }
 
   /** Whether Temporal answers for our namespace (the gateway's /readyz). */

@@ -174,6 +174,19 @@ export const cancelBodySchema = z
   })
   .meta({ id: 'CancelBody' });
 
+/** An operator's retry of a step that stopped on a provider call of unknown outcome (blockedOn `retrying`). */
+export const retryStepBodySchema = z
+  .object({
+    /** The step the status names. */
+    step: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'a step name as the status shows it'),
+    /** Why retrying is safe now (what the provider confirmed); kept in the timeline. */
+    reason: z
+      .string()
+      .superRefine(zodRule(cancelReasonRule))
+      .transform((reason) => reason.trim()),
+  })
+  .meta({ id: 'RetryStepBody' });
+
 // --- responses --------------------------------------------------------------------------------------------------
 
 const onboardingStates = [
@@ -227,6 +240,8 @@ export const onboardingStatusSchema = z
     ),
     startedAt: z.string(),
     updatedAt: z.string(),
+    /** Only in the answer to an action whose provider call returned something for the caller. */
+    actionResult: z.record(z.string(), z.unknown()).optional(),
   })
   .meta({ id: 'OnboardingStatus' });
 

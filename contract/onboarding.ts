@@ -62,6 +62,11 @@ export interface OnboardingStatus {
   timeline: TimelineEntry[];
   startedAt: string;
   updatedAt: string;
+  /**
+   * Only in the answer to a provider action whose call returned something for the caller (e.g. a one-time wallet
+   * provisioning payload); never in the status query, the timeline or any stored state.
+   */
+  actionResult?: Record<string, unknown>;
 }
 
 /** A provider webhook, normalized by client/webhooks. The workflow treats it as a hint and re-reads the resource. */

@@ -70,6 +70,18 @@ const RECORDINGS: Recording[] = [
     cancelAt: 'activateCard',
     expectedState: 'cancelled',
   },
+  { provider: 'greendot', name: 'approved-bonus-posted', scenario: 'approved', expectedState: 'completed' },
+  { provider: 'greendot', name: 'physical-card-wallet', scenario: 'physical', expectedState: 'completed' },
+  // Ofac…: the simulator's OFAC partial match, approved by its review after the review delay.
+  { provider: 'greendot', name: 'ofac-review-approved', scenario: 'ofac', expectedState: 'completed' },
+  { provider: 'greendot', name: 'ofac-review-declined', scenario: 'ofac-declined', expectedState: 'rejected' },
+  {
+    provider: 'greendot',
+    name: 'cancelled-at-terms',
+    scenario: 'approved',
+    cancelAt: 'acceptTerms',
+    expectedState: 'cancelled',
+  },
   { provider: 'jiko', name: 'approved', scenario: 'approved', expectedState: 'completed' },
   { provider: 'jiko', name: 'documents-then-approved', scenario: 'documents', expectedState: 'completed' },
   {
@@ -131,6 +143,18 @@ async function writeHistory(stack: E2eStack, workflowId: string, file: string): 
   console.log(`  wrote ${path.relative(projectRoot, file)} (${history.events?.length ?? 0} events)`);
 }
 
+async function firstDeliveryWorkflow(stack: E2eStack, workflowIds: string[]): Promise<string | undefined> {
+  for (const workflowId of workflowIds) {
+    try {
+      await stack.client.workflow.getHandle(workflowId).describe();
+      return workflowId;
+    } catch {
+      // Not started: that event was signalled directly.
+    }
+  }
+  return undefined;
+}
+
 async function main(): Promise<void> {
   // `jiko` records every Jiko file; `jiko/<name>` only that one (to add a recording beside the old ones).
   const only = process.argv.slice(2);
@@ -162,11 +186,16 @@ async function main(): Promise<void> {
       const wholeProvider = only.length === 0 || only.includes(recording.provider);
       if (wholeProvider && !recordedDeliveries.has(recording.provider)) {
         await stack.sandbox.ctx.webhooks.idle();
-        const delivery = stack.sandbox.ctx.webhooks
+        const delivered = stack.sandbox.ctx.webhooks
           .list({ provider: recording.provider })
-          .find((candidate) => candidate.state === 'delivered' && candidate.eventId);
-        if (delivery?.eventId) {
-          const deliveryId = `webhook:${recording.provider}:${delivery.eventId}`;
+          .filter((candidate) => candidate.state === 'delivered' && candidate.eventId);
+        // Most events take the direct path (a signal, no delivery workflow); and a delivery's id may be its
+        // message's, not an event's (a multi-event message): record the first one that started a workflow.
+        const deliveryId = await firstDeliveryWorkflow(
+          stack,
+          delivered.map((candidate) => `webhook:${recording.provider}:${candidate.eventId}`),
+        );
+        if (deliveryId) {
           await stack.client.workflow.getHandle(deliveryId).result();
           await writeHistory(stack, deliveryId, path.join(dir, 'webhook-delivery.json'));
           recordedDeliveries.add(recording.provider);

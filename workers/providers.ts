@@ -3,6 +3,7 @@
  * activities/<provider>/task-queue.ts), plus webhook intake and outbound event deliveries. Workflows come from one bundle (workflows/index.ts)
  * shared by every queue.
  */
+import { greendotTaskQueue } from '../activities/greendot/task-queue.js';
 import { jikoTaskQueue } from '../activities/jiko/task-queue.js';
 import { netspendTaskQueue } from '../activities/netspend/task-queue.js';
 import { outboundTaskQueue } from '../activities/outbound.js';
@@ -12,6 +13,7 @@ import { webhookTaskQueue } from '../activities/webhooks/task-queue.js';
 export type { ActivityDeps, ActivityImplementations, TaskQueueDefinition } from '../activities/task-queue.js';
 
 export const TASK_QUEUES: readonly TaskQueueDefinition[] = [
+  greendotTaskQueue,
   jikoTaskQueue,
   netspendTaskQueue,
   webhookTaskQueue,

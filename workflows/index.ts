@@ -3,6 +3,7 @@
  * type, so only workflow functions are exported as values here (one line per provider saga); callers import
  * messages and status types from contract/.
  */
+export { greendotOnboarding } from './greendot.js';
 export { jikoOnboarding } from './jiko.js';
 export { netspendOnboarding } from './netspend.js';
 export { webhookDelivery } from './webhook-delivery.js';

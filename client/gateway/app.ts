@@ -201,6 +201,10 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
           return reply.code(wait ? 200 : 202).send(status);
         },
       );
+
+      v1.post<{ Params: IdParams }>('/onboardings/:id/retry-step', async (request) =>
+        onboarding.retryStep(request.params.id, (request.body ?? {}) as { step: string; reason: string }),
+      );
     },
     { prefix: '/v1' },
   );
@@ -221,6 +225,20 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
         .code(ack.status)
         .headers(ack.headers ?? {})
         .send(ack.body);
+    });
+    // What a provider calls before pushing (e.g. to obtain the bearer token it then sends), if its intake serves it.
+    webhooks.post<{ Params: { provider: string; '*': string } }>('/webhooks/:provider/*', async (request, reply) => {
+      const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const answer = onboarding.webhookAuthentication(
+        request.params.provider,
+        request.params['*'],
+        rawBody,
+        request.headers,
+      );
+      return reply
+        .code(answer.status)
+        .headers(answer.headers ?? {})
+        .send(answer.body);
     });
   });
 

@@ -9,6 +9,7 @@ import {
   addressSchema,
   applicantSchema,
   cancelBodySchema,
+  retryStepBodySchema,
   errorEnvelopeSchema,
   eventListSchema,
   listResponseSchema,
@@ -53,6 +54,7 @@ function components(providers: ProviderRegistry): Record<string, unknown> {
     [onboardingStatusSchema, 'OnboardingStatus'],
     [listResponseSchema, 'OnboardingList'],
     [cancelBodySchema, 'CancelBody'],
+    [retryStepBodySchema, 'RetryStepBody'],
     [errorEnvelopeSchema, 'Error'],
     [webhookAckSchema, 'WebhookAck'],
     [applicantSchema, 'Applicant'],
@@ -266,6 +268,21 @@ export function buildOpenApiDocument(options: { serverUrl: string; providers: Pr
           responses: {
             '202': { description: 'Redelivery under way', ...json(ref('OutboundDelivery')) },
             '404': errorResponse('No such event'),
+          },
+        },
+      },
+      '/v1/onboardings/{id}/retry-step': {
+        post: {
+          summary:
+            'Operator: retry a step stopped on a provider call of unknown outcome (blockedOn retrying), with the same idempotency key',
+          security,
+          parameters: [idParam],
+          requestBody: { required: true, ...json(ref('RetryStepBody')) },
+          responses: {
+            '200': statusResponse('Retrying; the status after the retry was recorded'),
+            '404': errorResponse('No such onboarding'),
+            '409': errorResponse('No step waits for an operator retry'),
+            '422': errorResponse('Invalid body, or another step than the one waiting'),
           },
         },
       },

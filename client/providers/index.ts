@@ -3,10 +3,12 @@
  * provider-shaped in client/ (start-body union, OpenAPI components, action list, webhook intake) is built from it.
  */
 import type { ClientProvider } from '../provider-definition.js';
+import { greendotClientProvider } from './greendot.js';
 import { jikoClientProvider } from './jiko.js';
 import { netspendClientProvider } from './netspend.js';
 
 export const CLIENT_PROVIDERS = [
+  greendotClientProvider,
   jikoClientProvider,
   netspendClientProvider,
 ] as const satisfies readonly ClientProvider[];

@@ -20,7 +20,7 @@ import { findOnboardingsByRefs, hasRoutableRef, signalOnboardings } from '../../
 import type { ProviderEvent } from '../../contract/onboarding.js';
 import { WEBHOOK_DELIVERY_WORKFLOW_TYPE } from '../../contract/webhook-delivery.js';
 import type { RouteResult, WebhookDeliveryWorkflow } from '../../contract/webhook-delivery.js';
-import { OnboardingUnavailableError, UnsupportedProviderError } from '../errors.js';
+import { OnboardingUnavailableError, UnsupportedProviderError, WebhookEndpointNotFoundError } from '../errors.js';
 import type { WebhookAck } from '../schemas.js';
 import { createFileInbox, inboxRecord } from './inbox.js';
 import type { WebhookInbox } from './inbox.js';
@@ -118,6 +118,16 @@ export class WebhookIntake {
       events: results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : [])),
     };
     return intake.acknowledge?.(outcome, headers) ?? defaultAcknowledgement(outcome);
+  }
+
+  /**
+   * `POST /webhooks/<provider>/<path>`: an endpoint the provider calls before pushing (e.g. to obtain a token),
+   * served by its intake. WebhookEndpointNotFoundError (404) when the provider serves no such path.
+   */
+  authenticate(provider: string, path: string, rawBody: Buffer, headers: WebhookHeaders): WebhookAcknowledgement {
+    const answer = this.providerIntake(provider).authenticationEndpoint?.(path, rawBody, headers);
+    if (!answer) throw new WebhookEndpointNotFoundError(provider, path);
+    return answer;
   }
 
   private providerIntake(provider: string): ProviderWebhookIntake {

@@ -55,6 +55,13 @@ export interface ProviderWebhookIntake {
    * WebhookAck JSON (client/schemas.ts). Refusals (401, 400, 503) keep the gateway's error envelope.
    */
   acknowledge?(outcome: WebhookDeliveryOutcome, requestHeaders: WebhookHeaders): WebhookAcknowledgement;
+  /**
+   * For providers that first obtain credentials from us before pushing (an OAuth client-credentials token they
+   * then send as `Authorization: Bearer`): answers `POST /webhooks/<provider>/<path>`. Throws
+   * WebhookAuthenticationError (401) for wrong client credentials, WebhookPayloadError (400) for a malformed
+   * request; returns undefined when `path` is not one it serves (404).
+   */
+  authenticationEndpoint?(path: string, rawBody: Buffer, headers: WebhookHeaders): WebhookAcknowledgement | undefined;
 }
 
 export function singleHeader(headers: WebhookHeaders, name: string): string | undefined {

@@ -2,11 +2,12 @@
  * The scripted customers, one line per provider: a new provider's customer is its file plus its line here. The
  * demo, the history recording, the bench and the e2e tests find a provider's customer through this list.
  */
+import { greendotCustomer } from './greendot.js';
 import { jikoCustomer } from './jiko.js';
 import { netspendCustomer } from './netspend.js';
 import type { Scenario, ScriptedCustomer } from './types.js';
 
-export const SCRIPTED_CUSTOMERS: readonly ScriptedCustomer[] = [jikoCustomer, netspendCustomer];
+export const SCRIPTED_CUSTOMERS: readonly ScriptedCustomer[] = [greendotCustomer, jikoCustomer, netspendCustomer];
 
 export function scriptedCustomer(provider: string): ScriptedCustomer | undefined {
   return SCRIPTED_CUSTOMERS.find((customer) => customer.provider === provider);

@@ -113,6 +113,7 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
     TASK_QUEUE_PREFIX: 'e2e',
     JIKO_BASE_URL: `${sandbox.url}/jiko`,
     NETSPEND_BASE_URL: `${sandbox.url}/netspend/netspend-api/v1`,
+    GREENDOT_BASE_URL: `${sandbox.url}/greendot`,
     DOCUMENT_STORE_DIR: path.join(scratch, 'documents'),
     WEBHOOK_INBOX_DIR: path.join(scratch, 'webhooks'),
     ...options.config,

@@ -27,6 +27,18 @@ const RECORDINGS: {
   patches?: Record<string, { before: string[]; after: string[] }>;
 }[] = [
   {
+    // Its deliveries all took the direct path when recorded: the delivery workflow is covered by the others.
+    provider: 'greendot',
+    expected: [
+      'approved-bonus-posted',
+      'physical-card-wallet',
+      'ofac-review-approved',
+      'ofac-review-declined',
+      'cancelled-at-terms',
+    ],
+    tampered: 'approved-bonus-posted',
+  },
+  {
     provider: 'jiko',
     expected: [
       'approved',

@@ -41,9 +41,10 @@ export interface ProviderActionSpec<Input> {
   /**
    * Calls the provider inside the Update. Throw `invalidAction(...)` when the provider refused the input (→ 422,
    * one attempt used) or `actionNotExpected(...)` when it cannot be done now (→ 409). Any other failure answers
-   * the customer with a non-retryable `unavailable` failure ("try again later") and uses no attempt.
+   * the customer with a non-retryable `unavailable` failure ("try again later") and uses no attempt. What it
+   * returns (e.g. a one-time wallet payload for the app) is the answer's `actionResult`, and is kept nowhere else.
    */
-  perform: (input: Input) => Promise<void>;
+  perform: (input: Input) => Promise<void | Record<string, unknown>>;
   /** Timeline wording of the success; PII- and secret-free. Defaults to the action name. */
   describe?: (input: Input) => { what: string; why?: string };
   /** The 409 message while a call is in flight (default: `<action> is already in progress`). */
@@ -140,8 +141,9 @@ export class CustomerActions {
       update,
       async (input: Input) => {
         action.inFlight = true;
+        let actionResult: void | Record<string, unknown>;
         try {
-          await spec.perform(input);
+          actionResult = await spec.perform(input);
         } catch (err) {
           throw this.providerActionFailure(action, spec, err);
         } finally {
@@ -152,7 +154,7 @@ export class CustomerActions {
         this.record.addTimeline('customer', described.what, described.why);
         // Answer with the status after the wait has moved on, not a moment before.
         await condition(() => !this.record.hasPendingAction(name) || this.record.isFinal);
-        return this.record.snapshot();
+        return actionResult ? { ...this.record.snapshot(), actionResult } : this.record.snapshot();
       },
       {
         validator: (input: Input) => {

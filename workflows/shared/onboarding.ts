@@ -15,6 +15,7 @@ import type { Actor, OnboardingState, OnboardingStatus, ProviderEvent } from '..
 import { CustomerActions } from './customer-actions.js';
 import type { CustomerActionSpec, ProviderAction, ProviderActionSpec } from './customer-actions.js';
 import { registerCommonHandlers } from './handlers.js';
+import { OperatorRetries } from './operator-retry.js';
 import { OutboundEvents } from './outbound-events.js';
 import { ProviderEventInbox } from './provider-events.js';
 import { Saga } from './saga.js';
@@ -53,6 +54,7 @@ export class Onboarding {
   private readonly actions: CustomerActions;
   private readonly steps: Steps;
   private readonly waits: Waits;
+  private readonly operatorRetries: OperatorRetries;
 
   constructor(input: ContinuableOnboardingInput<unknown, unknown>, config: { steps: readonly string[] }) {
     this.input = input;
@@ -85,6 +87,8 @@ export class Onboarding {
     // search attributes are first published. Reorder only behind a patch.
     registerCommonHandlers(this.record, this.inbox, this.saga);
     this.record.publishSearchAttributes();
+    // Registers the retryStep Update (a handler, no command: replay is unaffected).
+    this.operatorRetries = new OperatorRetries(this.record, this.outbound);
   }
 
   // --- reading -------------------------------------------------------------------------------------------------
@@ -154,6 +158,15 @@ export class Onboarding {
    */
   activities<A extends object>(options: ActivityOptions): A {
     return this.steps.activities<A>(options);
+  }
+
+  /**
+   * Runs a provider call that must not be repeated blindly: a ProviderOutcomeUnknown failure leaves the step
+   * blockedOn `retrying` until an operator sends `retryStep` (contract/operator.ts), then the call runs again with
+   * the same input and idempotency key. Other failures are thrown as usual.
+   */
+  retryableByOperator<T>(call: () => Promise<T>): Promise<T> {
+    return this.operatorRetries.untilSettled(call);
   }
 
   // --- waits ---------------------------------------------------------------------------------------------------
