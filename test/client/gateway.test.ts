@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { createPiiCodec } from '../../common/codec.js';
 import { createLogger, setLogLevel } from '../../common/log.js';
 import { buildGateway } from '../../client/gateway/app.js';
+import { DEFAULT_PROVIDER_REGISTRY } from '../../client/registry.js';
 import { OnboardingClient } from '../../client/onboarding-client.js';
 import { API_KEY, jikoStartBody, testConfig, unreachableClient } from './fixtures.js';
 import { CLIENT_PROVIDERS } from '../../client/providers/index.js';
@@ -143,7 +144,10 @@ describe('validation', () => {
   it('answers 422 for a provider filter no registered provider has', async () => {
     const response = await app.inject({ method: 'GET', url: '/v1/onboardings?provider=nosuch', headers: auth });
     expect(response.statusCode).toBe(422);
-    expect(response.json().error.details.issues[0]).toEqual({ path: 'provider', message: 'one of jiko, netspend' });
+    expect(response.json().error.details.issues[0]).toEqual({
+      path: 'provider',
+      message: `one of ${DEFAULT_PROVIDER_REGISTRY.names().join(', ')}`,
+    });
   });
 
   it('answers 404 in the error envelope for unknown routes', async () => {

@@ -126,7 +126,7 @@ describe('Green Dot start body and actions', () => {
       issuePaths(
         greendotStartBody({ termsAcceptances: [{ termsIdentifier: 'x', acceptedAt: '2999-01-01T00:00:00Z' }] }),
       ),
-    ).toEqual(['greendot.termsAcceptances.0.acceptedAt']);
+    ).toEqual(['greendot.termsAcceptances[0].acceptedAt']);
   });
 
   it('turns each action body into its Update argument, refusing a malformed one by field', async () => {
