@@ -4,6 +4,7 @@
  * provider *-messages.ts files directly.
  */
 export { jikoOnboarding } from './jiko.js';
+export { linkcyOnboarding } from './linkcy.js';
 export { netspendOnboarding } from './netspend.js';
 export { webhookDelivery } from './webhook-delivery.js';
 
