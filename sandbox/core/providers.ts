@@ -4,6 +4,7 @@
  */
 import type { SandboxProvider } from './context.js';
 import * as jiko from '../jiko/index.js';
+import * as linkcy from '../linkcy/index.js';
 import * as netspend from '../netspend/index.js';
 
-export const providers: readonly SandboxProvider[] = [jiko, netspend];
+export const providers: readonly SandboxProvider[] = [jiko, netspend, linkcy];
