@@ -562,8 +562,8 @@ export interface LinkcyVerifyEmailActionData {
 export const LINKCY_ERROR_CODES = {
   invalidCode: 'INVALID_PHONE_CODE',
   /** The code expired or its tries are used up: only a new one can verify the phone. */
-  deadCode: ['PHONE_CODE_EXPIRED', 'PHONE_CODE_ATTEMPTS_EXCEEDED', 'PHONE_CODE_NOT_FOUND'],
+  deadCode: ['PHONE_CODE_EXPIRED', 'PHONE_CODE_MAX_ATTEMPTS', 'PHONE_CODE_NOT_SENT'],
   resendLimit: 'PHONE_CODE_RESEND_LIMIT',
   /** Creating a consumer whose phone another consumer has. */
-  phoneTaken: 'PHONE_ALREADY_USED',
+  phoneTaken: 'PHONE_ALREADY_EXISTS',
 } as const;

@@ -4,10 +4,16 @@
  * shared by every queue.
  */
 import { jikoTaskQueue } from '../activities/jiko/task-queue.js';
+import { linkcyTaskQueue } from '../activities/linkcy/task-queue.js';
 import { netspendTaskQueue } from '../activities/netspend/task-queue.js';
 import type { TaskQueueDefinition } from '../activities/task-queue.js';
 import { webhookTaskQueue } from '../activities/webhooks/task-queue.js';
 
 export type { ActivityDeps, ActivityImplementations, TaskQueueDefinition } from '../activities/task-queue.js';
 
-export const TASK_QUEUES: readonly TaskQueueDefinition[] = [jikoTaskQueue, netspendTaskQueue, webhookTaskQueue];
+export const TASK_QUEUES: readonly TaskQueueDefinition[] = [
+  jikoTaskQueue,
+  linkcyTaskQueue,
+  netspendTaskQueue,
+  webhookTaskQueue,
+];

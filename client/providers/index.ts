@@ -4,9 +4,11 @@
  */
 import type { ClientProvider } from '../provider-definition.js';
 import { jikoClientProvider } from './jiko.js';
+import { linkcyClientProvider } from './linkcy.js';
 import { netspendClientProvider } from './netspend.js';
 
 export const CLIENT_PROVIDERS = [
   jikoClientProvider,
+  linkcyClientProvider,
   netspendClientProvider,
 ] as const satisfies readonly ClientProvider[];

@@ -3,6 +3,7 @@
  * (named `<PROVIDER>_…`), merged into the one schema of common/config.ts, so a bad value is reported the same way.
  */
 import { jikoConfig } from './jiko.js';
+import { linkcyConfig } from './linkcy.js';
 import { netspendConfig } from './netspend.js';
 
-export const PROVIDER_CONFIG = { ...jikoConfig, ...netspendConfig };
+export const PROVIDER_CONFIG = { ...jikoConfig, ...linkcyConfig, ...netspendConfig };

@@ -8,6 +8,8 @@ import { createPiiCodec } from '../../common/codec.js';
 import { createLogger, setLogLevel } from '../../common/log.js';
 import { buildGateway } from '../../client/gateway/app.js';
 import { OnboardingClient } from '../../client/onboarding-client.js';
+import { pascalCase } from '../../client/provider-definition.js';
+import { CLIENT_PROVIDERS } from '../../client/providers/index.js';
 import { API_KEY, jikoStartBody, testConfig, unreachableClient } from './fixtures.js';
 
 let app: FastifyInstance;
@@ -268,10 +270,11 @@ describe('description', () => {
     const schemas = document.components.schemas;
     // One start option per registered provider, each a component of its own built from the registry.
     const options = (schemas.StartOnboardingBody.oneOf as { $ref: string }[]).map((option) => option.$ref);
-    expect(options).toEqual(['#/components/schemas/JikoStartBody', '#/components/schemas/NetspendStartBody']);
+    const registered = CLIENT_PROVIDERS.map((definition) => definition.provider);
+    expect(options).toEqual(registered.map((name) => `#/components/schemas/${pascalCase(name)}StartBody`));
     expect(schemas.JikoStartBody.required).toEqual(expect.arrayContaining(['provider', 'customerRef', 'jiko']));
     expect(schemas.NetspendStartBody.required).toEqual(expect.arrayContaining(['netspend']));
-    expect(document.paths['/v1/onboardings'].get.parameters[0].schema.enum).toEqual(['jiko', 'netspend']);
+    expect(document.paths['/v1/onboardings'].get.parameters[0].schema.enum).toEqual(registered);
     const applicant = schemas.Applicant;
     expect(applicant.required).toEqual(
       expect.arrayContaining(['name', 'dateOfBirth', 'ssn', 'email', 'phone', 'address']),

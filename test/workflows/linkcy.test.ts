@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   LINKCY_ACTIONS,
   linkcyAcceptTermsUpdate,
@@ -47,6 +47,14 @@ afterAll(async () => {
   await harness?.teardown();
 });
 
+/** Every onboarding a test started; one left running would keep the shared clock from skipping ahead for the next. */
+const startedHandles: Handle[] = [];
+afterEach(async () => {
+  for (const handle of startedHandles.splice(0)) {
+    await handle.terminate('test over').catch(() => undefined);
+  }
+});
+
 type Handle = WorkflowHandle<typeof linkcyOnboarding>;
 let customers = 0;
 
@@ -77,6 +85,7 @@ async function start(
     workflowId,
     args: [input],
   });
+  startedHandles.push(handle);
   return { handle, workflowId };
 }
 
@@ -423,7 +432,7 @@ describe('linkcyOnboarding', () => {
     const done = await terms.handle.result();
     expect(done.state).toBe('expired');
     expect(done.timeline.map((entry) => entry.what)).toContain('nothing to compensate');
-  });
+  }, 180_000);
 
   it('the phone wait expires, after reminders', async () => {
     const phone = await start({}, { options: expiring });
@@ -434,7 +443,7 @@ describe('linkcyOnboarding', () => {
     expect(stepStatuses(done).phone).toBe('failed');
     expect(done.timeline.map((entry) => entry.what)).toContain('nothing to compensate');
     expect(fake.outboundOf(phone.workflowId).some((event) => event.type === 'onboarding.reminder')).toBe(true);
-  });
+  }, 180_000);
 
   it('the KYC wait expires when the customer never opens the link', async () => {
     const kyc = await start({}, { options: expiring });
@@ -442,7 +451,7 @@ describe('linkcyOnboarding', () => {
     const done = await kyc.handle.result();
     expect(done.state).toBe('expired');
     expect(stepStatuses(done).kyc).toBe('failed');
-  });
+  }, 180_000);
 
   it('the email wait expires when the link is never clicked', async () => {
     const email = await start({ email: 'require' }, { options: expiring, applicant: { email: 'ada@example.com' } });
@@ -451,7 +460,7 @@ describe('linkcyOnboarding', () => {
     const done = await email.handle.result();
     expect(done.state).toBe('expired');
     expect(stepStatuses(done).email).toBe('failed');
-  });
+  }, 180_000);
 
   it('cancel at each customer step: cancelled, nothing to compensate', async () => {
     const at = async (started: Started, step: string) => {
