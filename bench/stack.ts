@@ -150,6 +150,9 @@ export async function startStack(options: { dir: string; log: (line: string) => 
     // Providers that decide at once: the bench measures the engine, not the simulator's pretend review or activation time.
     SANDBOX_JIKO_SUBMITTED_DELAY_MS: '0',
     SANDBOX_NETSPEND_ACTIVATION_DELAY_MS: '0',
+    // The simulated customer finishes Linkcy's KYC page at once; Linkcy's verification takes no time either.
+    SANDBOX_LINKCY_KYC_AUTO_COMPLETE_MS: '0',
+    SANDBOX_LINKCY_KYC_VERIFICATION_DELAY_MS: '0',
     SANDBOX_WEBHOOK_URL_JIKO: `${gatewayUrl}/webhooks/jiko`,
     SANDBOX_WEBHOOK_URL_NETSPEND: `${gatewayUrl}/webhooks/netspend`,
     SANDBOX_WEBHOOK_URL_GREENDOT: `${gatewayUrl}/webhooks/greendot`,

@@ -3,10 +3,11 @@
  * demo, the history recording, the bench and the e2e tests find a provider's customer through this list.
  */
 import { jikoCustomer } from './jiko.js';
+import { linkcyCustomer } from './linkcy.js';
 import { netspendCustomer } from './netspend.js';
 import type { Scenario, ScriptedCustomer } from './types.js';
 
-export const SCRIPTED_CUSTOMERS: readonly ScriptedCustomer[] = [jikoCustomer, netspendCustomer];
+export const SCRIPTED_CUSTOMERS: readonly ScriptedCustomer[] = [jikoCustomer, linkcyCustomer, netspendCustomer];
 
 export function scriptedCustomer(provider: string): ScriptedCustomer | undefined {
   return SCRIPTED_CUSTOMERS.find((customer) => customer.provider === provider);

@@ -268,15 +268,20 @@ describe('linkcyOnboarding', () => {
     await started.handle.executeUpdate(cancelUpdate, { args: [{ reason: 'test over' }] });
   });
 
-  it('resend limits: a refused resend is a 409 and the code stays as it was', async () => {
+  it('resend limits: a refused resend is a 409, and the code in hand stays valid', async () => {
     const started = await start({}, { before: (id) => (fake.of(id).maxCodes = 1) });
     await acceptTerms(started.handle);
     await waitForAction(started.handle, LINKCY_ACTIONS.verifyPhone);
     const refused = await rejection(started.handle.executeUpdate(linkcyResendCodeUpdate, { args: [{}] }));
     expect(refused.type).toBe(ACTION_NOT_EXPECTED);
     expect(refused.message).toContain('no new code yet');
-    await started.handle.executeUpdate(linkcyVerifyPhoneUpdate, { args: [{ code: SANDBOX_CODE }] });
-    await started.handle.executeUpdate(cancelUpdate, { args: [{ reason: 'test over' }] });
+    const status = await waitForAction(started.handle, LINKCY_ACTIONS.verifyPhone);
+    expect(pendingAction(status, LINKCY_ACTIONS.verifyPhone)?.data).toMatchObject({
+      newCodeRequired: false,
+      codesSent: 1,
+      attemptsLeft: 5,
+    });
+    expect(fake.of(started.workflowId).codesSent).toBe(1);
   });
 
   it('changePhone: the new number goes to Linkcy split by country code, and a new code is sent', async () => {
