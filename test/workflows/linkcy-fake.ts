@@ -31,6 +31,8 @@ interface FakeOnboarding {
   codesSent: number;
   /** A code sent before `codeValidUntilMs` and not replaced. */
   codeValidUntilMs: number;
+  /** The lifetime Linkcy gives each code (10 minutes; a test may shorten it). */
+  codeTtlSeconds: number;
   /** After this many codes, Linkcy refuses more (its resend limit). */
   maxCodes: number;
   createCalls: number;
@@ -69,6 +71,7 @@ export class FakeLinkcy {
         kycs: [],
         codesSent: 0,
         codeValidUntilMs: 0,
+        codeTtlSeconds: CODE_TTL_SECONDS,
         maxCodes: 10,
         createCalls: 0,
         loseFirstCreateAnswer: false,
@@ -124,6 +127,8 @@ export class FakeLinkcy {
       ...consumer,
     });
     const newId = (kind: string) => `${kind}-${++this.ids}`;
+    // The test server's clock, which skips ahead: lifetimes the workflow compares with its own time use it.
+    const serverNow = (): number => Context.current().info.currentAttemptScheduledTimestampMs;
 
     return {
       getTerms: async () => {
@@ -180,8 +185,8 @@ export class FakeLinkcy {
           throw refusal(429, LINKCY_ERROR_CODES.resendLimit, 'too many codes');
         }
         state.codesSent += 1;
-        state.codeValidUntilMs = Date.now() + CODE_TTL_SECONDS * 1000;
-        return { ttlSeconds: CODE_TTL_SECONDS };
+        state.codeValidUntilMs = serverNow() + state.codeTtlSeconds * 1000;
+        return { ttlSeconds: state.codeTtlSeconds };
       },
       verifyPhoneCode: async ({ consumerId, code }) => {
         const consumer = find(consumerId);
@@ -197,7 +202,7 @@ export class FakeLinkcy {
           accessType,
           url: accessType === 'LINK' ? `https://kyc.linkcy.test/${this.ids}` : null,
           sdkToken: accessType === 'SDK' ? `sdk-token-${this.ids}` : null,
-          expiresAt: new Date(Date.now() + 720 * 3_600_000).toISOString(),
+          expiresAt: new Date(serverNow() + 720 * 3_600_000).toISOString(),
         };
         current().kycs.push(kyc);
         return { ...kyc };

@@ -143,6 +143,69 @@ async function validateKyc(started: Started): Promise<void> {
 }
 
 describe('linkcyOnboarding', () => {
+  // First: these need the test server to skip time, which it does reliably only before other tests have run.
+  // Slow polls: each poll of a wait on Linkcy costs real time on the time-skipping server.
+  const expiring: OnboardingOptions = {
+    deadlines: { default: { expireAfter: '1h', remindAfter: '20m' } },
+    pollInitialInterval: '30m',
+    pollMaxInterval: '1h',
+  };
+
+  it('the terms wait expires: expired, nothing to compensate', async () => {
+    const terms = await start({}, { options: expiring });
+    await waitForAction(terms.handle, LINKCY_ACTIONS.acceptTerms);
+    const done = await terms.handle.result();
+    expect(done.state).toBe('expired');
+    expect(done.timeline.map((entry) => entry.what)).toContain('nothing to compensate');
+  }, 180_000);
+
+  it('the phone wait expires, after reminders', async () => {
+    const phone = await start({}, { options: expiring });
+    await acceptTerms(phone.handle);
+    await waitForAction(phone.handle, LINKCY_ACTIONS.verifyPhone);
+    const done = await phone.handle.result();
+    expect(done.state).toBe('expired');
+    expect(stepStatuses(done).phone).toBe('failed');
+    expect(done.timeline.map((entry) => entry.what)).toContain('nothing to compensate');
+    expect(fake.outboundOf(phone.workflowId).some((event) => event.type === 'onboarding.reminder')).toBe(true);
+  }, 180_000);
+
+  it('the KYC wait expires when the customer never opens the link', async () => {
+    const kyc = await start({}, { options: expiring });
+    await throughPhone(kyc);
+    const done = await kyc.handle.result();
+    expect(done.state).toBe('expired');
+    expect(stepStatuses(done).kyc).toBe('failed');
+  }, 180_000);
+
+  it('the email wait expires when the link is never clicked', async () => {
+    const email = await start({ email: 'require' }, { options: expiring, applicant: { email: 'ada@example.com' } });
+    await validateKyc(email);
+    await waitForAction(email.handle, LINKCY_ACTIONS.verifyEmail);
+    const done = await email.handle.result();
+    expect(done.state).toBe('expired');
+    expect(stepStatuses(done).email).toBe('failed');
+  }, 180_000);
+
+  it('an abandoned KYC gets a new link in the same step; a lost webhook is caught by polling', async () => {
+    const started = await start();
+    await throughPhone(started);
+    const first = fake.lastKyc(started.workflowId).kycId;
+    await kycMoves(started, 'ABORTED');
+    const second = await waitForStatus(
+      started.handle,
+      'second link',
+      (status) => pendingAction(status, LINKCY_ACTIONS.completeKyc)?.data.attempt === 2,
+    );
+    expect(pendingAction(second, LINKCY_ACTIONS.completeKyc)?.data.kycId).not.toBe(first);
+    expect(second.step).toBe('kyc');
+    // No webhook this time: the reconciliation poll sees the validation.
+    fake.setKycStatus(started.workflowId, 'VALIDATED');
+    const done = await started.handle.result();
+    expect(done.state).toBe('completed');
+    expect(done.result.kycId).toBe(fake.lastKyc(started.workflowId).kycId);
+  });
+
   it('happy path: terms, consumer, phone code (a wrong one first), hosted KYC, completed', async () => {
     const started = await start({ externalId: 'ext-happy' });
     const { handle, workflowId } = started;
@@ -242,10 +305,10 @@ describe('linkcyOnboarding', () => {
   });
 
   it('an expired code is refused with 409 until the customer asks for a new one', async () => {
-    const started = await start();
+    // A code that lives two seconds: the workflow's own timer marks it dead, no clock skipping needed.
+    const started = await start({}, { before: (id) => (fake.of(id).codeTtlSeconds = 2) });
     await acceptTerms(started.handle);
     await waitForAction(started.handle, LINKCY_ACTIONS.verifyPhone);
-    await env.sleep('11m');
     const dead = await waitForStatus(
       started.handle,
       'code dead',
@@ -258,6 +321,7 @@ describe('linkcyOnboarding', () => {
     expect(refused.type).toBe(ACTION_NOT_EXPECTED);
     expect(refused.message).toContain('resendCode');
 
+    fake.of(started.workflowId).codeTtlSeconds = 600;
     const resent = await started.handle.executeUpdate(linkcyResendCodeUpdate, { args: [{}] });
     expect(pendingAction(resent, LINKCY_ACTIONS.verifyPhone)?.data).toMatchObject({
       newCodeRequired: false,
@@ -320,25 +384,6 @@ describe('linkcyOnboarding', () => {
     expect(review.state).toBe('in_review');
     await kycMoves(started, 'VALIDATED');
     expect((await started.handle.result()).state).toBe('completed');
-  });
-
-  it('an abandoned KYC gets a new link in the same step; a lost webhook is caught by polling', async () => {
-    const started = await start();
-    await throughPhone(started);
-    const first = fake.lastKyc(started.workflowId).kycId;
-    await kycMoves(started, 'ABORTED');
-    const second = await waitForStatus(
-      started.handle,
-      'second link',
-      (status) => pendingAction(status, LINKCY_ACTIONS.completeKyc)?.data.attempt === 2,
-    );
-    expect(pendingAction(second, LINKCY_ACTIONS.completeKyc)?.data.kycId).not.toBe(first);
-    expect(second.step).toBe('kyc');
-    // No webhook this time: the reconciliation poll sees the validation.
-    fake.setKycStatus(started.workflowId, 'VALIDATED');
-    const done = await started.handle.result();
-    expect(done.state).toBe('completed');
-    expect(done.result.kycId).toBe(fake.lastKyc(started.workflowId).kycId);
   });
 
   it('email send: the link is sent and reported, nothing waits on it', async () => {
@@ -423,49 +468,6 @@ describe('linkcyOnboarding', () => {
     expect(stepStatuses(done).consumer).toBe('failed');
     expect(done.result.consumerId).toBeUndefined();
   });
-
-  // Slow polls: each poll of a wait on Linkcy costs real time on the time-skipping server.
-  const expiring: OnboardingOptions = {
-    deadlines: { default: { expireAfter: '1h', remindAfter: '20m' } },
-    pollInitialInterval: '30m',
-    pollMaxInterval: '1h',
-  };
-
-  it('the terms wait expires: expired, nothing to compensate', async () => {
-    const terms = await start({}, { options: expiring });
-    await waitForAction(terms.handle, LINKCY_ACTIONS.acceptTerms);
-    const done = await terms.handle.result();
-    expect(done.state).toBe('expired');
-    expect(done.timeline.map((entry) => entry.what)).toContain('nothing to compensate');
-  }, 180_000);
-
-  it('the phone wait expires, after reminders', async () => {
-    const phone = await start({}, { options: expiring });
-    await acceptTerms(phone.handle);
-    await waitForAction(phone.handle, LINKCY_ACTIONS.verifyPhone);
-    const done = await phone.handle.result();
-    expect(done.state).toBe('expired');
-    expect(stepStatuses(done).phone).toBe('failed');
-    expect(done.timeline.map((entry) => entry.what)).toContain('nothing to compensate');
-    expect(fake.outboundOf(phone.workflowId).some((event) => event.type === 'onboarding.reminder')).toBe(true);
-  }, 180_000);
-
-  it('the KYC wait expires when the customer never opens the link', async () => {
-    const kyc = await start({}, { options: expiring });
-    await throughPhone(kyc);
-    const done = await kyc.handle.result();
-    expect(done.state).toBe('expired');
-    expect(stepStatuses(done).kyc).toBe('failed');
-  }, 180_000);
-
-  it('the email wait expires when the link is never clicked', async () => {
-    const email = await start({ email: 'require' }, { options: expiring, applicant: { email: 'ada@example.com' } });
-    await validateKyc(email);
-    await waitForAction(email.handle, LINKCY_ACTIONS.verifyEmail);
-    const done = await email.handle.result();
-    expect(done.state).toBe('expired');
-    expect(stepStatuses(done).email).toBe('failed');
-  }, 180_000);
 
   it('cancel at each customer step: cancelled, nothing to compensate', async () => {
     const at = async (started: Started, step: string) => {
