@@ -25,6 +25,11 @@ const RECORDINGS: { provider: Provider; expected: string[]; tampered: string }[]
     tampered: 'approved',
   },
   {
+    provider: 'linkcy',
+    expected: ['validated', 'email-sent-ledger', 'declined', 'cancelled-at-phone', 'webhook-delivery'],
+    tampered: 'validated',
+  },
+  {
     provider: 'netspend',
     expected: [
       'dda-physical-approved',
