@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { errorBody, LinkcyApiError } from './errors.js';
+import { registerHostedPages } from './hosted.js';
 import { parse } from './routes.js';
 import type { LinkcyRuntime } from './runtime.js';
 import { settingsSchema } from './settings.js';
@@ -99,4 +100,6 @@ export function registerControlRoutes(app: FastifyInstance, runtime: LinkcyRunti
   app.post('/terms/publish', async (request) => store.publishTerms(parse(publishSchema, request.body).version));
 
   app.post('/tokens/expire', async () => ({ expired: tokens.expireAll() }));
+
+  registerHostedPages(app, kyc, verifications);
 }

@@ -5,7 +5,8 @@
  *
  * Files: ./routes.ts (API), ./controls.ts (`/_sandbox/linkcy`), ./runtime.ts (wiring, Svix-signed webhooks),
  * ./model.ts (consumers, terms), ./verifications.ts (SMS code, email link), ./kyc.ts (hosted KYC), ./ledgers.ts,
- * ./auth.ts (JWT login/refresh), ./svix.ts (signing), ./schemas.ts, ./settings.ts (SANDBOX_LINKCY_*), ./views.ts.
+ * ./auth.ts (JWT login/refresh), ./svix.ts (signing), ./hosted.ts (our hosted KYC and email pages), ./schemas.ts,
+ * ./settings.ts (SANDBOX_LINKCY_*), ./views.ts.
  */
 import type { FastifyInstance } from 'fastify';
 import type { SandboxContext } from '../core/context.js';

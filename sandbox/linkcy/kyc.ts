@@ -88,8 +88,11 @@ export class KycMachine {
     return last === undefined ? null : this.get(last);
   }
 
-  /** `created: false` when the consumer already has an active KYC: that one is answered, nothing is created. */
-  create(consumer: Consumer, config: KycConfiguration): { kyc: Kyc; created: boolean } {
+  /**
+   * `created: false` when the consumer already has an active KYC: that one is answered, nothing is created.
+   * `pageBaseUrl`: where our hosted page (./hosted.ts) is served; the link is that plus the KYC id.
+   */
+  create(consumer: Consumer, config: KycConfiguration, pageBaseUrl: string): { kyc: Kyc; created: boolean } {
     if (!consumer.phone.verified) {
       throw conflict('PHONE_NOT_VALIDATED', 'The phone number must be verified before starting the KYC');
     }
@@ -108,7 +111,7 @@ export class KycMachine {
       personType: 'CONSUMER',
       status: 'CREATED',
       accessType: config.accessType,
-      url: config.accessType === 'LINK' ? `https://kyc.sandbox.linkcy.invalid/flow/${id}` : null,
+      url: config.accessType === 'LINK' ? `${pageBaseUrl}/${id}` : null,
       sdkToken: config.accessType === 'SDK' ? randomBytes(24).toString('base64url') : null,
       ttl: `PT${hours}H`,
       expiresAt: now.getTime() + hours * 3600_000,

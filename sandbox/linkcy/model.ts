@@ -34,6 +34,8 @@ export interface PhoneCode {
 export interface EmailLink {
   token: string;
   expiresAt: number;
+  urlOnSuccess: string | null;
+  urlOnFailure: string | null;
 }
 
 export interface Consumer {

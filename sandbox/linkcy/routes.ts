@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { badRequest, errorBody, LinkcyApiError, type LinkcyErrorDetail } from './errors.js';
+import { hostedPageBase } from './hosted.js';
 import type { LinkcyRuntime } from './runtime.js';
 import {
   consumerIdSchema,
@@ -196,7 +197,8 @@ export function registerApi(app: FastifyInstance, runtime: LinkcyRuntime): void 
 
   route('POST', '/verifications/email/send', true, (request) => {
     const body = parse(sendEmailSchema, request.body);
-    return verifications.sendEmailLink(store.consumer(body.consumerId), body);
+    const linkBase = hostedPageBase(request, runtime.publicUrl, 'email');
+    return verifications.sendEmailLink(store.consumer(body.consumerId), body, linkBase);
   });
 
   // ---- KYC ------------------------------------------------------------------------------------------------------
@@ -205,7 +207,11 @@ export function registerApi(app: FastifyInstance, runtime: LinkcyRuntime): void 
     if (!body.consumerId) {
       throw badRequest('PERSON_ID_REQUIRED', 'consumerId is required', 'consumerId');
     }
-    const { kyc: created, created: isNew } = kyc.create(store.consumer(body.consumerId), body.kycConfiguration);
+    const { kyc: created, created: isNew } = kyc.create(
+      store.consumer(body.consumerId),
+      body.kycConfiguration,
+      hostedPageBase(request, runtime.publicUrl, 'kyc'),
+    );
     return reply.code(isNew ? 201 : 200).send(kycView(created));
   });
 

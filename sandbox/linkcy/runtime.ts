@@ -23,6 +23,8 @@ export interface LinkcyRuntime {
   tokens: LinkcyTokens;
   credentials: LinkcyCredentials;
   settings: LinkcySettings;
+  /** SANDBOX_LINKCY_PUBLIC_URL: the sandbox's address as a customer's browser reaches it (else the request's host). */
+  publicUrl: string | undefined;
   /** Cancels every pending timer for good: the sandbox is closing. */
   shutdown(): void;
 }
@@ -83,6 +85,7 @@ export function runtimeFor(ctx: SandboxContext): LinkcyRuntime {
     tokens: new LinkcyTokens(ctx.clock, () => runtime.settings, credentials.partnerName),
     credentials,
     settings: settingsFromEnv(ctx.env),
+    publicUrl: ctx.env.SANDBOX_LINKCY_PUBLIC_URL?.replace(/\/+$/, '') || undefined,
     shutdown: () => {
       closed = true;
       clearTimers();

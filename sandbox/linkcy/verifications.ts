@@ -86,9 +86,15 @@ export class Verifications {
     this.store.updated(consumer, ['phone.verified']);
   }
 
+  /** `linkBase`: where our hosted confirmation (./hosted.ts) is served; the link is that plus a random token. */
   sendEmailLink(
     consumer: Consumer,
-    options: { emailSubject?: string | undefined; urlOnSuccess?: string | undefined },
+    options: {
+      emailSubject?: string | undefined;
+      urlOnSuccess?: string | undefined;
+      urlOnFailure?: string | undefined;
+    },
+    linkBase: string,
   ): { ttl: string } {
     if (!consumer.email) throw conflict('EMAIL_ADDRESS_MISSING', 'The consumer has no email address');
     if (consumer.email.emailAddressVerified) {
@@ -97,9 +103,14 @@ export class Verifications {
     const ttlSeconds = this.store.deps.settings().emailLinkTtlHours * 3600;
     const expiresAt = this.store.deps.now().getTime() + ttlSeconds * 1000;
     const token = randomBytes(24).toString('base64url');
-    consumer.emailLink = { token, expiresAt };
+    consumer.emailLink = {
+      token,
+      expiresAt,
+      urlOnSuccess: options.urlOnSuccess ?? null,
+      urlOnFailure: options.urlOnFailure ?? null,
+    };
     const subject = options.emailSubject ?? `[${this.store.deps.partnerName}] Please verify your email address`;
-    const link = `https://verify.sandbox.linkcy.invalid/email/${token}`;
+    const link = `${linkBase}/${token}`;
     this.store.deliver({
       channel: 'EMAIL',
       consumerId: consumer.id,
@@ -121,10 +132,24 @@ export class Verifications {
     if (this.store.deps.now().getTime() >= link.expiresAt) {
       throw conflict('EMAIL_LINK_EXPIRED', 'The verification link has expired: send a new one');
     }
-    consumer.emailLink = null;
     consumer.email.emailAddressVerified = true;
     consumer.email.verificationDate = this.store.nowIso();
     this.store.deps.audit('email_verified', consumer.id);
     this.store.updated(consumer, ['email.emailAddressVerified']);
+  }
+
+  /**
+   * The customer clicked a link in the email: whether that verified the address (false: the link expired) and
+   * where the browser goes next (the partner's URLs, when it gave them).
+   */
+  clickEmailLink(token: string): { verified: boolean; redirectTo: string | null } {
+    const consumer = [...this.store.consumers.values()].find((c) => c.emailLink?.token === token);
+    const link = consumer?.emailLink;
+    if (!consumer || !link) {
+      throw new LinkcyApiError(404, 'EMAIL_LINK_NOT_FOUND', 'This verification link is unknown or was replaced');
+    }
+    if (this.store.deps.now().getTime() >= link.expiresAt) return { verified: false, redirectTo: link.urlOnFailure };
+    this.confirmEmail(consumer);
+    return { verified: true, redirectTo: link.urlOnSuccess };
   }
 }

@@ -54,7 +54,7 @@ describe('linkcy sandbox: hosted KYC', () => {
       sdkToken: null,
       urlOnComplete: 'https://partner.example/ok',
     });
-    expect(created.body.url).toMatch(/^https:\/\//);
+    expect(created.body.url).toMatch(/^https?:\/\/.+\/hosted\/kyc\/[0-9a-f-]{36}$/);
     const kycId = created.body.id as string;
     const again = await startKyc(id);
     expect(again.status).toBe(200);
@@ -166,6 +166,34 @@ describe('linkcy sandbox: hosted KYC', () => {
     expect(status).toBe('VALIDATED');
   });
 
+  it('the link is our hosted page: opening it starts the KYC, a button finishes it and redirects', async () => {
+    const id = await verifiedConsumer();
+    const created = await startKyc(id);
+    const url = created.body.url as string;
+    expect(url).toBe(`${lc.sandbox.url}/_sandbox/linkcy/hosted/kyc/${created.body.id as string}`);
+    const opened = await fetch(url);
+    expect(opened.status).toBe(200);
+    expect(opened.headers.get('content-type')).toContain('text/html');
+    expect(await opened.text()).toContain('value="approved"');
+    expect((await call('GET', `/kyc/${created.body.id as string}`)).body.status).toBe('PROCESSING');
+    const finished = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'outcome=approved',
+      redirect: 'manual',
+    });
+    expect(finished.status).toBe(303);
+    expect(finished.headers.get('location')).toBe('https://partner.example/ok');
+    expect((await call('GET', `/kyc/${created.body.id as string}`)).body.status).toBe('VALIDATED');
+    expect(await (await fetch(url)).text()).toContain('Nothing left to do');
+    const missing = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: '',
+    });
+    expect(missing.status).toBe(400);
+  });
+
   it('auto-completes new links when the setting asks for it', async () => {
     await control('PUT', '/settings', { kycAutoCompleteMs: 0 });
     const id = await verifiedConsumer({ phone: phone('0002') });
@@ -196,7 +224,7 @@ describe('linkcy sandbox: email, terms re-acceptance, ledger', () => {
       subject: '[sandbox-partner] Please verify your email address',
       to: 'a•••@example.com',
     });
-    expect(email!.link).toMatch(/^https:\/\//);
+    expect(email!.link).toMatch(/\/_sandbox\/linkcy\/hosted\/email\/[\w-]+$/);
     const confirmed = await control('POST', `/email/${id}/confirm`);
     expect(confirmed.status).toBe(200);
     expect(confirmed.body.email).toMatchObject({ emailAddressVerified: true });
@@ -213,6 +241,30 @@ describe('linkcy sandbox: email, terms re-acceptance, ledger', () => {
     await call('POST', '/verifications/email/send', { body: { consumerId: id, emailSubject: 'Hi' } });
     lc.clockOffsetMs += 48 * HOUR_MS;
     expect((await control('POST', `/email/${id}/confirm`)).body.errorCode).toBe('EMAIL_LINK_EXPIRED');
+  });
+
+  it('the email link is a hosted page: clicking it verifies and redirects; an expired one says so', async () => {
+    const id = await newConsumer({ emailAddress: 'ada@example.com' });
+    const urls = { urlOnSuccess: 'https://partner.example/email-ok', urlOnFailure: 'https://partner.example/email-ko' };
+    await call('POST', '/verifications/email/send', { body: { consumerId: id, ...urls } });
+    const [email] = (await control('GET', `/outbox?consumerId=${id}&channel=EMAIL`)).body.messages as Json[];
+    const link = email!.link as string;
+    expect(link.startsWith(`${lc.sandbox.url}/_sandbox/linkcy/hosted/email/`)).toBe(true);
+    const clicked = await fetch(link, { redirect: 'manual' });
+    expect(clicked.status).toBe(303);
+    expect(clicked.headers.get('location')).toBe(urls.urlOnSuccess);
+    expect((await call('GET', `/consumers/${id}`)).body.email).toMatchObject({ emailAddressVerified: true });
+    expect((await fetch(link, { redirect: 'manual' })).headers.get('location')).toBe(urls.urlOnSuccess);
+
+    const late = await newConsumer({ emailAddress: 'late@example.com' });
+    await call('POST', '/verifications/email/send', { body: { consumerId: late } });
+    const [lateEmail] = (await control('GET', `/outbox?consumerId=${late}&channel=EMAIL`)).body.messages as Json[];
+    lc.clockOffsetMs += 48 * HOUR_MS;
+    const expired = await fetch(lateEmail!.link as string);
+    expect(expired.status).toBe(410);
+    expect(await expired.text()).toContain('expired');
+    expect((await fetch(`${lc.sandbox.url}/_sandbox/linkcy/hosted/email/unknown`)).status).toBe(404);
+    expect(await audit('email_verified')).toHaveLength(1);
   });
 
   it('a new terms version flips termsAccepted to false until the consumer is PATCHed with it', async () => {

@@ -351,6 +351,7 @@ describe('linkcy sandbox: configuration from SANDBOX_LINKCY_*', () => {
         SANDBOX_LINKCY_PARTNER_NAME: 'acme',
         SANDBOX_LINKCY_TERMS_VERSION: '3.0',
         SANDBOX_LINKCY_OTP_MAX_ATTEMPTS: '3',
+        SANDBOX_LINKCY_PUBLIC_URL: 'https://demo.example/',
       },
       webhookTargets: { linkcy: 'http://127.0.0.1:9/unused' },
     });
@@ -366,6 +367,21 @@ describe('linkcy sandbox: configuration from SANDBOX_LINKCY_*', () => {
       expect((terms.json() as Json).version).toBe('3.0');
       const settings = await configured.app.inject({ method: 'GET', url: '/_sandbox/linkcy/settings' });
       expect(settings.json()).toMatchObject({ otpMaxAttempts: 3, otpCode: '123456', kycVerificationDelayMs: 2000 });
+
+      const api = async (method: 'POST', path: string, payload: object): Promise<Json> => {
+        const answer = await configured.app.inject({
+          method,
+          url: `/linkcy/api/partner${path}`,
+          headers: bearer,
+          payload,
+        });
+        return answer.body ? (answer.json() as Json) : {};
+      };
+      const { id } = await api('POST', '/consumers', { phone: { countryCode: '44', number: '7700900123' } });
+      await api('POST', '/verifications/phone/send', { consumerId: id as string });
+      await api('POST', '/verifications/phone/verify', { consumerId: id as string, code: '123456' });
+      const created = await api('POST', '/kyc', { consumerId: id as string, kycConfiguration: { accessType: 'LINK' } });
+      expect(created.url).toBe(`https://demo.example/_sandbox/linkcy/hosted/kyc/${created.id as string}`);
     } finally {
       await configured.close();
     }
