@@ -202,7 +202,8 @@ describe('Linkcy activities against the simulator', () => {
     const consumerId = await verifiedConsumer();
     const kyc = await activities.createKyc({ consumerId, accessType: 'LINK', urlOnComplete: 'https://app.example/ok' });
     expect(kyc).toMatchObject({ status: 'CREATED', accessType: 'LINK', sdkToken: null });
-    expect(kyc.url).toMatch(/^https:\/\//);
+    // The hosted page's link ends with the KYC id (the simulator's documented shape).
+    expect(kyc.url).toMatch(new RegExp(`^https?://.+/${kyc.kycId}$`));
     expect(Date.parse(kyc.expiresAt ?? '') - Date.now()).toBeGreaterThan(719 * 3_600_000);
     const repeated = await activities.createKyc({ consumerId, accessType: 'LINK' });
     expect(repeated.kycId).toBe(kyc.kycId);

@@ -65,7 +65,7 @@ async function throughPhone(id: string): Promise<{ kycId: string; url: string }>
   expect(answered.status).toBe(200);
   const kyc = await stack.waitForStatus(id, 'KYC link', (status) => !!pendingAction(status, 'completeKyc'));
   const data = pendingAction(kyc, 'completeKyc')?.data as { kycId: string; url: string };
-  expect(data.url).toMatch(/^https:\/\//);
+  expect(data.url).toMatch(new RegExp(`^https?://.+/${data.kycId}$`));
   return data;
 }
 
