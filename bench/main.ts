@@ -138,11 +138,7 @@ async function run(options: Options): Promise<number> {
       budget,
       quick: options.quick,
       log,
-      webhookSecrets: {
-        jiko: config.JIKO_WEBHOOK_SECRET,
-        linkcy: config.LINKCY_WEBHOOK_SECRET,
-        netspend: config.NETSPEND_WEBHOOK_SECRET,
-      },
+      webhookSecrets: { jiko: config.JIKO_WEBHOOK_SECRET, netspend: config.NETSPEND_WEBHOOK_SECRET },
     };
     try {
       const providers = BENCH_PROVIDERS.filter((p) => !options.providers || options.providers.has(p.name));

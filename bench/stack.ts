@@ -143,6 +143,8 @@ export async function startStack(options: { dir: string; log: (line: string) => 
     NETSPEND_BASE_URL: `${sandboxUrl}/netspend/netspend-api/v1`,
     JIKO_RATE_LIMIT_PER_SECOND: UNBOUNDED_RATE,
     NETSPEND_RATE_LIMIT_PER_SECOND: UNBOUNDED_RATE,
+    LINKCY_BASE_URL: `${sandboxUrl}/linkcy`,
+    LINKCY_RATE_LIMIT_PER_SECOND: UNBOUNDED_RATE,
     WORKER_SHUTDOWN_GRACE_SECONDS: '2',
     SANDBOX_HOST: '127.0.0.1',
     SANDBOX_PORT: String(sandboxPort),

@@ -3,8 +3,8 @@
  * the simulator's KYC control: 4242 validated, 0001 declined, 0002 review), plus the made-up email when the
  * scenario verifies it. The customer accepts the terms shown, answers the sandbox's SMS code (always 123456, as
  * Linkcy documents), and completes KYC on Linkcy's page: that happens at Linkcy, not through our API, so the
- * simulator plays it (`SANDBOX_LINKCY_KYC_AUTO_COMPLETE_MS`, which the history recording, the bench and the e2e
- * set; for the demo start the stack with it, e.g. `SANDBOX_LINKCY_KYC_AUTO_COMPLETE_MS=2000 npm start`).
+ * simulator plays it: `SANDBOX_LINKCY_KYC_AUTO_COMPLETE_MS` (set by the history recording; for the demo start the
+ * stack with it, e.g. `SANDBOX_LINKCY_KYC_AUTO_COMPLETE_MS=2000 npm start`), or its `complete` control (the e2e).
  */
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { LINKCY_ACTIONS } from '../../contract/linkcy.js';
@@ -15,7 +15,15 @@ import type {
   LinkcyVerifyPhoneActionData,
   LinkcyVerifyPhoneInput,
 } from '../../contract/linkcy.js';
-import type { CustomerAnswer, PendingAsk, Scenario, ScriptedCustomer, StartBody, StartChoices } from './types.js';
+import type {
+  CustomerAnswer,
+  PendingAsk,
+  Scenario,
+  ScriptedCustomer,
+  SignedWebhook,
+  StartBody,
+  StartChoices,
+} from './types.js';
 
 /** Linkcy's sandbox code [seed: "In Sandbox: No SMS is sent, and OTP is always 123456"]. */
 export const LINKCY_SANDBOX_CODE = '123456';
@@ -104,20 +112,23 @@ export const linkcyCustomer: ScriptedCustomer<keyof typeof scenarios> = {
   displayName: 'Linkcy',
   scenarios,
   defaultScenario: 'validated',
-  bench: {
-    scenario: 'validated',
-    floorWebhook: (onboardingId, secret) => {
-      const id = `msg_${randomUUID()}`;
-      const timestamp = String(Math.floor(Date.now() / 1000));
-      const body = JSON.stringify({
-        type: 'CONSUMER_KYC_VALIDATED',
-        timestamp: new Date().toISOString(),
-        // A consumer id the intake accepts, and the floor's routing key.
-        data: { consumerId: onboardingId.replace(/[^A-Za-z0-9_.:-]/g, '_'), status: 'VALIDATED', onboardingId },
-      });
-      const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-      const signature = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
-      return { body, headers: { 'svix-id': id, 'svix-timestamp': timestamp, 'svix-signature': `v1,${signature}` } };
-    },
-  },
 };
+
+/**
+ * A Svix-signed KYC webhook for the bench's floor, ready for when the bench can drive a customer who acts at the
+ * provider (Linkcy's KYC page): today its driver needs an answer to every pending action, so this customer has no
+ * `bench` part yet (README, Linkcy).
+ */
+export function linkcyFloorWebhook(onboardingId: string, secret: string): SignedWebhook {
+  const id = `msg_${randomUUID()}`;
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const body = JSON.stringify({
+    type: 'CONSUMER_KYC_VALIDATED',
+    timestamp: new Date().toISOString(),
+    // A consumer id the intake accepts, and the floor's routing key.
+    data: { consumerId: onboardingId.replace(/[^A-Za-z0-9_.:-]/g, '_'), status: 'VALIDATED', onboardingId },
+  });
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  const signature = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
+  return { body, headers: { 'svix-id': id, 'svix-timestamp': timestamp, 'svix-signature': `v1,${signature}` } };
+}
