@@ -145,6 +145,8 @@ export async function startStack(options: { dir: string; log: (line: string) => 
     JIKO_RATE_LIMIT_PER_SECOND: UNBOUNDED_RATE,
     NETSPEND_RATE_LIMIT_PER_SECOND: UNBOUNDED_RATE,
     GREENDOT_RATE_LIMIT_PER_SECOND: UNBOUNDED_RATE,
+    LINKCY_BASE_URL: `${sandboxUrl}/linkcy`,
+    LINKCY_RATE_LIMIT_PER_SECOND: UNBOUNDED_RATE,
     WORKER_SHUTDOWN_GRACE_SECONDS: '2',
     SANDBOX_HOST: '127.0.0.1',
     SANDBOX_PORT: String(sandboxPort),
@@ -153,6 +155,9 @@ export async function startStack(options: { dir: string; log: (line: string) => 
     SANDBOX_JIKO_SUBMITTED_DELAY_MS: '0',
     SANDBOX_NETSPEND_ACTIVATION_DELAY_MS: '0',
     SANDBOX_GREENDOT_TRANSACTION_POST_DELAY_MS: '0',
+    // The simulated customer finishes Linkcy's KYC page at once; Linkcy's verification takes no time either.
+    SANDBOX_LINKCY_KYC_AUTO_COMPLETE_MS: '0',
+    SANDBOX_LINKCY_KYC_VERIFICATION_DELAY_MS: '0',
     SANDBOX_WEBHOOK_URL_JIKO: `${gatewayUrl}/webhooks/jiko`,
     SANDBOX_WEBHOOK_URL_NETSPEND: `${gatewayUrl}/webhooks/netspend`,
     SANDBOX_WEBHOOK_URL_GREENDOT: `${gatewayUrl}/webhooks/greendot`,

@@ -90,6 +90,16 @@ const RECORDINGS: Recording[] = [
     scenario: 'approved',
     cancelAt: 'acceptAgreements',
     expectedState: 'cancelled',
+  }, // Linkcy's KYC page is completed by the simulator (SANDBOX_LINKCY_KYC_AUTO_COMPLETE_MS below).
+  { provider: 'linkcy', name: 'validated', scenario: 'validated', expectedState: 'completed' },
+  { provider: 'linkcy', name: 'email-sent-ledger', scenario: 'email', expectedState: 'completed' },
+  { provider: 'linkcy', name: 'declined', scenario: 'declined', expectedState: 'rejected' },
+  {
+    provider: 'linkcy',
+    name: 'cancelled-at-phone',
+    scenario: 'validated',
+    cancelAt: 'verifyPhone',
+    expectedState: 'cancelled',
   },
   // Recorded after patch jiko-agreements-recheck-before-application: the agreements are read again once accepted.
   { provider: 'jiko', name: 'approved-agreements-rechecked', scenario: 'approved', expectedState: 'completed' },
@@ -169,7 +179,14 @@ async function main(): Promise<void> {
     const providers = [...new Set(RECORDINGS.map((recording) => recording.provider))];
     throw new Error(`no recording for ${only.join(', ')}: ${providers.join(' or ')}`);
   }
-  const stack = await startE2eStack({ codec: false, sandboxEnv: { SANDBOX_JIKO_SUBMITTED_DELAY_MS: '500' } });
+  const stack = await startE2eStack({
+    codec: false,
+    sandboxEnv: {
+      SANDBOX_JIKO_SUBMITTED_DELAY_MS: '500',
+      SANDBOX_LINKCY_KYC_AUTO_COMPLETE_MS: '500',
+      SANDBOX_LINKCY_KYC_VERIFICATION_DELAY_MS: '500',
+    },
+  });
   try {
     const recordedDeliveries = new Set<string>();
     for (const recording of recordings) {

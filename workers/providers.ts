@@ -5,6 +5,7 @@
  */
 import { greendotTaskQueue } from '../activities/greendot/task-queue.js';
 import { jikoTaskQueue } from '../activities/jiko/task-queue.js';
+import { linkcyTaskQueue } from '../activities/linkcy/task-queue.js';
 import { netspendTaskQueue } from '../activities/netspend/task-queue.js';
 import { outboundTaskQueue } from '../activities/outbound.js';
 import type { TaskQueueDefinition } from '../activities/task-queue.js';
@@ -15,6 +16,7 @@ export type { ActivityDeps, ActivityImplementations, TaskQueueDefinition } from 
 export const TASK_QUEUES: readonly TaskQueueDefinition[] = [
   greendotTaskQueue,
   jikoTaskQueue,
+  linkcyTaskQueue,
   netspendTaskQueue,
   webhookTaskQueue,
   outboundTaskQueue,

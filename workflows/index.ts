@@ -5,6 +5,7 @@
  */
 export { greendotOnboarding } from './greendot.js';
 export { jikoOnboarding } from './jiko.js';
+export { linkcyOnboarding } from './linkcy.js';
 export { netspendOnboarding } from './netspend.js';
 export { webhookDelivery } from './webhook-delivery.js';
 export { outboundEventDelivery } from './outbound-delivery.js';

@@ -5,10 +5,12 @@
 import type { ClientProvider } from '../provider-definition.js';
 import { greendotClientProvider } from './greendot.js';
 import { jikoClientProvider } from './jiko.js';
+import { linkcyClientProvider } from './linkcy.js';
 import { netspendClientProvider } from './netspend.js';
 
 export const CLIENT_PROVIDERS = [
   greendotClientProvider,
   jikoClientProvider,
+  linkcyClientProvider,
   netspendClientProvider,
 ] as const satisfies readonly ClientProvider[];

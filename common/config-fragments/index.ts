@@ -4,6 +4,7 @@
  */
 import { greendotConfig } from './greendot.js';
 import { jikoConfig } from './jiko.js';
+import { linkcyConfig } from './linkcy.js';
 import { netspendConfig } from './netspend.js';
 
-export const PROVIDER_CONFIG = { ...greendotConfig, ...jikoConfig, ...netspendConfig };
+export const PROVIDER_CONFIG = { ...greendotConfig, ...jikoConfig, ...linkcyConfig, ...netspendConfig };

@@ -4,10 +4,16 @@
  */
 import { greendotCustomer } from './greendot.js';
 import { jikoCustomer } from './jiko.js';
+import { linkcyCustomer } from './linkcy.js';
 import { netspendCustomer } from './netspend.js';
 import type { Scenario, ScriptedCustomer } from './types.js';
 
-export const SCRIPTED_CUSTOMERS: readonly ScriptedCustomer[] = [greendotCustomer, jikoCustomer, netspendCustomer];
+export const SCRIPTED_CUSTOMERS: readonly ScriptedCustomer[] = [
+  greendotCustomer,
+  jikoCustomer,
+  linkcyCustomer,
+  netspendCustomer,
+];
 
 export function scriptedCustomer(provider: string): ScriptedCustomer | undefined {
   return SCRIPTED_CUSTOMERS.find((customer) => customer.provider === provider);

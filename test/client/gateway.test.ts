@@ -9,9 +9,9 @@ import { createLogger, setLogLevel } from '../../common/log.js';
 import { buildGateway } from '../../client/gateway/app.js';
 import { DEFAULT_PROVIDER_REGISTRY } from '../../client/registry.js';
 import { OnboardingClient } from '../../client/onboarding-client.js';
-import { API_KEY, jikoStartBody, testConfig, unreachableClient } from './fixtures.js';
-import { CLIENT_PROVIDERS } from '../../client/providers/index.js';
 import { pascalCase } from '../../client/provider-definition.js';
+import { CLIENT_PROVIDERS } from '../../client/providers/index.js';
+import { API_KEY, jikoStartBody, testConfig, unreachableClient } from './fixtures.js';
 
 let app: FastifyInstance;
 const quietLogger = createLogger('gateway-test');

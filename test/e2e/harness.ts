@@ -112,6 +112,7 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
     GATEWAY_API_KEYS: E2E_API_KEY,
     TASK_QUEUE_PREFIX: 'e2e',
     JIKO_BASE_URL: `${sandbox.url}/jiko`,
+    LINKCY_BASE_URL: `${sandbox.url}/linkcy`,
     NETSPEND_BASE_URL: `${sandbox.url}/netspend/netspend-api/v1`,
     GREENDOT_BASE_URL: `${sandbox.url}/greendot`,
     DOCUMENT_STORE_DIR: path.join(scratch, 'documents'),

@@ -66,12 +66,15 @@ export function startInput(history: History): unknown {
 }
 
 /** Made-up people only: example.com mail, 555 numbers, an adult born long ago. Names are checked by the caller. */
-export function looksFake(applicant: Applicant): boolean {
-  return (
-    /@example\.(com|org|net)$/.test(applicant.email) &&
-    /^\+1555\d{7}$/.test(applicant.phone) &&
-    /^\d{9}$/.test(applicant.ssn)
-  );
+export function looksFake(applicant: Applicant<never>): boolean {
+  // Each field the applicant has must look made up (a phone-first provider's applicant may hold only the phone).
+  const checks: [string | undefined, RegExp][] = [
+    [applicant.email, /@example\.(com|org|net)$/],
+    [applicant.phone, /^\+1555\d{7}$/],
+    [applicant.ssn, /^\d{9}$/],
+  ];
+  const present = checks.filter(([value]) => value !== undefined);
+  return present.length > 0 && present.every(([value, pattern]) => pattern.test(value as string));
 }
 
 /** A copy of the history in which the first scheduled activity has another type: replay must refuse it. */

@@ -57,6 +57,11 @@ const RECORDINGS: {
     },
   },
   {
+    provider: 'linkcy',
+    expected: ['validated', 'email-sent-ledger', 'declined', 'cancelled-at-phone', 'webhook-delivery'],
+    tampered: 'validated',
+  },
+  {
     provider: 'netspend',
     expected: [
       'dda-physical-approved',

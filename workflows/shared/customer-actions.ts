@@ -207,6 +207,17 @@ export class CustomerActions {
     this.record.addTimeline('system', `attempts renewed: ${action.name}`, `${max} attempts`);
   }
 
+  /**
+   * Refills the budget of a provider action outside the wait's own exhaustion handling: the provider issued a new
+   * secret on the customer's request (e.g. a new code), so the refusals of the old one no longer count.
+   */
+  renewAttempts(action: string): void {
+    const providerAction = this.providerActions.get(action);
+    if (providerAction?.attempts === undefined) return;
+    providerAction.attemptsLeft = providerAction.attempts.max;
+    this.refreshAttemptsLeft(action);
+  }
+
   /** The data of a listed pending action, with the provider action's `attemptsLeft` when it has a budget. */
   withAttemptsLeft(action: string, data: Record<string, unknown>): Record<string, unknown> {
     const left = this.providerActions.get(action)?.attemptsLeft;

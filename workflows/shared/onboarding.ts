@@ -227,6 +227,14 @@ export class Onboarding {
     return this.actions.defineProviderAction(update, spec);
   }
 
+  /**
+   * Refills the attempts budget of a provider action while its wait goes on (the provider issued a new code at
+   * the customer's request), under the same deadline. Does nothing for an action without a budget.
+   */
+  renewAttempts(action: string): void {
+    this.actions.renewAttempts(action);
+  }
+
   // --- the whole run -------------------------------------------------------------------------------------------
 
   /** Registers how to undo what `step` created; undone in reverse order on cancel, expiry or permanent failure. */

@@ -1,0 +1,156 @@
+/**
+ * Linkcy in the client library and the gateway: the start body's `linkcy` block, the bodies of Linkcy's customer
+ * actions and their Updates, and its webhook intake. The deterministic contract is contract/linkcy.ts. Linkcy is
+ * phone-first: the applicant needs only `phone`.
+ */
+import { z } from 'zod';
+import {
+  LINKCY_ACTIONS,
+  LINKCY_CODE_MESSAGE,
+  LINKCY_CODE_PATTERN,
+  LINKCY_COUNTRY_CODES,
+  LINKCY_EMAIL_MODES,
+  LINKCY_KYC_ACCESS_TYPES,
+  LINKCY_OCCUPATIONS,
+  LINKCY_PROVIDER,
+  LINKCY_REQUIRED_APPLICANT_FIELDS,
+  LINKCY_SOURCES_OF_FUNDS,
+  LINKCY_TEXT_MAX,
+  LINKCY_WORKFLOW_TYPE,
+  linkcyAcceptTermsUpdate,
+  linkcyChangePhoneUpdate,
+  linkcyPhoneProblem,
+  linkcyResendCodeUpdate,
+  linkcyResendEmailUpdate,
+  linkcyVerifyPhoneUpdate,
+} from '../../contract/linkcy.js';
+import type {
+  LinkcyAcceptTermsInput,
+  LinkcyChangePhoneInput,
+  LinkcyResendCodeInput,
+  LinkcyVerifyPhoneInput,
+} from '../../contract/linkcy.js';
+import { defineAction, defineClientProvider } from '../provider-definition.js';
+import { createLinkcyWebhookIntake } from '../webhooks/linkcy.js';
+
+// --- the start block --------------------------------------------------------------------------------------------
+
+const countryCodeSchema = z
+  .string()
+  .refine((code) => LINKCY_COUNTRY_CODES.includes(code), "one of Linkcy's phone country codes (digits, no +), e.g. 33");
+const httpUrlSchema = z.url({ protocol: /^https?$/, error: 'an absolute http(s) URL' });
+const otherText = z.string().trim().min(1, 'required').max(LINKCY_TEXT_MAX, `at most ${LINKCY_TEXT_MAX} characters`);
+
+/** The start body's `linkcy` block; every field is optional (the phone itself is `applicant.phone`). */
+export const linkcyProviderInputSchema = z
+  .object({
+    /** Splits `applicant.phone`; by default the longest listed code the number starts with. */
+    phoneCountryCode: countryCodeSchema.optional(),
+    /** Our id for the consumer at Linkcy; the customerRef by default. Never personal data. */
+    externalId: z.string().min(1).max(LINKCY_TEXT_MAX, `at most ${LINKCY_TEXT_MAX} characters`).optional(),
+    sourceOfFunds: z.enum(LINKCY_SOURCES_OF_FUNDS).optional(),
+    otherSourceOfFunds: otherText.optional(),
+    occupation: z.enum(LINKCY_OCCUPATIONS).optional(),
+    otherOccupation: otherText.optional(),
+    kyc: z
+      .object({
+        accessType: z.enum(LINKCY_KYC_ACCESS_TYPES).optional(),
+        urlOnComplete: httpUrlSchema.optional(),
+        urlOnFailure: httpUrlSchema.optional(),
+      })
+      .strict()
+      .optional(),
+    email: z.enum(LINKCY_EMAIL_MODES).optional(),
+    emailVerification: z
+      .object({ urlOnSuccess: httpUrlSchema.optional(), urlOnFailure: httpUrlSchema.optional() })
+      .strict()
+      .optional(),
+    ledger: z
+      .object({
+        type: z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/, 'a Linkcy ledger type, e.g. EUR_BELGIUM'),
+        friendlyName: z.string().trim().min(1).max(100).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .superRefine((block, context) => {
+    const pairs = [
+      ['sourceOfFunds', 'otherSourceOfFunds'],
+      ['occupation', 'otherOccupation'],
+    ] as const;
+    for (const [choice, text] of pairs) {
+      if (block[choice] === 'OTHER' && block[text] === undefined) {
+        context.addIssue({ code: 'custom', path: [text], message: `required when ${choice} is OTHER` });
+      }
+      if (block[choice] !== 'OTHER' && block[text] !== undefined) {
+        context.addIssue({ code: 'custom', path: [text], message: `only with ${choice} OTHER` });
+      }
+    }
+  })
+  .meta({ id: 'LinkcyProviderInput' });
+
+// --- customer actions -------------------------------------------------------------------------------------------
+
+export const linkcyAcceptTermsBodySchema = z
+  .object({ version: z.string().trim().min(1, 'required').max(32) })
+  .meta({ id: 'LinkcyAcceptTermsBody' });
+
+/** The code never appears in an error: the message names the rule only (zod does not echo input by default). */
+export const linkcyVerifyPhoneBodySchema = z
+  .object({ code: z.string(LINKCY_CODE_MESSAGE).regex(LINKCY_CODE_PATTERN, LINKCY_CODE_MESSAGE) })
+  .meta({ id: 'LinkcyVerifyPhoneBody' });
+
+export const linkcyEmptyBodySchema = z.object({}).strict().meta({ id: 'LinkcyEmptyBody' });
+
+export const linkcyChangePhoneBodySchema = z
+  .object({ phone: z.string(), phoneCountryCode: z.string().optional() })
+  .superRefine((body, context) => {
+    const problem = linkcyPhoneProblem(body.phone, body.phoneCountryCode);
+    if (problem) context.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
+  })
+  .meta({ id: 'LinkcyChangePhoneBody' });
+
+export const linkcyClientProvider = defineClientProvider({
+  provider: LINKCY_PROVIDER,
+  workflowType: LINKCY_WORKFLOW_TYPE,
+  requiredApplicantFields: LINKCY_REQUIRED_APPLICANT_FIELDS,
+  // A phone-only start needs no block at all.
+  blockSchema: linkcyProviderInputSchema.default({}),
+  actions: {
+    [LINKCY_ACTIONS.acceptTerms]: defineAction({
+      update: linkcyAcceptTermsUpdate,
+      summary: "The customer accepts Linkcy's terms and conditions: the version shown in the pending action.",
+      bodySchema: linkcyAcceptTermsBodySchema,
+      toUpdateArgument: async (body): Promise<LinkcyAcceptTermsInput> => ({ version: body.version }),
+    }),
+    [LINKCY_ACTIONS.verifyPhone]: defineAction({
+      update: linkcyVerifyPhoneUpdate,
+      summary: 'The customer sends the six-digit code Linkcy sent by SMS; a wrong one is a 422 with the attempts left.',
+      bodySchema: linkcyVerifyPhoneBodySchema,
+      toUpdateArgument: async (body): Promise<LinkcyVerifyPhoneInput> => ({ code: body.code }),
+    }),
+    [LINKCY_ACTIONS.resendCode]: defineAction({
+      update: linkcyResendCodeUpdate,
+      summary: 'Linkcy sends a new SMS code (the previous one stops working); 409 while its resend limit holds.',
+      bodySchema: linkcyEmptyBodySchema,
+      toUpdateArgument: async (): Promise<LinkcyResendCodeInput> => ({}),
+    }),
+    [LINKCY_ACTIONS.changePhone]: defineAction({
+      update: linkcyChangePhoneUpdate,
+      summary: 'The customer gives another phone number (E.164); Linkcy texts a new code to it.',
+      bodySchema: linkcyChangePhoneBodySchema,
+      toUpdateArgument: async (body): Promise<LinkcyChangePhoneInput> => ({
+        phone: body.phone,
+        ...(body.phoneCountryCode ? { phoneCountryCode: body.phoneCountryCode } : {}),
+      }),
+    }),
+    [LINKCY_ACTIONS.resendEmail]: defineAction({
+      update: linkcyResendEmailUpdate,
+      summary: 'Linkcy emails a new verification link (the previous one stops working).',
+      bodySchema: linkcyEmptyBodySchema,
+      toUpdateArgument: async (): Promise<Record<string, never>> => ({}),
+    }),
+  },
+  createWebhookIntake: (config) => createLinkcyWebhookIntake(config),
+});
