@@ -103,7 +103,13 @@ describe('production', () => {
     const providerSecrets = Object.fromEntries(
       Object.keys(configSchema.shape)
         .filter((name) => /(SECRET|PASSWORD|TOKEN|API_KEY)$/.test(name) && !(name in ownSecrets))
-        .map((name) => [name, `${name.toLowerCase()}-of-our-own-0123456789`]),
+        .map((name) => {
+          // A secret with a format of its own (a Standard Webhooks `whsec_` key) gets one of that format.
+          const fallback = configSchema.shape[name as keyof typeof configSchema.shape].safeParse(undefined);
+          const ownValue = `${name.toLowerCase()}-of-our-own-0123456789`;
+          const standardWebhooks = fallback.success && String(fallback.data).startsWith('whsec_');
+          return [name, standardWebhooks ? `whsec_${Buffer.from(ownValue).toString('base64')}` : ownValue];
+        }),
     );
     expect(() => parseConfig({ ...ownSecrets, ...providerSecrets })).not.toThrow();
   });
