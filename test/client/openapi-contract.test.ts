@@ -9,7 +9,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../client/errors.js';
 import { buildOpenApiDocument } from '../../client/gateway/openapi.js';
-import { DEFAULT_PROVIDER_REGISTRY } from '../../client/registry.js';
+import { DEFAULT_PROVIDER_REGISTRY, ProviderRegistry } from '../../client/registry.js';
+import type { ClientProvider, ProviderAction } from '../../client/provider-definition.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const bin = (name: string): string => join(root, 'node_modules', '.bin', name);
@@ -72,6 +73,34 @@ describe('the OpenAPI document', () => {
     );
     expect(ids.every((id) => typeof id === 'string')).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
+describe('a provider that publishes no pending-action data', () => {
+  it('still gets its typed action paths, and its pending actions are the untyped PendingAction', () => {
+    const withoutData = (definition: ClientProvider): ClientProvider => ({
+      ...definition,
+      actions: Object.fromEntries(
+        Object.entries(definition.actions).map(([name, action]): [string, ProviderAction] => {
+          const { dataSchema: _dataSchema, ...rest } = action;
+          return [name, rest];
+        }),
+      ),
+    });
+    const registry = new ProviderRegistry(DEFAULT_PROVIDER_REGISTRY.definitions.map(withoutData));
+    const bare = buildOpenApiDocument({ serverUrl: 'http://localhost:8080', providers: registry });
+    const text = JSON.stringify(bare);
+    const schemas = (bare.components as { schemas: Record<string, unknown> }).schemas;
+    expect(Object.keys(bare.paths as object)).toContain('/v1/providers/jiko/onboardings/{id}/actions/acceptAgreements');
+    expect(schemas.PendingActionItem).toEqual({
+      description: expect.any(String),
+      anyOf: [{ $ref: '#/components/schemas/PendingAction' }],
+    });
+    expect(schemas.JikoPendingAction).toBeUndefined();
+    // Every reference resolves.
+    for (const [, target] of text.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)) {
+      expect(schemas[target as string], target).toBeDefined();
+    }
   });
 });
 
