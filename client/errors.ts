@@ -4,11 +4,40 @@
  */
 import type { FieldIssue } from './schemas.js';
 
+/**
+ * Every `code` the gateway's error envelope can carry, from the library (the classes below) and from the gateway
+ * itself (routing, auth, body limits, codec). OnboardingError and the gateway's sendError take an `ErrorCode`, so a
+ * new code does not compile until it is listed here, and the OpenAPI document publishes this list as the enum.
+ */
+export const ERROR_CODES = [
+  'validation_failed',
+  'onboarding_not_found',
+  'unknown_action',
+  'unsupported_provider',
+  'action_not_expected',
+  'invalid_action',
+  'action_failed',
+  'event_not_found',
+  'webhook_unauthenticated',
+  'webhook_malformed',
+  'webhook_endpoint_not_found',
+  'temporarily_unavailable',
+  'bad_request',
+  'body_too_large',
+  'not_found',
+  'unauthenticated',
+  'internal',
+  'temporal_unreachable',
+  'codec_unavailable',
+  'cannot_decrypt',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
 export class OnboardingError extends Error {
   override name = 'OnboardingError';
   constructor(
     readonly httpStatus: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
   ) {

@@ -323,9 +323,9 @@ export class OnboardingClient {
     onboardingId: string,
     action: string,
     body: unknown,
-    options: { idempotencyKey?: string } = {},
+    options: { idempotencyKey?: string; provider?: string } = {},
   ): Promise<OnboardingStatus> {
-    const actionDefinition = this.actionOf(onboardingId, action);
+    const actionDefinition = this.actionOf(onboardingId, action, options.provider);
     const updateId = updateIdFor(action, options.idempotencyKey);
     let argument: unknown;
     try {
@@ -337,9 +337,14 @@ export class OnboardingClient {
     return this.update(onboardingId, actionDefinition.update, argument, updateId);
   }
 
-  /** The action `action` of the onboarding's provider: 404 errors when the onboarding id or the action is unknown. */
-  actionOf(onboardingId: string, action: string): ProviderAction {
+  /**
+   * The action `action` of the onboarding's provider: 404 errors when the onboarding id or the action is unknown,
+   * or when `expectedProvider` is given (a typed per-provider path) and the onboarding belongs to another provider.
+   */
+  actionOf(onboardingId: string, action: string, expectedProvider?: string): ProviderAction {
     const { provider, definition } = this.parseOnboardingId(onboardingId);
+    if (expectedProvider !== undefined && provider !== expectedProvider)
+      throw new OnboardingNotFoundError(onboardingId);
     const actionDefinition = Object.hasOwn(definition.actions, action) ? definition.actions[action] : undefined;
     if (!actionDefinition) throw new UnknownActionError(provider, action, Object.keys(definition.actions));
     return actionDefinition;

@@ -32,6 +32,11 @@ export interface ProviderAction {
   name: string;
   summary: string;
   bodySchema: z.ZodType;
+  /**
+   * The `data` of this action's pending action (what the customer is shown), published in the OpenAPI document as
+   * `<Provider><Action>PendingAction`. Optional: without it the spec says only "an object".
+   */
+  dataSchema?: z.ZodType;
   /** The workflow Update the action is sent as (typed: the client never sends an Update by a bare name). */
   update: UpdateDefinition<OnboardingStatus, [unknown]>;
   /** The largest HTTP body the action may need (documents travel base64 in JSON); the gateway's default otherwise. */
@@ -85,6 +90,7 @@ export function defineAction<S extends z.ZodType, Argument>(definition: {
   update: UpdateDefinition<OnboardingStatus, [Argument]>;
   summary: string;
   bodySchema: S;
+  dataSchema?: z.ZodType;
   maxBodyBytes?: number;
   toUpdateArgument(body: z.output<S>, deps: ActionDeps): Promise<Argument>;
 }): ProviderAction {
@@ -93,6 +99,7 @@ export function defineAction<S extends z.ZodType, Argument>(definition: {
     name,
     summary: definition.summary,
     bodySchema: definition.bodySchema,
+    ...(definition.dataSchema ? { dataSchema: definition.dataSchema } : {}),
     update: definition.update as UpdateDefinition<OnboardingStatus, [unknown]>,
     ...(definition.maxBodyBytes ? { maxBodyBytes: definition.maxBodyBytes } : {}),
     prepare: (body, deps) =>

@@ -9,6 +9,7 @@ import { APPLICANT_FIELDS, PROVIDER_NAME_PATTERN } from '../contract/onboarding.
 import type { ApplicantField, OnboardingState } from '../contract/onboarding.js';
 import { addressRule, cancelReasonRule, plainTextRule } from '../contract/rules.js';
 import { personalDataShape } from './customer-ref.js';
+import { ERROR_CODES } from './errors.js';
 import type { ShapeRule, ValueRule } from '../contract/rules.js';
 
 // --- building blocks ---------------------------------------------------------------------------------------------
@@ -271,7 +272,8 @@ export const listResponseSchema = z
 export const errorEnvelopeSchema = z
   .object({
     error: z.object({
-      code: z.string(),
+      /** Stable, machine-readable; new codes may be added in a minor version, so a client keeps a default branch. */
+      code: z.enum(ERROR_CODES),
       message: z.string(),
       details: z.unknown().optional(),
     }),

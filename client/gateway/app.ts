@@ -17,6 +17,7 @@ import type { Config } from '../../common/config.js';
 import { createLogger } from '../../common/log.js';
 import type { Logger } from '../../common/log.js';
 import { OnboardingError } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
 import type { OnboardingClient, StartBodyInput } from '../onboarding-client.js';
 import type { ErrorEnvelope, ListFilters } from '../schemas.js';
 import { createApiKeyCheck } from './auth.js';
@@ -33,14 +34,14 @@ export interface GatewayOptions {
 const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 const WEBHOOK_BODY_LIMIT_BYTES = 1024 * 1024;
 
-function envelope(code: string, message: string, details?: unknown): ErrorEnvelope {
+function envelope(code: ErrorCode, message: string, details?: unknown): ErrorEnvelope {
   return details === undefined ? { error: { code, message } } : { error: { code, message, details } };
 }
 
 function sendError(
   reply: FastifyReply,
   status: number,
-  code: string,
+  code: ErrorCode,
   message: string,
   details?: unknown,
 ): FastifyReply {
@@ -168,18 +169,39 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
           Object.values(definition.actions).map((action) => action.maxBodyBytes ?? DEFAULT_BODY_LIMIT_BYTES),
         ),
       );
+      const act = async (
+        request: FastifyRequest<{ Params: IdParams }>,
+        reply: FastifyReply,
+        actionName: string,
+        provider?: string,
+      ): Promise<unknown> => {
+        const action = onboarding.actionOf(request.params.id, actionName, provider);
+        const limit = action.maxBodyBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+        if (Number(request.headers['content-length'] ?? 0) > limit) {
+          return sendError(reply, 413, 'body_too_large', `the ${action.name} body is larger than ${limit} bytes`);
+        }
+        return onboarding.act(request.params.id, actionName, request.body, {
+          ...idempotencyOf(request),
+          ...(provider ? { provider } : {}),
+        });
+      };
+      // The untyped form: any action of the onboarding's provider, by name.
       v1.post<{ Params: ActionParams }>(
         '/onboardings/:id/actions/:action',
         { bodyLimit: largestActionBody },
-        async (request, reply) => {
-          const action = onboarding.actionOf(request.params.id, request.params.action);
-          const limit = action.maxBodyBytes ?? DEFAULT_BODY_LIMIT_BYTES;
-          if (Number(request.headers['content-length'] ?? 0) > limit) {
-            return sendError(reply, 413, 'body_too_large', `the ${action.name} body is larger than ${limit} bytes`);
-          }
-          return onboarding.act(request.params.id, request.params.action, request.body, idempotencyOf(request));
-        },
+        async (request, reply) => act(request, reply, request.params.action),
       );
+      // The typed form: one literal path per provider and action (from the registry), so a client generated from
+      // /openapi.json has one body type per path; an onboarding of another provider is not found there (404).
+      for (const definition of onboarding.providers.definitions) {
+        for (const action of Object.values(definition.actions)) {
+          v1.post<{ Params: IdParams }>(
+            `/providers/${definition.provider}/onboardings/:id/actions/${action.name}`,
+            { bodyLimit: action.maxBodyBytes ?? DEFAULT_BODY_LIMIT_BYTES },
+            async (request, reply) => act(request, reply, action.name, definition.provider),
+          );
+        }
+      }
 
       v1.get<{ Params: IdParams }>('/onboardings/:id/events', async (request) => ({
         events: await onboarding.listEvents(request.params.id),

@@ -1,120 +1,90 @@
 /**
- * /openapi.json, generated from the zod schemas of client/schemas.ts (their `.meta({id})` names become
- * components), so the document cannot drift from what the gateway validates.
+ * /openapi.json: paths and responses here, components (from the zod schemas and the provider registry) in
+ * openapi-components.ts, so the document cannot drift from what the gateway validates. Every operation lists
+ * every status it can answer; errors are the `Error` envelope whose `code` is the enum of client/errors.ts.
  */
-import { z } from 'zod';
-import { pascalCase } from '../provider-definition.js';
 import type { ProviderRegistry } from '../registry.js';
-import {
-  addressSchema,
-  applicantSchema,
-  cancelBodySchema,
-  retryStepBodySchema,
-  errorEnvelopeSchema,
-  eventListSchema,
-  listResponseSchema,
-  onboardingOptionsSchema,
-  onboardingStatusSchema,
-  onboardingSummarySchema,
-  outboundDeliverySchema,
-  webhookAckSchema,
-} from '../schemas.js';
+import { onboardingStatusSchema } from '../schemas.js';
+import { actionEntries, components, ref } from './openapi-components.js';
+import type { JsonObject } from './openapi-components.js';
+import { errorResponse, json, otherPaths } from './openapi-infra.js';
+const statusResponse = (description: string): JsonObject => ({ description, ...json(ref('OnboardingStatus')) });
 
-type JsonObject = Record<string, unknown>;
+/** What any authenticated route can answer besides its own statuses. */
+const common = {
+  '401': errorResponse('`unauthenticated`: missing or wrong API key'),
+  '500': errorResponse('`internal` (a bug; logged)'),
+  '503': errorResponse('`temporarily_unavailable`: Temporal (or the document store) is not reachable; retry later'),
+};
+/** …and any route that takes a JSON body. */
+const withBody = {
+  ...common,
+  '400': errorResponse('`bad_request`: the body is not JSON'),
+  '413': errorResponse('`body_too_large`'),
+};
 
-const ref = (id: string): JsonObject => ({ $ref: `#/components/schemas/${id}` });
-const json = (schema: JsonObject): JsonObject => ({ content: { 'application/json': { schema } } });
-const errorResponse = (description: string): JsonObject => ({ description, ...json(ref('Error')) });
+const idParam = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  description: 'The onboarding id, `onboarding:<provider>:<customerRef>` (URL-encoded).',
+  schema: { type: 'string' },
+};
+const idempotencyKeyParam = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'Send the same key when retrying (after a timeout): the first answer is returned and nothing runs twice. ' +
+    '1-128 of A-Z a-z 0-9 _ . : -, scoped to the onboarding and the action.',
+  schema: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,128}$' },
+};
+const security = [{ apiKey: [] }];
 
-/** The component name of a schema: its own `.meta({id})`, or `fallback`. */
-function componentId(schema: z.ZodType, fallback: string): string {
-  const id = z.globalRegistry.get(schema)?.id;
-  return typeof id === 'string' ? id : fallback;
-}
+/** Responses of an action, typed or untyped. */
+const actionResponses = {
+  '200': statusResponse('Accepted; the status after it took effect'),
+  ...withBody,
+  '404': errorResponse(
+    '`onboarding_not_found` (no such onboarding, or on a typed path one of another provider) or `unknown_action`',
+  ),
+  '409': errorResponse('`action_not_expected`: not expected now (nothing pending, or the onboarding has finished)'),
+  '422': errorResponse('`validation_failed` (body; details.issues name each field) or `invalid_action` (content)'),
+  '500': errorResponse('`action_failed` (the onboarding failed the action unexpectedly) or `internal`'),
+};
 
-/** Action bodies by component name, each provider's in the registry's order. */
-function actionBodies(
-  providers: ProviderRegistry,
-): { provider: string; action: string; id: string; schema: z.ZodType }[] {
-  return providers.definitions.flatMap((definition) =>
-    Object.values(definition.actions).map((action) => ({
-      provider: definition.provider,
-      action: action.name,
-      id: componentId(action.bodySchema, `${pascalCase(definition.provider)}${pascalCase(action.name)}Body`),
-      schema: action.bodySchema,
-    })),
-  );
-}
-
-function components(providers: ProviderRegistry): Record<string, unknown> {
-  // Everything reachable from the API's top-level schemas; ids come from .meta({ id }) or the provider registry.
-  const registry = z.registry<{ id: string }>();
-  const named: [z.ZodType, string][] = [
-    [providers.startBodySchema, 'StartOnboardingBody'],
-    [onboardingStatusSchema, 'OnboardingStatus'],
-    [listResponseSchema, 'OnboardingList'],
-    [cancelBodySchema, 'CancelBody'],
-    [retryStepBodySchema, 'RetryStepBody'],
-    [errorEnvelopeSchema, 'Error'],
-    [webhookAckSchema, 'WebhookAck'],
-    [applicantSchema, 'Applicant'],
-    [onboardingOptionsSchema, 'OnboardingOptions'],
-    [onboardingSummarySchema, 'OnboardingSummary'],
-    [eventListSchema, 'OutboundEventList'],
-    [outboundDeliverySchema, 'OutboundDelivery'],
-    ...providers.definitions.map((definition): [z.ZodType, string] => [
-      definition.blockSchema,
-      componentId(definition.blockSchema, `${pascalCase(definition.provider)}ProviderInput`),
-    ]),
-  ];
-  for (const option of providers.startBodyOptions) {
-    const id = pascalCase(option.provider);
-    named.push([option.schema, `${id}StartBody`], [option.schema.shape.applicant as z.ZodType, `${id}Applicant`]);
-  }
-  named.push([addressSchema, 'Address']);
-  for (const body of actionBodies(providers)) {
-    if (!named.some(([, id]) => id === body.id)) named.push([body.schema, body.id]);
-  }
-  for (const [schema, id] of named) {
-    if (!registry.has(schema)) registry.add(schema, { id });
-  }
-  const generated = z.toJSONSchema(registry, {
-    target: 'openapi-3.0',
-    io: 'input',
-    unrepresentable: 'any',
-    uri: (id) => `#/components/schemas/${id}`,
-  });
-  // OpenAPI 3.0 schema objects have no $id; the component's key is its name.
+/** One literal path per provider and action, each with its own body: a generated client cannot mix them up. */
+function typedActionPaths(providers: ProviderRegistry): Record<string, JsonObject> {
   return Object.fromEntries(
-    Object.entries(generated.schemas).map(([id, schema]) => {
-      const { $id: _id, ...rest } = schema as Record<string, unknown>;
-      return [id, rest];
-    }),
+    actionEntries(providers).map((entry) => [
+      `/v1/providers/${entry.provider}/onboardings/{id}/actions/${entry.action.name}`,
+      {
+        post: {
+          operationId: entry.stem.charAt(0).toLowerCase() + entry.stem.slice(1),
+          tags: [entry.provider],
+          summary: `${entry.provider}: ${entry.action.name}`,
+          description:
+            `${entry.action.summary} The pending action's data is ` +
+            (entry.dataId ? `\`${entry.dataId}\`.` : 'not typed for this action.') +
+            ` The same as POST /v1/onboardings/{id}/actions/${entry.action.name}, for ${entry.provider} onboardings only.`,
+          security,
+          parameters: [idParam, idempotencyKeyParam],
+          requestBody: { required: true, ...json(ref(entry.bodyId)) },
+          responses: actionResponses,
+        },
+      },
+    ]),
   );
 }
 
 export function buildOpenApiDocument(options: { serverUrl: string; providers: ProviderRegistry }): JsonObject {
   const { providers } = options;
-  const bodies = actionBodies(providers);
-  const actionNames = [...new Set(bodies.map((body) => body.action))];
-  const idParam = {
-    name: 'id',
-    in: 'path',
-    required: true,
-    description: 'The onboarding id, `onboarding:<provider>:<customerRef>` (URL-encoded).',
-    schema: { type: 'string' },
-  };
-  const security = [{ apiKey: [] }];
-  const idempotencyKeyParam = {
-    name: 'Idempotency-Key',
-    in: 'header',
-    required: false,
-    description:
-      'Send the same key when retrying (after a timeout): the first answer is returned and nothing runs twice. ' +
-      '1-128 of A-Z a-z 0-9 _ . : -, scoped to the onboarding and the action.',
-    schema: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,128}$' },
-  };
-  const statusResponse = (description: string): JsonObject => ({ description, ...json(ref('OnboardingStatus')) });
+  const entries = actionEntries(providers);
+  const actionNames = [...new Set(entries.map((entry) => entry.action.name))];
+  const pathsByProvider = providers.names().map((name) => ({
+    name,
+    description: `${name}: typed action paths (one body type each)`,
+  }));
 
   return {
     openapi: '3.0.3',
@@ -123,9 +93,22 @@ export function buildOpenApiDocument(options: { serverUrl: string; providers: Pr
       version: '1.0.0',
       description:
         'Durable customer onboarding with banking-as-a-service providers. Customer actions are validated by the ' +
-        'onboarding itself: 409 when the action is not expected now, 422 when its content is wrong; neither changes anything.',
+        'onboarding itself: 409 when the action is not expected now, 422 when its content is wrong; neither changes ' +
+        'anything. Every error is `{error:{code,message,details?}}` with `code` from a fixed list (Error).',
+      license: { name: 'Proprietary', url: 'https://example.invalid/license' },
     },
     servers: [{ url: options.serverUrl }],
+    tags: [
+      { name: 'onboardings', description: 'Start, read, list and cancel onboardings' },
+      { name: 'actions', description: 'Customer actions, untyped form (any action by name)' },
+      ...pathsByProvider,
+      { name: 'events', description: 'Outbound events (Standard Webhooks) and their delivery' },
+      { name: 'operator', description: 'Operator interventions' },
+      { name: 'webhooks', description: 'Inbound provider webhooks' },
+      { name: 'codec', description: 'Temporal codec server for the Web UI and the CLI' },
+      { name: 'meta', description: 'Health and this document' },
+    ],
+    security,
     components: {
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'One of GATEWAY_API_KEYS.' } },
       schemas: components(providers),
@@ -133,25 +116,23 @@ export function buildOpenApiDocument(options: { serverUrl: string; providers: Pr
     paths: {
       '/v1/onboardings': {
         post: {
+          operationId: 'startOnboarding',
+          tags: ['onboardings'],
           summary: 'Start an onboarding (or return the existing one for this provider and customerRef)',
-          security,
           requestBody: { required: true, ...json(ref('StartOnboardingBody')) },
           responses: {
             '201': statusResponse('Started'),
             '200': statusResponse('Already existed (running or finished); never restarted'),
-            '401': errorResponse('Missing or wrong API key'),
-            '422': errorResponse('Invalid body; details.issues name each field path'),
+            ...withBody,
+            '422': errorResponse('`validation_failed`: invalid body; details.issues name each field path'),
           },
         },
         get: {
+          operationId: 'listOnboardings',
+          tags: ['onboardings'],
           summary: 'List onboardings through visibility (newest first)',
-          security,
           parameters: [
-            {
-              name: 'provider',
-              in: 'query',
-              schema: { type: 'string', enum: providers.names() },
-            },
+            { name: 'provider', in: 'query', schema: { type: 'string', enum: providers.names() } },
             {
               name: 'state',
               in: 'query',
@@ -168,31 +149,33 @@ export function buildOpenApiDocument(options: { serverUrl: string; providers: Pr
           ],
           responses: {
             '200': { description: 'A page', ...json(ref('OnboardingList')) },
-            '422': errorResponse('Bad filter'),
+            ...common,
+            '422': errorResponse('`validation_failed`: a bad filter or a page token this gateway did not issue'),
           },
         },
       },
       '/v1/onboardings/{id}': {
         get: {
+          operationId: 'getOnboarding',
+          tags: ['onboardings'],
           summary: 'The onboarding status',
-          security,
           parameters: [idParam],
-          responses: { '200': statusResponse('Status'), '404': errorResponse('No such onboarding') },
+          responses: {
+            '200': statusResponse('Status'),
+            ...common,
+            '404': errorResponse('`onboarding_not_found`'),
+          },
         },
       },
       '/v1/onboardings/{id}/actions/{action}': {
         post: {
-          summary: 'A customer action (an Update of the onboarding)',
+          operationId: 'act',
+          tags: ['actions'],
+          summary: 'A customer action by name (untyped form; prefer the typed per-provider paths)',
           description:
-            'Actions: ' +
-            providers.definitions
-              .flatMap((definition) =>
-                Object.values(definition.actions).map(
-                  (action) => `\`${action.name}\` (${definition.provider}): ${action.summary}`,
-                ),
-              )
-              .join(' '),
-          security,
+            "Any action of the onboarding's provider. The body is any action body; the action checks it (422). " +
+            'A generated client gets one body type per action from /v1/providers/{provider}/onboardings/{id}/actions/<action>. Actions: ' +
+            entries.map((entry) => `\`${entry.action.name}\` (${entry.provider}): ${entry.action.summary}`).join(' '),
           parameters: [
             idParam,
             { name: 'action', in: 'path', required: true, schema: { type: 'string', enum: actionNames } },
@@ -200,27 +183,17 @@ export function buildOpenApiDocument(options: { serverUrl: string; providers: Pr
           ],
           requestBody: {
             required: true,
-            content: {
-              'application/json': {
-                schema: {
-                  oneOf: [...new Set(bodies.map((body) => body.id))].map(ref),
-                },
-              },
-            },
+            ...json({ oneOf: [...new Set(entries.map((entry) => entry.bodyId))].map(ref) }),
           },
-          responses: {
-            '200': statusResponse('Accepted; the status after it took effect'),
-            '404': errorResponse('No such onboarding, or no such action for its provider'),
-            '409': errorResponse('Not expected now (e.g. nothing pending, or the onboarding has finished)'),
-            '413': errorResponse('Body too large'),
-            '422': errorResponse('Invalid body or content'),
-          },
+          responses: actionResponses,
         },
       },
+      ...typedActionPaths(providers),
       '/v1/onboardings/{id}/cancel': {
         post: {
+          operationId: 'cancelOnboarding',
+          tags: ['onboardings'],
           summary: 'Cancel; what the provider allows is undone (compensation), visible in steps[] as it runs',
-          security,
           parameters: [
             idParam,
             idempotencyKeyParam,
@@ -235,27 +208,31 @@ export function buildOpenApiDocument(options: { serverUrl: string; providers: Pr
           responses: {
             '202': statusResponse('Cancel recorded; compensation under way'),
             '200': statusResponse('Cancelled (with wait=true)'),
-            '404': errorResponse('No such onboarding'),
-            '409': errorResponse('Already finished, or a cancel is already in progress'),
-            '422': errorResponse('Invalid body or Idempotency-Key'),
+            ...withBody,
+            '404': errorResponse('`onboarding_not_found`'),
+            '409': errorResponse('`action_not_expected`: already finished, or a cancel is already in progress'),
+            '422': errorResponse('`validation_failed`: invalid body or Idempotency-Key'),
           },
         },
       },
       '/v1/onboardings/{id}/events': {
         get: {
+          operationId: 'listOnboardingEvents',
+          tags: ['events'],
           summary: "The onboarding's outbound events, in the order emitted, each with its delivery attempts",
-          security,
           parameters: [idParam],
           responses: {
             '200': { description: 'The events', ...json(ref('OutboundEventList')) },
-            '404': errorResponse('No such onboarding'),
+            ...common,
+            '404': errorResponse('`onboarding_not_found`'),
           },
         },
       },
       '/v1/events/{eventId}/redeliver': {
         post: {
+          operationId: 'redeliverEvent',
+          tags: ['events'],
           summary: 'Deliver an outbound event again now (same webhook-id)',
-          security,
           parameters: [
             {
               name: 'eventId',
@@ -267,64 +244,31 @@ export function buildOpenApiDocument(options: { serverUrl: string; providers: Pr
           ],
           responses: {
             '202': { description: 'Redelivery under way', ...json(ref('OutboundDelivery')) },
-            '404': errorResponse('No such event'),
+            ...common,
+            '404': errorResponse('`event_not_found`'),
           },
         },
       },
       '/v1/onboardings/{id}/retry-step': {
         post: {
+          operationId: 'retryStep',
+          tags: ['operator'],
           summary:
             'Operator: retry a step stopped on a provider call of unknown outcome (blockedOn retrying), with the same idempotency key',
-          security,
           parameters: [idParam],
           requestBody: { required: true, ...json(ref('RetryStepBody')) },
           responses: {
             '200': statusResponse('Retrying; the status after the retry was recorded'),
-            '404': errorResponse('No such onboarding'),
-            '409': errorResponse('No step waits for an operator retry'),
-            '422': errorResponse('Invalid body, or another step than the one waiting'),
+            ...withBody,
+            '404': errorResponse('`onboarding_not_found`'),
+            '409': errorResponse('`action_not_expected`: no step waits for an operator retry'),
+            '422': errorResponse(
+              '`validation_failed` or `invalid_action`: invalid body, or another step than the one waiting',
+            ),
           },
         },
       },
-      '/webhooks/{provider}': {
-        post: {
-          summary: "A provider's webhook, verified with the provider's own signature on the raw body",
-          parameters: [{ name: 'provider', in: 'path', required: true, schema: { type: 'string' } }],
-          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
-          responses: {
-            '200': {
-              description:
-                'Every event of the delivery durably recorded (or a duplicate of a recorded one). A provider with an ' +
-                'acknowledgement of its own (status, body, echoed headers) gets that instead of this default body.',
-              ...json(ref('WebhookAck')),
-            },
-            '503': errorResponse('Not recorded right now: the provider should redeliver'),
-            '400': errorResponse('Verified but not the provider envelope'),
-            '401': errorResponse('Forged, tampered or unsigned'),
-          },
-        },
-      },
-      '/codec/encode': {
-        post: {
-          summary: 'Temporal codec server: encrypt payloads',
-          security,
-          responses: { '200': { description: 'Payloads' } },
-        },
-      },
-      '/codec/decode': {
-        post: {
-          summary: 'Temporal codec server: decrypt payloads (Web UI)',
-          security,
-          responses: { '200': { description: 'Payloads' } },
-        },
-      },
-      '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'Alive' } } } },
-      '/readyz': {
-        get: {
-          summary: 'Readiness: Temporal reachable',
-          responses: { '200': { description: 'Ready' }, '503': errorResponse('Temporal unreachable') },
-        },
-      },
+      ...otherPaths(providers),
     },
   };
 }

@@ -16,6 +16,9 @@ import {
   greendotPushProvisioningUpdate,
 } from '../../contract/greendot.js';
 import type {
+  GreendotAcceptTermsActionData,
+  GreendotActivateCardActionData,
+  GreendotPushProvisioningActionData,
   GreendotAcceptTermsInput,
   GreendotActivateCardInput,
   GreendotPushProvisioningInput,
@@ -92,6 +95,20 @@ export const greendotPushProvisioningBodySchema = z
   )
   .meta({ id: 'GreendotPushProvisioningBody' });
 
+// --- pending-action data (what the customer is shown); `satisfies` keeps them equal to contract/greendot.ts ---
+
+export const greendotAcceptTermsActionDataSchema = z
+  .object({ terms: z.array(z.object({ termsIdentifier: z.string(), name: z.string(), url: z.string().nullable() })) })
+  .meta({ id: 'GreendotAcceptTermsActionData' }) satisfies z.ZodType<GreendotAcceptTermsActionData>;
+
+export const greendotActivateCardActionDataSchema = z
+  .object({ paymentInstrumentIdentifier: z.string(), type: z.string() })
+  .meta({ id: 'GreendotActivateCardActionData' }) satisfies z.ZodType<GreendotActivateCardActionData>;
+
+export const greendotPushProvisioningActionDataSchema = z
+  .object({ paymentInstrumentIdentifier: z.string(), walletType: z.enum(GREENDOT_WALLETS) })
+  .meta({ id: 'GreendotPushProvisioningActionData' }) satisfies z.ZodType<GreendotPushProvisioningActionData>;
+
 // --- the definition ---------------------------------------------------------------------------------------------
 
 export const greendotClientProvider = defineClientProvider({
@@ -104,6 +121,7 @@ export const greendotClientProvider = defineClientProvider({
       update: greendotAcceptTermsUpdate,
       summary: "The customer accepts Green Dot's terms (pending action data.terms): every identifier at once.",
       bodySchema: greendotAcceptTermsBodySchema,
+      dataSchema: greendotAcceptTermsActionDataSchema,
       toUpdateArgument: async (body): Promise<GreendotAcceptTermsInput> => ({
         termsIdentifiers: [...new Set(body.termsIdentifiers)],
       }),
@@ -112,6 +130,7 @@ export const greendotClientProvider = defineClientProvider({
       update: greendotActivateCardUpdate,
       summary: 'The customer has received the physical card: Green Dot activates it (answered at once).',
       bodySchema: greendotActivateCardBodySchema,
+      dataSchema: greendotActivateCardActionDataSchema,
       toUpdateArgument: async (): Promise<GreendotActivateCardInput> => ({}),
     }),
     [GREENDOT_ACTIONS.pushProvisioning]: defineAction({
@@ -119,6 +138,7 @@ export const greendotClientProvider = defineClientProvider({
       summary:
         'The app sends wallet and device data; the answer carries the single-use wallet payload in actionResult.',
       bodySchema: greendotPushProvisioningBodySchema,
+      dataSchema: greendotPushProvisioningActionDataSchema,
       toUpdateArgument: async (body): Promise<GreendotPushProvisioningInput> => ({
         walletType: body.walletType,
         deviceId: body.deviceId,

@@ -14,7 +14,12 @@ import {
   isNineDigitIdentification,
   uploadDocumentsUpdate,
 } from '../../contract/jiko.js';
-import type { DocumentClaim, UploadDocumentsInput } from '../../contract/jiko.js';
+import type {
+  DocumentClaim,
+  JikoAgreementBundle,
+  JikoDocumentsActionData,
+  UploadDocumentsInput,
+} from '../../contract/jiko.js';
 import { DOCUMENT_CONTENT_TYPES, documentSizeRule } from '../../contract/rules.js';
 import { DocumentStoreUnavailableError, defineAction, defineClientProvider } from '../provider-definition.js';
 import type { StartProblem } from '../provider-definition.js';
@@ -135,6 +140,23 @@ export type AcceptAgreementsBody = z.infer<typeof acceptAgreementsBodySchema>;
 export type UploadDocumentsBody = z.infer<typeof uploadDocumentsBodySchema>;
 export type DocumentUpload = z.infer<typeof documentUploadSchema>;
 
+// --- pending-action data (what the customer is shown); `satisfies` keeps them equal to contract/jiko.ts -------
+
+export const jikoAgreementsActionDataSchema = z
+  .object({
+    version: z.string(),
+    releaseDate: z.string(),
+    documents: z.array(z.object({ title: z.string(), url: z.string(), type: z.string(), category: z.string() })),
+  })
+  .meta({ id: 'JikoAcceptAgreementsActionData' }) satisfies z.ZodType<JikoAgreementBundle>;
+
+export const jikoDocumentsActionDataSchema = z
+  .object({
+    documents: z.array(z.object({ anyOf: z.array(z.enum(JIKO_DOCUMENT_TYPES)), received: z.boolean() })),
+    maxSizeBytes: z.partialRecord(z.enum(JIKO_DOCUMENT_TYPES), z.number().int()),
+  })
+  .meta({ id: 'JikoUploadDocumentsActionData' }) satisfies z.ZodType<JikoDocumentsActionData>;
+
 // --- the definition ---------------------------------------------------------------------------------------------
 
 /** Base64 grows a document by a third; a little room for the JSON around it. */
@@ -150,6 +172,7 @@ export const jikoClientProvider = defineClientProvider({
       update: acceptAgreementsUpdate,
       summary: 'The customer accepts the agreement bundle shown to them (its version, from the pending action).',
       bodySchema: acceptAgreementsBodySchema,
+      dataSchema: jikoAgreementsActionDataSchema,
       toUpdateArgument: async (body) => ({ version: body.version }),
     }),
     uploadDocuments: defineAction({
@@ -158,6 +181,7 @@ export const jikoClientProvider = defineClientProvider({
         'The customer hands over the documents Jiko asked for, each within the size the pending action shows for ' +
         'its type. Images are stored outside the workflow (claim check); only references reach the onboarding.',
       bodySchema: uploadDocumentsBodySchema,
+      dataSchema: jikoDocumentsActionDataSchema,
       maxBodyBytes: UPLOAD_BODY_LIMIT_BYTES,
       toUpdateArgument: async (body, deps): Promise<UploadDocumentsInput> => {
         if (!deps.documents) throw new DocumentStoreUnavailableError('no document store is configured');

@@ -19,6 +19,12 @@ import {
 } from '../../contract/netspend.js';
 import type {
   NetspendAcceptAgreementsInput,
+  NetspendActivateCardActionData,
+  NetspendAgreementsActionData,
+  NetspendChooseCardActionData,
+  NetspendCureKycActionData,
+  NetspendExpectedUseActionData,
+  NetspendUploadKycDocumentsActionData,
   NetspendActivateCardInput,
   NetspendAnswersInput,
   NetspendChooseCardInput,
@@ -150,6 +156,66 @@ export type NetspendAnswersBody = z.infer<typeof netspendAnswersBodySchema>;
 export type NetspendChooseCardBody = z.infer<typeof netspendChooseCardBodySchema>;
 export type NetspendActivateCardBody = z.infer<typeof netspendActivateCardBodySchema>;
 
+// --- pending-action data (what the customer is shown); `satisfies` keeps them equal to contract/netspend.ts ---
+
+const netspendQuestionSchema = z.object({
+  questionId: z.string(),
+  text: z.string(),
+  answers: z.array(z.object({ answerId: z.string(), text: z.string() })),
+});
+
+export const netspendCureKycActionDataSchema = z
+  .object({ method: z.literal('identity_questions'), questions: z.array(netspendQuestionSchema) })
+  .meta({ id: 'NetspendCureKycActionData' }) satisfies z.ZodType<NetspendCureKycActionData>;
+
+export const netspendUploadKycDocumentsActionDataSchema = z
+  .object({
+    method: z.literal('provide_documents'),
+    documentRequestId: z.string(),
+    documents: z.array(z.object({ type: z.string(), received: z.boolean() })),
+    contentTypes: z.array(z.string()),
+    maxBytes: z.number().int(),
+  })
+  .meta({ id: 'NetspendUploadKycDocumentsActionData' }) satisfies z.ZodType<NetspendUploadKycDocumentsActionData>;
+
+export const netspendAgreementsActionDataSchema = z
+  .object({
+    agreements: z.array(
+      z.object({
+        agreementId: z.string(),
+        type: z.enum(['cardholder_terms', 'esign', 'privacy_policy']),
+        name: z.string(),
+        version: z.string(),
+        url: z.string(),
+        accepted: z.boolean(),
+      }),
+    ),
+  })
+  .meta({ id: 'NetspendAcceptAgreementsActionData' }) satisfies z.ZodType<NetspendAgreementsActionData>;
+
+export const netspendExpectedUseActionDataSchema = z
+  .object({ questions: z.array(netspendQuestionSchema) })
+  .meta({ id: 'NetspendAnswerExpectedUseActionData' }) satisfies z.ZodType<NetspendExpectedUseActionData>;
+
+export const netspendChooseCardActionDataSchema = z
+  .object({
+    cardTypes: z.array(z.enum(NETSPEND_CARD_TYPES)),
+    brands: z.array(
+      z.object({
+        brandName: z.string(),
+        displayName: z.string(),
+        network: z.string(),
+        imageUrl: z.string().nullable(),
+      }),
+    ),
+    defaultShippingAddress: z.literal('applicant'),
+  })
+  .meta({ id: 'NetspendChooseCardActionData' }) satisfies z.ZodType<NetspendChooseCardActionData>;
+
+export const netspendActivateCardActionDataSchema = z
+  .object({ cardId: z.string(), brandName: z.string().nullable(), pinFormat: z.literal('four digits') })
+  .meta({ id: 'NetspendActivateCardActionData' }) satisfies z.ZodType<NetspendActivateCardActionData>;
+
 // --- the definition ---------------------------------------------------------------------------------------------
 
 export const netspendClientProvider = defineClientProvider({
@@ -164,6 +230,7 @@ export const netspendClientProvider = defineClientProvider({
         "The customer answers Netspend's identity questions (pending action data.questions) to cure a conditional " +
         'or rejected KYC.',
       bodySchema: netspendAnswersBodySchema,
+      dataSchema: netspendCureKycActionDataSchema,
       toUpdateArgument: async (body): Promise<NetspendAnswersInput> => ({ answers: body.answers }),
     }),
     [NETSPEND_ACTIONS.uploadKycDocuments]: defineAction({
@@ -172,6 +239,7 @@ export const netspendClientProvider = defineClientProvider({
         'The customer hands over the documents Netspend asked for to cure a rejected KYC (pending action ' +
         'data.documents). Images are stored outside the workflow (claim check); only references reach it.',
       bodySchema: netspendUploadKycDocumentsBodySchema,
+      dataSchema: netspendUploadKycDocumentsActionDataSchema,
       maxBodyBytes: KYC_UPLOAD_BODY_LIMIT_BYTES,
       toUpdateArgument: async (body, deps): Promise<NetspendUploadKycDocumentsInput> => {
         if (!deps.documents) throw new DocumentStoreUnavailableError('no document store is configured');
@@ -197,6 +265,7 @@ export const netspendClientProvider = defineClientProvider({
       summary:
         'The customer accepts Netspend agreements by id (pending action data.agreements), in one call or several.',
       bodySchema: netspendAcceptAgreementsBodySchema,
+      dataSchema: netspendAgreementsActionDataSchema,
       toUpdateArgument: async (body): Promise<NetspendAcceptAgreementsInput> => ({
         agreementIds: [...new Set(body.agreementIds)],
       }),
@@ -205,6 +274,7 @@ export const netspendClientProvider = defineClientProvider({
       update: netspendAnswerExpectedUseUpdate,
       summary: "The customer answers Netspend's expected-use questions (DDA accounts only).",
       bodySchema: netspendAnswersBodySchema,
+      dataSchema: netspendExpectedUseActionDataSchema,
       toUpdateArgument: async (body): Promise<NetspendAnswersInput> => ({ answers: body.answers }),
     }),
     [NETSPEND_ACTIONS.chooseCard]: defineAction({
@@ -212,6 +282,7 @@ export const netspendClientProvider = defineClientProvider({
       summary:
         'The customer picks a card type and brand (pending action data.brands) and, for a physical card, where to ship it.',
       bodySchema: netspendChooseCardBodySchema,
+      dataSchema: netspendChooseCardActionDataSchema,
       toUpdateArgument: async (body): Promise<NetspendChooseCardInput> => ({
         type: body.type,
         brandName: body.brandName,
@@ -222,6 +293,7 @@ export const netspendClientProvider = defineClientProvider({
       update: netspendActivateCardUpdate,
       summary: 'The customer sets the PIN of the physical card they received (four digits), which activates it.',
       bodySchema: netspendActivateCardBodySchema,
+      dataSchema: netspendActivateCardActionDataSchema,
       toUpdateArgument: async (body): Promise<NetspendActivateCardInput> => ({ pin: body.pin }),
     }),
   },
