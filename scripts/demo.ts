@@ -90,7 +90,9 @@ async function main(): Promise<void> {
     },
     // `say` only: the body may hold the made-up PIN, which is never printed.
     onMove: (move) =>
-      console.log(`  ↳ ${move.kind === 'answer' ? move.answer.say : `customer cancels: ${move.reason}`}`),
+      console.log(
+        `  ↳ ${move.kind === 'answer' ? move.answer.say : move.kind === 'elsewhere' ? move.move.say : `customer cancels: ${move.reason}`}`,
+      ),
     onUnanswered: (pending) =>
       console.log(`  ↳ the onboarding asks for '${pending.action}', which this demo does not know how to do`),
   });

@@ -6,7 +6,7 @@
  */
 import { FINAL_STATES } from '../../contract/onboarding.js';
 import type { OnboardingStatus, PendingAction } from '../../contract/onboarding.js';
-import type { CustomerAnswer, Scenario } from './types.js';
+import type { CustomerAnswer, ElsewhereMove, Scenario } from './types.js';
 
 /** An authenticated JSON call to the gateway, answering its status code and parsed body. */
 export type GatewayCall = (method: string, route: string, body?: unknown) => Promise<{ status: number; body: unknown }>;
@@ -14,7 +14,9 @@ export type GatewayCall = (method: string, route: string, body?: unknown) => Pro
 export type CustomerMove =
   | { kind: 'answer'; answer: CustomerAnswer }
   /** The customer cancels instead of doing what is asked (POST …/cancel with actor `customer`). */
-  | { kind: 'cancel'; action: string; reason: string };
+  | { kind: 'cancel'; action: string; reason: string }
+  /** The customer acts at the provider (a hosted page), not through our API. */
+  | { kind: 'elsewhere'; action: string; move: ElsewhereMove };
 
 export interface DriveOptions {
   call: GatewayCall;
@@ -82,6 +84,8 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
       if (cancelAt?.action === pending.action) return { kind: 'cancel', ...cancelAt };
       const answer = scenario.answer(pending);
       if (answer) return { kind: 'answer', answer };
+      const elsewhere = scenario.actElsewhere?.(pending);
+      if (elsewhere) return { kind: 'elsewhere', action: pending.action, move: elsewhere };
       options.onUnanswered?.(pending);
     }
     return undefined;
@@ -100,7 +104,9 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
       continue;
     }
     options.onMove?.(move);
-    if (move.kind === 'cancel') {
+    if (move.kind === 'elsewhere') {
+      await move.move.act();
+    } else if (move.kind === 'cancel') {
       await send(`cancel at ${move.action}`, `${route}/cancel`, { reason: move.reason, actor: 'customer' });
     } else {
       await send(move.answer.action, `${route}/actions/${move.answer.action}`, move.answer.body);

@@ -69,8 +69,44 @@ function answer(pending: PendingAsk): CustomerAnswer | undefined {
   }
 }
 
-function scenario(what: string, lastFour: string, block: LinkcyProviderInput, withEmail = false): Scenario {
+/** The outcome the customer gets on Linkcy's hosted KYC page (the sandbox's stand-in for it). */
+type KycOutcome = 'approved' | 'rejected' | 'review';
+
+/**
+ * The customer opens the hosted KYC link and goes through Linkcy's page: in the sandbox, a GET opens it (as a
+ * browser would) and the page's form finishes it with the scenario's outcome.
+ */
+function completeKycAtLinkcy(outcome: KycOutcome) {
+  return (pending: PendingAsk) => {
+    if (pending.action !== 'completeKyc') return undefined;
+    const url = (pending.data as { url?: unknown }).url;
+    if (typeof url !== 'string' || !url.includes('/_sandbox/linkcy/hosted/kyc/')) return undefined;
+    return {
+      say: `customer opens Linkcy's KYC page and goes through it (${outcome})`,
+      act: async () => {
+        const opened = await fetch(url);
+        if (!opened.ok) throw new Error(`the KYC page answered ${opened.status}`);
+        const finished = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ outcome }).toString(),
+          redirect: 'manual',
+        });
+        if (finished.status >= 400) throw new Error(`the KYC page refused the outcome: ${finished.status}`);
+      },
+    };
+  };
+}
+
+function scenario(
+  what: string,
+  lastFour: string,
+  block: LinkcyProviderInput,
+  withEmail = false,
+  kycOutcome: KycOutcome = 'approved',
+): Scenario {
   return {
+    actElsewhere: completeKycAtLinkcy(kycOutcome),
     what,
     startBody: (customerRef: string, choices: StartChoices = {}): StartBody => ({
       provider: 'linkcy',
@@ -103,8 +139,8 @@ const scenarios = {
   ledger: scenario('as validated, then a EUR ledger (IBAN) is opened', '4242', {
     ledger: { type: 'EUR_BELGIUM', friendlyName: 'Main' },
   }),
-  review: scenario('KYC under review at Linkcy (decide it with the sandbox control)', '0002', {}),
-  declined: scenario('KYC declined by Linkcy: rejected', '0001', {}),
+  review: scenario('KYC under review at Linkcy (decide it with the sandbox control)', '0002', {}, false, 'review'),
+  declined: scenario('KYC declined by Linkcy: rejected', '0001', {}, false, 'rejected'),
 };
 
 export const linkcyCustomer: ScriptedCustomer<keyof typeof scenarios> = {

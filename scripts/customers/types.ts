@@ -51,6 +51,17 @@ export interface Scenario {
    * documents…); undefined when this customer has none for it (an unknown action, or data it cannot act on).
    */
   answer(pending: PendingAsk): CustomerAnswer | undefined;
+  /**
+   * What the customer does about a pending action that is not answered through our API but at the provider
+   * (opening a hosted KYC link, clicking the link in an email): undefined when there is nothing to do there.
+   */
+  actElsewhere?(pending: PendingAsk): ElsewhereMove | undefined;
+}
+
+/** A customer's move outside our API: done with `act()`, described by `say` (never a secret). */
+export interface ElsewhereMove {
+  say: string;
+  act(): Promise<void>;
 }
 
 /** A webhook in the provider's own format and signature, ready to POST to `/webhooks/:provider`. */
