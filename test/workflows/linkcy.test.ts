@@ -304,7 +304,9 @@ describe('linkcyOnboarding', () => {
     await started.handle.executeUpdate(cancelUpdate, { args: [{ reason: 'test over' }] });
   });
 
-  it('an expired code is refused with 409 until the customer asks for a new one', async () => {
+  // Once seen timing out (90 s) in a CI run on a machine loaded far beyond its two cores, never alone or under
+  // a second heavy suite: one retry, so a starved run does not hide the other results; a real defect fails twice.
+  it('an expired code is refused with 409 until the customer asks for a new one', { retry: 1 }, async () => {
     // A code that lives two seconds: the workflow's own timer marks it dead, no clock skipping needed.
     const started = await start({}, { before: (id) => (fake.of(id).codeTtlSeconds = 2) });
     await acceptTerms(started.handle);
