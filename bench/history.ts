@@ -21,6 +21,8 @@ export interface HistorySize {
   /** Workflow tasks completed, and search-attribute upserts, in the history. */
   workflowTasks?: number;
   upserts?: number;
+  /** The most upserts one workflow task recorded (its commands follow its WORKFLOW_TASK_COMPLETED event). */
+  maxUpsertsPerTask?: number;
   /** State transitions of the execution (DescribeWorkflowExecution's stateTransitionCount). */
   stateTransitions?: number;
   /** Billable actions as Temporal Cloud counts them, estimated from the history (see billableFromHistory). */
@@ -58,13 +60,20 @@ export async function serverWorkOf(client: Client, workflowId: string): Promise<
   const description = await client.workflow.getHandle(workflowId).describe();
   const transitions = Number(description.raw.workflowExecutionInfo?.stateTransitionCount ?? Number.NaN);
   let retries = 0;
-  for (const event of history.events ?? [])
+  let inTask = 0;
+  let maxUpsertsPerTask = 0;
+  for (const event of history.events ?? []) {
     retries += Math.max(0, (event.activityTaskStartedEventAttributes?.attempt ?? 1) - 1);
+    if (event.workflowTaskCompletedEventAttributes) inTask = 0;
+    if (event.upsertWorkflowSearchAttributesEventAttributes)
+      maxUpsertsPerTask = Math.max(maxUpsertsPerTask, (inTask += 1));
+  }
   const types = size.eventTypes ?? {};
   return {
     ...size,
     workflowTasks: types.WORKFLOW_TASK_COMPLETED ?? 0,
     upserts: types.UPSERT_WORKFLOW_SEARCH_ATTRIBUTES ?? 0,
+    maxUpsertsPerTask,
     stateTransitions: transitions,
     billableFromHistory: billableFromHistory(types, retries),
   };

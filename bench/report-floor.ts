@@ -92,11 +92,12 @@ export function floorRows(c: FloorComparison): Row[] {
   );
   const upserts = medianOf(c, (side) => side.history.upserts, 'real');
   const tasks = medianOf(c, (side) => side.history.workflowTasks, 'real');
+  const most = Math.max(...c.rounds.map((round) => round.real.history.maxUpsertsPerTask ?? Number.NaN));
   add(
-    'per onboarding, real / floor: search-attribute upserts (per workflow task, real)',
-    `${pair((s) => s.history.upserts)} (${(upserts / tasks).toFixed(2)} per task)`,
+    'per onboarding, real / floor: search-attribute upserts (real: mean per workflow task, most in one task)',
+    `${pair((s) => s.history.upserts)} (${(upserts / tasks).toFixed(2)} per task, at most ${most} in one)`,
     '≤ 1 per task',
-    check(upserts / tasks, (v) => v <= 1),
+    check(most, (v) => v <= 1),
   );
   const actions = medianOf(c, (side) => side.server.actions, 'real');
   const aim = AIMS[c.provider];

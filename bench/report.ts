@@ -193,7 +193,7 @@ export function renderMarkdown(results: BenchResults, jsonName: string): string 
     lines.push('');
   }
   lines.push(
-    'Where the time goes for each miss, with the evidence from this run: bench/README.md, section "Where the time goes" (hand-written).',
+    'Where the time goes for each miss: section "Reading this run" below, hand-written from this run after it was generated (the generator does not write it).',
     '',
   );
   if (results.errors.length > 0)

@@ -43,8 +43,11 @@ export async function openLoopLatency(
 ): Promise<OpenLoopPoint[]> {
   const { budget } = ctx;
   if (budget.openLoopSeconds <= 0) return [];
-  // A rate the floor sustains with room to spare: a fraction of its measured maximum, the same for both sides.
-  const floorMax = median(rounds.map((round) => round.floor.maxOnboardingsPerSecond).filter(Number.isFinite));
+  // A rate both sides sustain with room to spare: a fraction of the lower of their measured maxima (medians over the
+  // ramp rounds), the same for both sides, so the latency is not that of a saturated side.
+  const maxOf = (side: Side): number =>
+    median(rounds.map((round) => round[side].maxOnboardingsPerSecond).filter(Number.isFinite));
+  const floorMax = Math.min(maxOf('real'), maxOf('floor'));
   const points: OpenLoopPoint[] = [];
   let sequence = 0;
   for (const [index, fraction] of budget.openLoopFractions.entries()) {

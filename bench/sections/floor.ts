@@ -139,6 +139,7 @@ export async function compareWithFloor(ctx: BenchContext, provider: BenchProvide
       eventTypes: sizes[0]?.eventTypes,
       workflowTasks: med(sizes.map((size) => size.workflowTasks)),
       upserts: med(sizes.map((size) => size.upserts)),
+      maxUpsertsPerTask: Math.max(0, ...sizes.map((size) => size.maxUpsertsPerTask ?? 0)),
       stateTransitions: med(sizes.map((size) => size.stateTransitions)),
       billableFromHistory: med(sizes.map((size) => size.billableFromHistory)),
     };
