@@ -20,10 +20,14 @@ export interface Budget {
   /** Longest counting window of a step (its warm-up at most half of it): past saturation the latency only grows. */
   rampMaxSeconds: number;
   rampLevels: number[];
-  /** Onboardings held in the worker's cache for the memory figure. */
+  /** Rounds (the first ones) that run the throughput ramp: the ramp is most of a round's time. */
+  rampRounds: number;
+  /** Onboardings held in the worker's cache for the memory figure, and the providers it is measured for. */
   memoryHeld: number;
-  /** Rounds (the first ones) that measure the memory figure. */
-  memoryRounds: number;
+  memoryProviders: string[];
+  /** Open loop per provider and side: rates as fractions of the floor's max sustained rate, seconds each. */
+  openLoopFractions: number[];
+  openLoopSeconds: number;
   webhookCapacitySeconds: number;
   webhookLoadSeconds: number;
   webhookTargets: number;
@@ -36,8 +40,8 @@ export interface Budget {
 }
 
 export const FULL_BUDGET: Budget = {
-  // A B, B A, A B: at least three rounds, so the median of the per-round ratios drops one outlier round.
-  rounds: 3,
+  // A B, B A, A B, B A, A B: five rounds, so every ratio has a median and a spread (min–max) of five.
+  rounds: 5,
   latencySeconds: 4,
   latencyConcurrency: 2,
   rampStepSeconds: 3,
@@ -45,12 +49,16 @@ export const FULL_BUDGET: Budget = {
   rampStepLatencies: 1.5,
   rampMaxSeconds: 8,
   rampLevels: [2, 8, 16, 32],
-  memoryHeld: 100,
-  memoryRounds: 1,
+  rampRounds: 3,
+  memoryHeld: 1_000,
+  memoryProviders: ['jiko'],
+  openLoopFractions: [0.5],
+  openLoopSeconds: 60,
   webhookCapacitySeconds: 4,
   webhookLoadSeconds: 5,
   webhookTargets: 40,
-  scaleLevels: [1_000, 10_000],
+  // 10,000 (~4.5 minutes) only with --scale=10000: the default run stays under 20 minutes.
+  scaleLevels: [1_000],
   scaleSignals: 200,
   scaleHoldSeconds: 240,
   scaleStallSeconds: 15,
@@ -65,8 +73,11 @@ export const QUICK_BUDGET: Budget = {
   rampStepLatencies: 1.5,
   rampMaxSeconds: 6,
   rampLevels: [2, 8],
-  memoryHeld: 20,
-  memoryRounds: 1,
+  rampRounds: 1,
+  memoryHeld: 50,
+  memoryProviders: ['jiko'],
+  openLoopFractions: [0.5],
+  openLoopSeconds: 10,
   webhookCapacitySeconds: 2,
   webhookLoadSeconds: 3,
   webhookTargets: 10,

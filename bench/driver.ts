@@ -17,6 +17,21 @@ export interface OnboardingRun {
   state: string;
   /** The pending actions the customer acted on, in order, with the data they showed. */
   actions: { action: string; data: Record<string, unknown> }[];
+  /** HTTP requests the customer made to the gateway (start, status reads, actions). */
+  httpRequests: number;
+}
+
+/**
+ * The floor's provider events in flight: the customer does not wait for them (the real side's webhooks are sent by
+ * the sandbox, asynchronously); `drainFloorEvents` awaits them and returns the failures since the last drain.
+ */
+const floorEvents = new Set<Promise<void>>();
+let floorEventFailures: string[] = [];
+export async function drainFloorEvents(): Promise<string[]> {
+  await Promise.all([...floorEvents]);
+  const failures = floorEventFailures;
+  floorEventFailures = [];
+  return failures;
 }
 
 interface StatusView {
@@ -60,14 +75,15 @@ export interface CustomerOptions {
   gatewayUrl: string;
   provider: BenchProvider;
   side: Side;
-  /** The provider's webhook secret, for the floor's webhooks. */
-  webhookSecret: string;
   timeoutMs?: number;
+  /** Latency counts from here (performance.now()): an open loop's scheduled start, not the call's. */
+  scheduledAt?: number;
 }
 
 export async function runOnboarding(options: CustomerOptions, customerRef: string): Promise<OnboardingRun> {
   const { client, gatewayUrl, provider, side } = options;
-  const started = performance.now();
+  const started = options.scheduledAt ?? performance.now();
+  let httpRequests = 1;
   const status = (await call(`${gatewayUrl}/v1/onboardings`, {
     method: 'POST',
     body: JSON.stringify(provider.scenario.startBody(customerRef)),
@@ -95,25 +111,25 @@ export async function runOnboarding(options: CustomerOptions, customerRef: strin
       const key = pending ? `${pending.action}#${JSON.stringify(pending.data ?? {})}` : '';
       const eventsWanted = view[FLOOR_EVENTS_FIELD] ?? 0;
       if (side === 'floor' && eventsSent < eventsWanted) {
-        const webhooks = Array.from({ length: eventsWanted - eventsSent }, () =>
-          provider.floorWebhook(id, options.webhookSecret),
-        );
-        eventsSent = eventsWanted;
-        await Promise.all(
-          webhooks.map((webhook) =>
-            call(`${gatewayUrl}/webhooks/${provider.name}`, {
-              method: 'POST',
-              body: webhook.body,
-              headers: webhook.headers,
-            }),
-          ),
-        );
+        // The last hop of the real side's direct path (the gateway's signal after its visibility lookup), sent
+        // without the lookup or the webhook's verification and not awaited: the floor does no more than the real side.
+        for (; eventsSent < eventsWanted; eventsSent += 1) {
+          const sent: Promise<void> = client.workflow
+            .getHandle(id)
+            .signal('providerEvent', { eventId: `floor-${id}-${eventsSent}` })
+            .catch((err: unknown) => {
+              if (!closed) floorEventFailures.push(err instanceof Error ? err.message : String(err));
+            })
+            .finally(() => floorEvents.delete(sent));
+          floorEvents.add(sent);
+        }
       }
       if (pending && !acted.has(key)) {
         acted.add(key);
         actions.push({ action: pending.action, data: pending.data ?? {} });
         const answer = provider.scenario.answer({ action: pending.action, data: pending.data ?? {} });
         if (!answer) throw new Error(`${side} ${id}: the scripted customer cannot answer the action ${pending.action}`);
+        httpRequests += 1;
         view = (await call(`${path}/actions/${answer.action}`, {
           method: 'POST',
           body: JSON.stringify(answer.body),
@@ -124,11 +140,12 @@ export async function runOnboarding(options: CustomerOptions, customerRef: strin
       await new Promise((resolve) => setTimeout(resolve, pollMs));
       pollMs = Math.min(POLL_MAX_MS, pollMs * 2);
       if (closed) break;
+      httpRequests += 1;
       view = (await call(path, { method: 'GET' })) as StatusView;
     }
   })();
   const [final] = await Promise.all([result, customer]);
   const latencyMs = performance.now() - started;
   const state = typeof final === 'object' && final !== null ? String((final as StatusView).state) : 'unknown';
-  return { onboardingId: id, latencyMs, state, actions };
+  return { onboardingId: id, latencyMs, state, actions, httpRequests };
 }

@@ -22,7 +22,8 @@ import { FLOOR_EVENTS_FIELD } from './floor-shape.js';
 export interface FloorActivities {
   /** The shape to replay, padded to the size of the real onboarding's first activity result. */
   floorPlan(provider: string, padding: string): Promise<{ shape: FloorShape; padding: string }>;
-  floorNoop(padding: string): Promise<string>;
+  /** Takes an input of the real call's size and returns a result of the real call's size. */
+  floorNoop(padding: string, resultBytes: number): Promise<string>;
 }
 
 const { floorPlan, floorNoop } = proxyActivities<FloorActivities>({ startToCloseTimeout: '30s' });
@@ -100,7 +101,7 @@ async function floorOnboarding(input: FloorInput): Promise<unknown> {
         // The plan call stands for the real onboarding's first activity.
         const calls = first ? step.calls.slice(1) : step.calls;
         first = false;
-        const running = Promise.all(calls.map((call) => floorNoop(pad(call.inputBytes))));
+        const running = Promise.all(calls.map((call) => floorNoop(pad(call.inputBytes), call.resultBytes)));
         if (step.background) background.push(running);
         else await running;
         break;
@@ -122,8 +123,9 @@ async function floorOnboarding(input: FloorInput): Promise<unknown> {
         break;
       }
       case 'signal':
-        // The real onboarding treats provider events as hints and goes on without them; so does the floor. An
-        // event that comes after the end finds the floor closed, as it finds the real onboarding closed.
+        // The real onboarding treats provider events as hints and goes on without them; so does the floor. The
+        // bench's customer signals them directly (client.signal, asynchronously, as the sandbox's webhooks are
+        // sent): an event that comes after the end finds the floor closed, as it finds the real onboarding closed.
         break;
     }
   }

@@ -18,6 +18,65 @@ export interface HistorySize {
   counts: ShapeCounts;
   /** Events by type (`EVENT_TYPE_…` without the prefix): where real and floor histories differ. */
   eventTypes?: Record<string, number>;
+  /** Workflow tasks completed, and search-attribute upserts, in the history. */
+  workflowTasks?: number;
+  upserts?: number;
+  /** The most upserts one workflow task recorded (its commands follow its WORKFLOW_TASK_COMPLETED event). */
+  maxUpsertsPerTask?: number;
+  /** State transitions of the execution (DescribeWorkflowExecution's stateTransitionCount). */
+  stateTransitions?: number;
+  /** Billable actions as Temporal Cloud counts them, estimated from the history (see billableFromHistory). */
+  billableFromHistory?: number;
+}
+
+/**
+ * Temporal Cloud's actions that a history shows: the start, each signal, each Update, each activity attempt
+ * (scheduled + retries), each timer, each search-attribute upsert or memo change, each marker (local activity,
+ * side effect), each child workflow, each external signal or cancel request. Not in a history, so not counted
+ * here: queries and rejected Updates (the server's own `action` meter counts them; see server-metrics.ts).
+ */
+export function billableFromHistory(types: Record<string, number>, retries: number): number {
+  const of = (name: string): number => types[name] ?? 0;
+  return (
+    of('WORKFLOW_EXECUTION_STARTED') +
+    of('WORKFLOW_EXECUTION_SIGNALED') +
+    of('WORKFLOW_EXECUTION_UPDATE_ACCEPTED') +
+    of('ACTIVITY_TASK_SCHEDULED') +
+    retries +
+    of('TIMER_STARTED') +
+    of('UPSERT_WORKFLOW_SEARCH_ATTRIBUTES') +
+    of('WORKFLOW_PROPERTIES_MODIFIED') +
+    of('MARKER_RECORDED') +
+    of('START_CHILD_WORKFLOW_EXECUTION_INITIATED') +
+    of('SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED') +
+    of('REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED')
+  );
+}
+
+/** The size of a workflow's history and its describe's state transitions. */
+export async function serverWorkOf(client: Client, workflowId: string): Promise<HistorySize> {
+  const history = await fetchHistory(client, workflowId);
+  const size = sizeOf(history);
+  const description = await client.workflow.getHandle(workflowId).describe();
+  const transitions = Number(description.raw.workflowExecutionInfo?.stateTransitionCount ?? Number.NaN);
+  let retries = 0;
+  let inTask = 0;
+  let maxUpsertsPerTask = 0;
+  for (const event of history.events ?? []) {
+    retries += Math.max(0, (event.activityTaskStartedEventAttributes?.attempt ?? 1) - 1);
+    if (event.workflowTaskCompletedEventAttributes) inTask = 0;
+    if (event.upsertWorkflowSearchAttributesEventAttributes)
+      maxUpsertsPerTask = Math.max(maxUpsertsPerTask, (inTask += 1));
+  }
+  const types = size.eventTypes ?? {};
+  return {
+    ...size,
+    workflowTasks: types.WORKFLOW_TASK_COMPLETED ?? 0,
+    upserts: types.UPSERT_WORKFLOW_SEARCH_ATTRIBUTES ?? 0,
+    maxUpsertsPerTask,
+    stateTransitions: transitions,
+    billableFromHistory: billableFromHistory(types, retries),
+  };
 }
 
 export async function fetchHistory(client: Client, workflowId: string): Promise<History> {

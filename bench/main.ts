@@ -30,6 +30,7 @@ interface Options {
   providers: Set<string> | undefined;
   extraScale: number[];
   report: string | undefined;
+  rounds: number | undefined;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -40,7 +41,7 @@ function parseArgs(argv: string[]): Options {
       ?.split(',')
       .map((item) => item.trim())
       .filter(Boolean);
-  const known = ['--quick', '--keep', '--scale=', '--only=', '--providers=', '--report='];
+  const known = ['--quick', '--keep', '--scale=', '--only=', '--providers=', '--report=', '--rounds='];
   for (const arg of argv) {
     if (!known.some((flag) => (flag.endsWith('=') ? arg.startsWith(flag) : arg === flag))) {
       throw new Error(`unknown argument ${arg} (known: ${known.join(' ')})`);
@@ -57,6 +58,7 @@ function parseArgs(argv: string[]): Options {
     providers: providers ? new Set(providers) : undefined,
     extraScale: scale,
     report: value('report'),
+    rounds: value('rounds') === undefined ? undefined : Number(value('rounds')),
   };
 }
 
@@ -93,6 +95,7 @@ async function run(options: Options): Promise<number> {
     process.stdout.write(`[bench ${elapsed}s] ${line}\n`);
   };
   const budget: Budget = { ...(options.quick ? QUICK_BUDGET : FULL_BUDGET) };
+  if (options.rounds !== undefined && options.rounds > 0) budget.rounds = options.rounds;
   budget.scaleLevels = [...new Set([...budget.scaleLevels, ...options.extraScale])].sort((a, b) => a - b);
 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'onboarding-bench-'));
@@ -203,6 +206,7 @@ async function run(options: Options): Promise<number> {
   }
 
   const finished = new Date();
+  partial.machine.loadAverageAtEnd = os.loadavg();
   const withoutRows = {
     ...partial,
     finishedAt: finished.toISOString(),

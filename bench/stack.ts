@@ -37,6 +37,10 @@ export interface Stack {
   floorGatewayUrl: string;
   sandboxUrl: string;
   workerMetricsUrl: string;
+  /** The dev server's Prometheus endpoint (`action`, `service_requests`): see server-metrics.ts. */
+  serverMetricsUrl: string;
+  /** Heap used after a full GC, per worker (see worker-preload.ts). */
+  heapUrl: Record<'worker' | 'floorWorker', string>;
   /** The environment every engine process got (PII key, Temporal address…); the bench's own client uses it too. */
   env: NodeJS.ProcessEnv;
   processes: Map<ProcessName, StackProcess>;
@@ -117,7 +121,21 @@ export async function startStack(options: { dir: string; log: (line: string) => 
   const { dir, log } = options;
   mkdirSync(path.join(dir, 'logs'), { recursive: true });
   mkdirSync(path.join(dir, 'shapes'), { recursive: true });
-  const [temporalPort, sandboxPort, gatewayPort, floorGatewayPort, metricsPort] = await Promise.all([
+  const [
+    temporalPort,
+    sandboxPort,
+    gatewayPort,
+    floorGatewayPort,
+    metricsPort,
+    serverMetricsPort,
+    heapPort,
+    floorHeapPort,
+  ] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
     freePort(),
     freePort(),
     freePort(),
@@ -131,7 +149,9 @@ export async function startStack(options: { dir: string; log: (line: string) => 
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    NODE_ENV: 'production',
+    // Not 'production': there the config refuses the built-in development secrets (common/config.ts), and the bench's
+    // throwaway stack runs on them; NODE_ENV gates nothing else in this code base.
+    NODE_ENV: 'development',
     LOG_LEVEL: 'warn',
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_NAMESPACE: 'default',
@@ -148,6 +168,8 @@ export async function startStack(options: { dir: string; log: (line: string) => 
     LINKCY_BASE_URL: `${sandboxUrl}/linkcy`,
     LINKCY_RATE_LIMIT_PER_SECOND: UNBOUNDED_RATE,
     WORKER_SHUTDOWN_GRACE_SECONDS: '2',
+    // Per Worker (task queue), both sides: enough for the memory figure's held workflows (see worker-preload.ts).
+    BENCH_MAX_CACHED_WORKFLOWS: process.env.BENCH_MAX_CACHED_WORKFLOWS ?? '2500',
     SANDBOX_HOST: '127.0.0.1',
     SANDBOX_PORT: String(sandboxPort),
     SANDBOX_LOG_LEVEL: 'error',
@@ -182,9 +204,15 @@ export async function startStack(options: { dir: string; log: (line: string) => 
   };
   const alive = (entry: StackProcess) => (): boolean =>
     entry.child.exitCode === null && entry.child.signalCode === null;
-  const node = (entry: string): [string, string[]] => [
+  const node = (entry: string, preload = false): [string, string[]] => [
     process.execPath,
-    ['--import', 'tsx', path.join(projectRoot, entry)],
+    [
+      ...(preload ? ['--expose-gc'] : []),
+      '--import',
+      'tsx',
+      ...(preload ? ['--import', path.join(projectRoot, 'bench', 'worker-preload.mjs')] : []),
+      path.join(projectRoot, entry),
+    ],
   ];
   const stack: Stack = {
     dir,
@@ -193,6 +221,8 @@ export async function startStack(options: { dir: string; log: (line: string) => 
     floorGatewayUrl,
     sandboxUrl,
     workerMetricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+    serverMetricsUrl: `http://127.0.0.1:${serverMetricsPort}/metrics`,
+    heapUrl: { worker: `http://127.0.0.1:${heapPort}/`, floorWorker: `http://127.0.0.1:${floorHeapPort}/` },
     env,
     processes,
     pid: (name) => processes.get(name)?.pid,
@@ -234,6 +264,8 @@ export async function startStack(options: { dir: string; log: (line: string) => 
         '--headless',
         '--log-level',
         'error',
+        '--metrics-port',
+        String(serverMetricsPort),
         ...sqlitePragmas().flatMap((pragma) => ['--sqlite-pragma', pragma]),
         ...searchAttributeFlags,
       ],
@@ -244,13 +276,15 @@ export async function startStack(options: { dir: string; log: (line: string) => 
     await waitFor('sandbox', () => httpOk(`${sandboxUrl}/_sandbox/health`), 60_000, alive(sandbox));
     log(`temporal ${temporalAddress} (db ${path.join(dir, 'temporal.db')}), sandbox ${sandboxUrl}`);
 
-    const worker = launch('worker', ...node('workers/main.ts'), {
+    const worker = launch('worker', ...node('workers/main.ts', true), {
       ...env,
+      BENCH_HEAP_PORT: String(heapPort),
       TASK_QUEUE_PREFIX: REAL_PREFIX,
       WORKER_METRICS_PORT: String(metricsPort),
     });
-    const floorWorker = launch('floorWorker', ...node('bench/floor-worker.ts'), {
+    const floorWorker = launch('floorWorker', ...node('bench/floor-worker.ts', true), {
       ...env,
+      BENCH_HEAP_PORT: String(floorHeapPort),
       TASK_QUEUE_PREFIX: FLOOR_PREFIX,
       WORKER_METRICS_PORT: '0',
     });

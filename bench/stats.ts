@@ -130,3 +130,23 @@ export async function pool<I, T>(
   );
   return results;
 }
+
+/** A tail figure only where the samples carry it: p99 needs ≥ 200 samples, otherwise the maximum of N is shown. */
+export function tailLabel(values: readonly number[]): { label: string; ms: number; samples: number } {
+  if (values.length >= 200) return { label: 'p99', ms: percentile(values, 99), samples: values.length };
+  return { label: `max of ${values.length}`, ms: Math.max(...values), samples: values.length };
+}
+
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  n: number;
+}
+
+/** Median, min and max of the finite values (per-round ratios): the spread is reported with every ratio. */
+export function spreadOf(values: readonly number[]): Spread {
+  const finite = values.filter((value) => Number.isFinite(value));
+  if (finite.length === 0) return { median: Number.NaN, min: Number.NaN, max: Number.NaN, n: 0 };
+  return { median: median(finite), min: Math.min(...finite), max: Math.max(...finite), n: finite.length };
+}

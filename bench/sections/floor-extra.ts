@@ -1,0 +1,182 @@
+/**
+ * Two figures of the floor section that need more onboardings than a round has:
+ * - latency at a fixed rate (open loop): start times are fixed in advance and each latency counts from its
+ *   scheduled start, so a slow onboarding cannot hold back the next (no coordinated omission);
+ * - memory per cached workflow: `memoryHeld` onboardings held waiting on the customer (so in the worker's
+ *   sticky cache, whose size is set explicitly: BENCH_MAX_CACHED_WORKFLOWS), read as the worker's heap after a full
+ *   GC before and after (worker-preload.ts), divided by the number held.
+ */
+import type { BenchContext } from '../context.js';
+import { drainFloorEvents, runOnboarding } from '../driver.js';
+import type { CustomerOptions, OnboardingRun, Side } from '../driver.js';
+import { rssBytes } from '../proc.js';
+import type { BenchProvider } from '../providers.js';
+import { BENCH_API_KEY } from '../stack.js';
+import { median, pool, sleep, tailLabel } from '../stats.js';
+import type { SideRound } from './floor.js';
+import { untilSettled } from './floor.js';
+
+export interface OpenLoopSide {
+  side: Side;
+  scheduled: number;
+  completed: number;
+  p50Ms: number;
+  /** 'p99' with ≥ 200 samples, else 'max of N'. */
+  tailLabel: string;
+  tailMs: number;
+  latenciesMs: number[];
+  errors: string[];
+}
+
+export interface OpenLoopPoint {
+  perSecond: number;
+  seconds: number;
+  real: OpenLoopSide;
+  floor: OpenLoopSide;
+}
+
+export async function openLoopLatency(
+  ctx: BenchContext,
+  provider: BenchProvider,
+  customer: (side: Side) => CustomerOptions,
+  rounds: { real: SideRound; floor: SideRound }[],
+): Promise<OpenLoopPoint[]> {
+  const { budget } = ctx;
+  if (budget.openLoopSeconds <= 0) return [];
+  // A rate both sides sustain with room to spare: a fraction of the lower of their measured maxima (medians over the
+  // ramp rounds), the same for both sides, so the latency is not that of a saturated side.
+  const maxOf = (side: Side): number =>
+    median(rounds.map((round) => round[side].maxOnboardingsPerSecond).filter(Number.isFinite));
+  const floorMax = Math.min(maxOf('real'), maxOf('floor'));
+  const points: OpenLoopPoint[] = [];
+  let sequence = 0;
+  for (const [index, fraction] of budget.openLoopFractions.entries()) {
+    const perSecond = Math.max(0.5, Math.round(floorMax * fraction * 2) / 2 || 1);
+    const order: Side[] = index % 2 === 0 ? ['real', 'floor'] : ['floor', 'real'];
+    const sides: Partial<Record<Side, OpenLoopSide>> = {};
+    for (const side of order) {
+      await untilSettled(ctx, side);
+      ctx.log(`${provider.name}: open loop ${perSecond}/s for ${budget.openLoopSeconds} s, ${side}`);
+      const count = Math.round(perSecond * budget.openLoopSeconds);
+      const started = performance.now();
+      const runs: Promise<OnboardingRun | string>[] = [];
+      for (let i = 0; i < count; i += 1) {
+        const due = started + (i * 1000) / perSecond;
+        const wait = due - performance.now();
+        if (wait > 0) await sleep(wait);
+        const ref = `${side === 'real' ? 'r' : 'f'}o${index}-${(sequence += 1)}`;
+        runs.push(
+          runOnboarding({ ...customer(side), scheduledAt: due }, ref).catch((err: unknown) =>
+            err instanceof Error ? err.message : String(err),
+          ),
+        );
+      }
+      const done = await Promise.all(runs);
+      const errors = [...done.filter((run): run is string => typeof run === 'string'), ...(await drainFloorEvents())];
+      const latencies = done
+        .filter((run): run is OnboardingRun => typeof run !== 'string' && run.state === 'completed')
+        .map((run) => Math.round(run.latencyMs));
+      const tail = tailLabel(latencies);
+      sides[side] = {
+        side,
+        scheduled: count,
+        completed: latencies.length,
+        p50Ms: median(latencies),
+        tailLabel: tail.label,
+        tailMs: tail.ms,
+        latenciesMs: latencies,
+        errors: errors.slice(0, 5),
+      };
+      ctx.log(
+        `  p50 ${median(latencies).toFixed(0)} ms, ${tail.label} ${tail.ms.toFixed(0)} ms, ${errors.length} errors`,
+      );
+    }
+    points.push({
+      perSecond,
+      seconds: budget.openLoopSeconds,
+      real: sides.real as OpenLoopSide,
+      floor: sides.floor as OpenLoopSide,
+    });
+  }
+  return points;
+}
+
+export interface MemorySide {
+  held: number;
+  heapBytesPerWorkflow: number;
+  rssBytesPerWorkflow: number;
+  heapBeforeBytes: number;
+  heapAfterBytes: number;
+}
+
+export interface MemoryFigure {
+  maxCachedWorkflows: number;
+  real: MemorySide;
+  floor: MemorySide;
+}
+
+async function heapAfterGc(url: string): Promise<number> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+  const body = (await response.json()) as { gc: boolean; heapUsed: number };
+  if (!body.gc) throw new Error('the worker runs without --expose-gc: no heap after GC');
+  return body.heapUsed;
+}
+
+export async function memoryPerCachedWorkflow(
+  ctx: BenchContext,
+  provider: BenchProvider,
+  customer: (side: Side) => CustomerOptions,
+): Promise<MemoryFigure> {
+  const { stack, client, budget } = ctx;
+  const measureSide = async (side: Side): Promise<MemorySide> => {
+    const worker = side === 'real' ? 'worker' : 'floorWorker';
+    const pid = stack.pid(worker) ?? 0;
+    const { gatewayUrl } = customer(side);
+    await untilSettled(ctx, side);
+    ctx.log(`${provider.name}: memory, ${budget.memoryHeld} held, ${side}`);
+    const heapBefore = await heapAfterGc(stack.heapUrl[worker]);
+    const rssBefore = rssBytes(pid);
+    const refs = Array.from({ length: budget.memoryHeld }, (_, i) => `${side === 'real' ? 'r' : 'f'}mem-${i}`);
+    const ids = await pool(refs, 16, async (customerRef) => {
+      const response = await fetch(`${gatewayUrl}/v1/onboardings`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${BENCH_API_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify(provider.scenario.startBody(customerRef)),
+        signal: AbortSignal.timeout(60_000),
+      });
+      const body = (await response.json()) as { onboardingId?: string };
+      return body.onboardingId ?? '';
+    });
+    // Held = waiting on the customer: every one shows a pending action.
+    await pool(ids, 16, async (id) => {
+      for (let i = 0; i < 200; i += 1) {
+        const view = await client.workflow
+          .getHandle(id)
+          .query<{ pendingActions?: unknown[] }>('status')
+          .catch(() => ({ pendingActions: [] }));
+        if ((view.pendingActions?.length ?? 0) > 0) return;
+        await sleep(100);
+      }
+    });
+    await untilSettled(ctx, side, 10_000);
+    const heapAfter = await heapAfterGc(stack.heapUrl[worker]);
+    const rssAfter = rssBytes(pid);
+    await pool(ids, 16, (id) =>
+      client.workflow
+        .getHandle(id)
+        .terminate('bench: memory probe done')
+        .catch(() => undefined),
+    );
+    const held = ids.filter(Boolean).length;
+    return {
+      held,
+      heapBytesPerWorkflow: (heapAfter - heapBefore) / Math.max(1, held),
+      rssBytesPerWorkflow: (rssAfter - rssBefore) / Math.max(1, held),
+      heapBeforeBytes: heapBefore,
+      heapAfterBytes: heapAfter,
+    };
+  };
+  const real = await measureSide('real');
+  const floor = await measureSide('floor');
+  return { maxCachedWorkflows: Number(stack.env.BENCH_MAX_CACHED_WORKFLOWS), real, floor };
+}
