@@ -127,7 +127,15 @@ export async function runOnboarding(options: CustomerOptions, customerRef: strin
       if (pending && !acted.has(key)) {
         acted.add(key);
         actions.push({ action: pending.action, data: pending.data ?? {} });
-        const answer = provider.scenario.answer({ action: pending.action, data: pending.data ?? {} });
+        const ask = { action: pending.action, data: pending.data ?? {} };
+        const answer = provider.scenario.answer(ask);
+        const elsewhere = answer ? undefined : provider.scenario.actElsewhere?.(ask);
+        if (elsewhere) {
+          // The customer acts at the provider (a hosted page): nothing is sent to our API; the onboarding moves on
+          // when the provider's event (or a poll) tells it.
+          await elsewhere.act();
+          continue;
+        }
         if (!answer) throw new Error(`${side} ${id}: the scripted customer cannot answer the action ${pending.action}`);
         httpRequests += 1;
         view = (await call(`${path}/actions/${answer.action}`, {

@@ -14,7 +14,7 @@ import type { FloorShape } from './floor-shape.js';
 import type { FloorActivities } from './floor-workflow.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const QUEUES = ['greendot', 'jiko', 'netspend', 'webhooks'];
+const QUEUES = ['greendot', 'jiko', 'linkcy', 'netspend', 'webhooks'];
 
 async function main(): Promise<void> {
   const config = loadConfig();

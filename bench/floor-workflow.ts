@@ -1,6 +1,6 @@
 /**
  * The floor: what an onboarding of the same shape costs on bare Temporal. Registered under the real workflow
- * types (greendotOnboarding, jikoOnboarding, netspendOnboarding, webhookDelivery) but only on the floor's task queues, so the very
+ * types (greendotOnboarding, jikoOnboarding, linkcyOnboarding, netspendOnboarding, webhookDelivery) but only on the floor's task queues, so the very
  * same gateway code starts and drives it. It keeps no status model, publishes no search attributes and calls
  * no-op activities: it only replays, step by step, the activities, timers, Updates and signals of a real
  * onboarding (bench/floor-shape.ts), with payloads of the same sizes.
@@ -143,6 +143,10 @@ export async function netspendOnboarding(input: FloorInput): Promise<unknown> {
 }
 
 export async function greendotOnboarding(input: FloorInput): Promise<unknown> {
+  return floorOnboarding(input);
+}
+
+export async function linkcyOnboarding(input: FloorInput): Promise<unknown> {
   return floorOnboarding(input);
 }
 

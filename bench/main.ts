@@ -144,6 +144,7 @@ async function run(options: Options): Promise<number> {
       webhookSecrets: {
         greendot: config.GREENDOT_WEBHOOK_TOKENS[0] ?? '',
         jiko: config.JIKO_WEBHOOK_SECRET,
+        linkcy: config.LINKCY_WEBHOOK_SECRET.split(',')[0] ?? '',
         netspend: config.NETSPEND_WEBHOOK_SECRET,
       },
     };

@@ -177,8 +177,7 @@ export async function startStack(options: { dir: string; log: (line: string) => 
     SANDBOX_JIKO_SUBMITTED_DELAY_MS: '0',
     SANDBOX_NETSPEND_ACTIVATION_DELAY_MS: '0',
     SANDBOX_GREENDOT_TRANSACTION_POST_DELAY_MS: '0',
-    // The simulated customer finishes Linkcy's KYC page at once; Linkcy's verification takes no time either.
-    SANDBOX_LINKCY_KYC_AUTO_COMPLETE_MS: '0',
+    // The scripted customer goes through Linkcy's hosted KYC page itself; Linkcy's verification takes no time.
     SANDBOX_LINKCY_KYC_VERIFICATION_DELAY_MS: '0',
     SANDBOX_WEBHOOK_URL_JIKO: `${gatewayUrl}/webhooks/jiko`,
     SANDBOX_WEBHOOK_URL_NETSPEND: `${gatewayUrl}/webhooks/netspend`,

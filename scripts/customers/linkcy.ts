@@ -148,13 +148,11 @@ export const linkcyCustomer: ScriptedCustomer<keyof typeof scenarios> = {
   displayName: 'Linkcy',
   scenarios,
   defaultScenario: 'validated',
+  // The customer goes through Linkcy's hosted KYC page (actElsewhere); the floor consumes a Svix-signed KYC event.
+  bench: { scenario: 'validated', floorWebhook: (onboardingId, secret) => linkcyFloorWebhook(onboardingId, secret) },
 };
 
-/**
- * A Svix-signed KYC webhook for the bench's floor, ready for when the bench can drive a customer who acts at the
- * provider (Linkcy's KYC page): today its driver needs an answer to every pending action, so this customer has no
- * `bench` part yet (README, Linkcy).
- */
+/** A Svix-signed KYC webhook for the bench's floor, carrying the floor onboarding's id. */
 export function linkcyFloorWebhook(onboardingId: string, secret: string): SignedWebhook {
   const id = `msg_${randomUUID()}`;
   const timestamp = String(Math.floor(Date.now() / 1000));
