@@ -75,6 +75,46 @@ export class DocumentStoreUnavailableError extends Error {
   override name = 'DocumentStoreUnavailableError';
 }
 
+/** A document as an action body carries it: base64 in JSON. */
+export interface DocumentUploadBody<Type extends string> {
+  type: Type;
+  contentType: string;
+  contentBase64: string;
+}
+
+/** What an onboarding receives instead of the image: a claim-check reference to the stored document. */
+export interface StoredDocumentClaim<Type extends string> {
+  type: Type;
+  documentRef: string;
+  contentType: string;
+  sizeBytes: number;
+}
+
+/**
+ * Stores each uploaded document outside the workflow (the claim check) and returns the references that travel in
+ * the Update instead of the images; without a document store the action answers 503.
+ */
+export async function storeDocuments<Type extends string>(
+  documents: readonly DocumentUploadBody<Type>[],
+  deps: ActionDeps,
+): Promise<StoredDocumentClaim<Type>[]> {
+  const store = deps.documents;
+  if (!store) throw new DocumentStoreUnavailableError('no document store is configured');
+  return Promise.all(
+    documents.map(async (document) => {
+      const stored = await store.put(Buffer.from(document.contentBase64, 'base64'), {
+        contentType: document.contentType,
+      });
+      return {
+        type: document.type,
+        documentRef: stored.documentRef,
+        contentType: document.contentType,
+        sizeBytes: stored.sizeBytes,
+      };
+    }),
+  );
+}
+
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {

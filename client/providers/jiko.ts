@@ -14,14 +14,9 @@ import {
   isNineDigitIdentification,
   uploadDocumentsUpdate,
 } from '../../contract/jiko.js';
-import type {
-  DocumentClaim,
-  JikoAgreementBundle,
-  JikoDocumentsActionData,
-  UploadDocumentsInput,
-} from '../../contract/jiko.js';
+import type { JikoAgreementBundle, JikoDocumentsActionData, UploadDocumentsInput } from '../../contract/jiko.js';
 import { DOCUMENT_CONTENT_TYPES, documentSizeRule } from '../../contract/rules.js';
-import { DocumentStoreUnavailableError, defineAction, defineClientProvider } from '../provider-definition.js';
+import { defineAction, defineClientProvider, storeDocuments } from '../provider-definition.js';
 import type { StartProblem } from '../provider-definition.js';
 import { isoDateTimeSchema } from '../schemas.js';
 import { createJikoWebhookIntake } from '../webhooks/jiko.js';
@@ -183,23 +178,9 @@ export const jikoClientProvider = defineClientProvider({
       bodySchema: uploadDocumentsBodySchema,
       dataSchema: jikoDocumentsActionDataSchema,
       maxBodyBytes: UPLOAD_BODY_LIMIT_BYTES,
-      toUpdateArgument: async (body, deps): Promise<UploadDocumentsInput> => {
-        if (!deps.documents) throw new DocumentStoreUnavailableError('no document store is configured');
-        const store = deps.documents;
-        const documents: DocumentClaim[] = await Promise.all(
-          body.documents.map(async (document) => {
-            const bytes = Buffer.from(document.contentBase64, 'base64');
-            const stored = await store.put(bytes, { contentType: document.contentType });
-            return {
-              type: document.type,
-              documentRef: stored.documentRef,
-              contentType: document.contentType,
-              sizeBytes: stored.sizeBytes,
-            };
-          }),
-        );
-        return { documents };
-      },
+      toUpdateArgument: async (body, deps): Promise<UploadDocumentsInput> => ({
+        documents: await storeDocuments(body.documents, deps),
+      }),
     }),
   },
   createWebhookIntake: (config) => createJikoWebhookIntake(config),

@@ -28,11 +28,10 @@ import type {
   NetspendActivateCardInput,
   NetspendAnswersInput,
   NetspendChooseCardInput,
-  NetspendDocumentClaim,
   NetspendUploadKycDocumentsInput,
 } from '../../contract/netspend.js';
 import { DOCUMENT_CONTENT_TYPES, PIN_MESSAGE, documentSizeRule, pinRule, usAddressRule } from '../../contract/rules.js';
-import { DocumentStoreUnavailableError, defineAction, defineClientProvider } from '../provider-definition.js';
+import { defineAction, defineClientProvider, storeDocuments } from '../provider-definition.js';
 import { addressSchema, zodRule, zodShapeRule } from '../schemas.js';
 import { createNetspendWebhookIntake } from '../webhooks/netspend.js';
 
@@ -241,24 +240,9 @@ export const netspendClientProvider = defineClientProvider({
       bodySchema: netspendUploadKycDocumentsBodySchema,
       dataSchema: netspendUploadKycDocumentsActionDataSchema,
       maxBodyBytes: KYC_UPLOAD_BODY_LIMIT_BYTES,
-      toUpdateArgument: async (body, deps): Promise<NetspendUploadKycDocumentsInput> => {
-        if (!deps.documents) throw new DocumentStoreUnavailableError('no document store is configured');
-        const store = deps.documents;
-        const documents: NetspendDocumentClaim[] = await Promise.all(
-          body.documents.map(async (document) => {
-            const stored = await store.put(Buffer.from(document.contentBase64, 'base64'), {
-              contentType: document.contentType,
-            });
-            return {
-              type: document.type,
-              documentRef: stored.documentRef,
-              contentType: document.contentType,
-              sizeBytes: stored.sizeBytes,
-            };
-          }),
-        );
-        return { documents };
-      },
+      toUpdateArgument: async (body, deps): Promise<NetspendUploadKycDocumentsInput> => ({
+        documents: await storeDocuments(body.documents, deps),
+      }),
     }),
     [NETSPEND_ACTIONS.acceptAgreements]: defineAction({
       update: netspendAcceptAgreementsUpdate,
