@@ -9,6 +9,7 @@ import { IdempotencyStore } from './idempotency.js';
 import { Outbox } from './outbox.js';
 import { GreenDotState } from './state.js';
 import { GreenDotDelivery } from './webhooks.js';
+import { createTaskScheduler } from '../core/timers.js';
 
 export const PROVIDER = 'greendot';
 
@@ -107,20 +108,9 @@ export function runtimeFor(ctx: SandboxContext): GreenDotRuntime {
   const env = ctx.env;
   const programCode = env.SANDBOX_GREENDOT_PROGRAM_CODE || 'sandbox-program';
   const ttl = nonNegativeInt(env, 'SANDBOX_GREENDOT_TOKEN_TTL_SECONDS', 86_400);
-  const timers = new Set<NodeJS.Timeout>();
+  const tasks = createTaskScheduler();
+  const schedule = tasks.schedule;
   const pauses = new Set<() => void>();
-  let closed = false;
-  const schedule = (task: () => void, delayMs: number): (() => void) => {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      if (!closed) task();
-    }, delayMs);
-    timers.add(timer);
-    return () => {
-      clearTimeout(timer);
-      timers.delete(timer);
-    };
-  };
   const delivery = new GreenDotDelivery(
     ctx,
     PROVIDER,
@@ -134,7 +124,7 @@ export function runtimeFor(ctx: SandboxContext): GreenDotRuntime {
     () => runtime.settings,
   );
   const outbox = new Outbox(ctx.clock, (message) => {
-    if (!closed) delivery.send(message);
+    if (!tasks.closed) delivery.send(message);
   });
   const audit = (kind: string, id: string, data?: Record<string, unknown>): void =>
     void ctx.audit.record(PROVIDER, kind, id, data);
@@ -157,7 +147,7 @@ export function runtimeFor(ctx: SandboxContext): GreenDotRuntime {
     adjustments,
     pause: (ms) =>
       new Promise<void>((resolve) => {
-        if (ms <= 0 || closed) return resolve();
+        if (ms <= 0 || tasks.closed) return resolve();
         const done = (): void => {
           pauses.delete(done);
           cancel();
@@ -168,9 +158,7 @@ export function runtimeFor(ctx: SandboxContext): GreenDotRuntime {
       }),
     shutdown: () => {
       for (const done of [...pauses]) done();
-      closed = true;
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
+      tasks.close();
     },
   };
   runtimes.set(ctx, runtime);

@@ -10,6 +10,7 @@ import { LinkcyStore, type LinkcyEventType } from './model.js';
 import { credentialsFromEnv, settingsFromEnv, type LinkcyCredentials, type LinkcySettings } from './settings.js';
 import { svixHeaders, svixMessageId } from './svix.js';
 import { Verifications } from './verifications.js';
+import { createTaskScheduler } from '../core/timers.js';
 
 export const PROVIDER = 'linkcy';
 /** Svix gives an endpoint 15 s to answer (docs.svix.com/retries). */
@@ -50,23 +51,8 @@ export function runtimeFor(ctx: SandboxContext): LinkcyRuntime {
     });
   };
 
-  const timers = new Set<NodeJS.Timeout>();
-  let closed = false;
-  const schedule = (task: () => void, delayMs: number): (() => void) => {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      if (!closed) task();
-    }, delayMs);
-    timers.add(timer);
-    return () => {
-      clearTimeout(timer);
-      timers.delete(timer);
-    };
-  };
-  const clearTimers = (): void => {
-    for (const timer of timers) clearTimeout(timer);
-    timers.clear();
-  };
+  const tasks = createTaskScheduler();
+  const schedule = tasks.schedule;
 
   const store = new LinkcyStore({
     now: ctx.clock,
@@ -86,14 +72,11 @@ export function runtimeFor(ctx: SandboxContext): LinkcyRuntime {
     credentials,
     settings: settingsFromEnv(ctx.env),
     publicUrl: ctx.env.SANDBOX_LINKCY_PUBLIC_URL?.replace(/\/+$/, '') || undefined,
-    shutdown: () => {
-      closed = true;
-      clearTimers();
-    },
+    shutdown: () => tasks.close(),
   };
   runtimes.set(ctx, runtime);
   ctx.onReset(() => {
-    clearTimers();
+    tasks.cancelPending();
     runtime.kyc.reset();
     runtime.ledgers.reset();
     runtime.tokens.reset();

@@ -39,6 +39,7 @@ import {
 import { NetspendState, type NetspendEventType } from './state.js';
 import { webhookSignatureFromEnv } from './signature.js';
 import { TokenStore } from './tokens.js';
+import { createTaskScheduler } from '../core/timers.js';
 
 export const name = 'netspend';
 export const API_PREFIX = '/netspend-api/v1';
@@ -100,19 +101,8 @@ function runtimeFor(ctx: SandboxContext): NetspendRuntime {
       eventType: type,
     });
   };
-  const timers = new Set<NodeJS.Timeout>();
-  let closed = false;
-  const schedule = (task: () => void, delayMs: number): (() => void) => {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      if (!closed) task();
-    }, delayMs);
-    timers.add(timer);
-    return () => {
-      clearTimeout(timer);
-      timers.delete(timer);
-    };
-  };
+  const tasks = createTaskScheduler();
+  const schedule = tasks.schedule;
   const state = new NetspendState({
     now: ctx.clock,
     audit: (kind, id, data) => void ctx.audit.record(name, kind, id, data),
@@ -130,10 +120,8 @@ function runtimeFor(ctx: SandboxContext): NetspendRuntime {
     tokens,
     settings: settingsFromEnv(ctx.env),
     shutdown: () => {
-      closed = true;
       state.cancelPendingActivations();
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
+      tasks.close();
     },
   };
   runtimes.set(ctx, runtime);
