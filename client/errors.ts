@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   'body_too_large',
   'not_found',
   'unauthenticated',
+  'forbidden',
   'internal',
   'temporal_unreachable',
   'codec_unavailable',

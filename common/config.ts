@@ -7,6 +7,7 @@ import { z } from 'zod';
  */
 import { port, url, duration, bool } from './config-fragments/types.js';
 import { PROVIDER_CONFIG } from './config-fragments/index.js';
+import { ApiKeysInvalid, parseApiKeys } from './api-keys.js';
 import { DEFAULT_PII_KEYS_FILE, secretsAtTheirDefault, withPiiKeysFromFile } from './config-guards.js';
 
 /** What every process reads whatever the providers; each provider's own variables are a fragment merged below. */
@@ -24,8 +25,23 @@ export const coreConfigShape = {
   GATEWAY_PORT: port.default(3000),
   /** Public base URL of the gateway, used in links (e.g. codec endpoint) and by the sandbox to post webhooks. */
   GATEWAY_PUBLIC_URL: url.default('http://127.0.0.1:3000'),
-  /** Comma-separated API keys accepted as `Authorization: Bearer <key>` on /v1 and /codec. */
-  GATEWAY_API_KEYS: z.string().min(1).default('dev-api-key'),
+  /**
+   * API keys accepted as `Authorization: Bearer <key>` on /v1 and /codec, comma-separated: `<key>`,
+   * `<identity>:<key>` or `<identity>:<key>:<scope>+<scope>` (scopes: onboarding, operator, pii.read; see
+   * common/api-keys.ts).
+   */
+  GATEWAY_API_KEYS: z
+    .string()
+    .min(1)
+    .superRefine((spec, context) => {
+      try {
+        parseApiKeys(spec);
+      } catch (err) {
+        if (!(err instanceof ApiKeysInvalid)) throw err;
+        context.addIssue({ code: 'custom', message: err.message });
+      }
+    })
+    .default('dev-api-key'),
   /** Origin of the Temporal Web UI allowed to call the codec endpoint (CORS). */
   TEMPORAL_UI_URL: url.default('http://127.0.0.1:8233'),
   /**

@@ -9,6 +9,7 @@
  * lists every provider and scenario, with what happens in each.
  */
 import { loadConfig } from '../common/config.js';
+import { firstApiKey } from '../common/api-keys.js';
 import type { OnboardingStatus } from '../contract/onboarding.js';
 import { drive, GatewayCallError } from './customers/drive.js';
 import type { GatewayCall } from './customers/drive.js';
@@ -16,7 +17,7 @@ import { SCRIPTED_CUSTOMERS, scenarioOf, scriptedCustomer } from './customers/in
 
 const config = loadConfig();
 const baseUrl = config.GATEWAY_PUBLIC_URL.replace(/\/+$/, '');
-const apiKey = config.GATEWAY_API_KEYS.split(',')[0]?.trim() ?? '';
+const apiKey = firstApiKey(config.GATEWAY_API_KEYS);
 const namespace = process.env.TEMPORAL_NAMESPACE || 'default';
 const TIMEOUT_MS = 5 * 60_000;
 

@@ -20,7 +20,9 @@ import { OnboardingError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import type { OnboardingClient, StartBodyInput } from '../onboarding-client.js';
 import type { ErrorEnvelope, ListFilters } from '../schemas.js';
-import { createApiKeyCheck } from './auth.js';
+import { createApiKeyAuth } from './auth.js';
+import type { Caller } from './auth.js';
+import type { ApiKeyScope } from '../../common/api-keys.js';
 import { buildOpenApiDocument } from './openapi.js';
 
 export interface GatewayOptions {
@@ -72,6 +74,17 @@ function idempotencyOf(request: FastifyRequest): { idempotencyKey?: string } {
   return value === undefined ? {} : { idempotencyKey: value };
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated caller of a /v1 or /codec request (set by the API-key hook). */
+    caller?: Caller;
+  }
+  interface FastifyContextConfig {
+    /** The scope a /v1 route needs; `onboarding` when unset. */
+    scope?: ApiKeyScope;
+  }
+}
+
 interface IdParams {
   id: string;
 }
@@ -82,7 +95,7 @@ interface ActionParams extends IdParams {
 export async function buildGateway(options: GatewayOptions): Promise<FastifyInstance> {
   const { onboarding, config, codec } = options;
   const log = options.logger ?? createLogger('gateway');
-  const apiKeyAccepted = createApiKeyCheck(config.GATEWAY_API_KEYS);
+  const authenticate = createApiKeyAuth(config.GATEWAY_API_KEYS);
 
   const app = Fastify({ logger: false, bodyLimit: DEFAULT_BODY_LIMIT_BYTES, return503OnClosing: true });
 
@@ -124,9 +137,19 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
 
   const requireApiKey = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (request.method === 'OPTIONS') return;
-    if (!apiKeyAccepted(request.headers.authorization)) {
+    const caller = authenticate(request.headers.authorization);
+    if (!caller) {
       await sendError(reply, 401, 'unauthenticated', 'send Authorization: Bearer <API key>');
+      return;
     }
+    request.caller = caller;
+  };
+  /** Refuses (403) a caller whose key lacks the scope the route declares (`config.scope`, else `onboarding`). */
+  const requireRouteScope = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (request.method === 'OPTIONS' || reply.sent || !request.caller) return;
+    const scope = request.routeOptions.config.scope ?? 'onboarding';
+    if (request.caller.scopes.has(scope)) return;
+    await sendError(reply, 403, 'forbidden', `this API key lacks the ${scope} scope`);
   };
 
   // --- health and description -------------------------------------------------------------------------------------
@@ -142,6 +165,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', requireApiKey);
+      v1.addHook('onRequest', requireRouteScope);
 
       v1.post('/onboardings', async (request, reply) => {
         // start() validates the body with the zod schema before anything reaches Temporal.
@@ -224,7 +248,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
         },
       );
 
-      v1.post<{ Params: IdParams }>('/onboardings/:id/retry-step', async (request) =>
+      v1.post<{ Params: IdParams }>('/onboardings/:id/retry-step', { config: { scope: 'operator' } }, async (request) =>
         onboarding.retryStep(request.params.id, (request.body ?? {}) as { step: string; reason: string }),
       );
     },

@@ -110,7 +110,7 @@ export function buildOpenApiDocument(options: { serverUrl: string; providers: Pr
     ],
     security,
     components: {
-      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'One of GATEWAY_API_KEYS.' } },
+      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'One of GATEWAY_API_KEYS; operator routes need a key with the operator scope.' } },
       schemas: components(providers),
     },
     paths: {
@@ -260,6 +260,7 @@ export function buildOpenApiDocument(options: { serverUrl: string; providers: Pr
           responses: {
             '200': statusResponse('Retrying; the status after the retry was recorded'),
             ...withBody,
+            '403': errorResponse('`forbidden`: the API key lacks the operator scope'),
             '404': errorResponse('`onboarding_not_found`'),
             '409': errorResponse('`action_not_expected`: no step waits for an operator retry'),
             '422': errorResponse(

@@ -49,6 +49,41 @@ describe('authentication', () => {
     expect(response.statusCode).toBe(422);
   });
 
+  it('holds each route to its scope: operator routes need operator, the rest onboarding (403 naming it)', async () => {
+    const scopedConfig = testConfig({
+      GATEWAY_API_KEYS: 'backend:backend-key-1:onboarding,ops:ops-key-123:operator',
+    });
+    const onboarding = new OnboardingClient({ client: unreachableClient(), config: scopedConfig, queryTimeoutMs: 500 });
+    const scoped = await buildGateway({ onboarding, config: scopedConfig, logger: quietLogger });
+    try {
+      const retry = await scoped.inject({
+        method: 'POST',
+        url: '/v1/onboardings/onboarding:jiko:c1/retry-step',
+        headers: { authorization: 'Bearer backend-key-1' },
+        payload: {},
+      });
+      expect(retry.statusCode).toBe(403);
+      expect(retry.json()).toEqual({ error: { code: 'forbidden', message: expect.stringContaining('operator') } });
+      const start = await scoped.inject({
+        method: 'POST',
+        url: '/v1/onboardings',
+        headers: { authorization: 'Bearer ops-key-123' },
+        payload: {},
+      });
+      expect(start.statusCode).toBe(403);
+      expect(start.json().error.message).toContain('onboarding scope');
+      const retryByOperator = await scoped.inject({
+        method: 'POST',
+        url: '/v1/onboardings/onboarding:jiko:c1/retry-step',
+        headers: { authorization: 'Bearer ops-key-123' },
+        payload: {},
+      });
+      expect(retryByOperator.statusCode).toBe(422);
+    } finally {
+      await scoped.close();
+    }
+  });
+
   it('protects the codec endpoint too', async () => {
     const response = await app.inject({ method: 'POST', url: '/codec/decode', payload: { payloads: [] } });
     expect(response.statusCode).toBe(401);
