@@ -45,6 +45,12 @@ export interface ProviderAction {
   prepare(body: unknown, deps: ActionDeps): Promise<unknown>;
 }
 
+export interface ActionElsewhere {
+  summary: string;
+  /** The pending action's `data`, published as `<Provider><Action>PendingAction` like a routed action's. */
+  dataSchema: z.ZodType;
+}
+
 export interface ClientProvider<
   Name extends string = string,
   Block extends z.ZodType = z.ZodType,
@@ -58,6 +64,11 @@ export interface ClientProvider<
   /** The start-body block named after the provider (`<provider>: {...}`): what becomes the workflow's providerInput. */
   blockSchema: Block;
   actions: Readonly<Record<string, ProviderAction>>;
+  /**
+   * Pending actions the customer completes at the provider (a hosted page, a link in an email): listed in
+   * pendingActions with typed data, but with no route and no Update of ours.
+   */
+  actionsElsewhere?: Readonly<Record<string, ActionElsewhere>>;
   createWebhookIntake(config: Config): ProviderWebhookIntake;
   /**
    * Rules that span the applicant and the block (a field required only for some choice made in the block); each

@@ -43,6 +43,46 @@ export interface ActionEntry {
   dataId?: string;
 }
 
+/** A pending action with published data: a routed action's, or one the customer completes at the provider. */
+interface TypedPendingEntry {
+  provider: string;
+  name: string;
+  summary: string;
+  stem: string;
+  dataSchema: z.ZodType;
+  dataId: string;
+}
+
+function typedPendingEntries(providers: ProviderRegistry, entries: ActionEntry[]): TypedPendingEntry[] {
+  const routed = entries.flatMap((entry) =>
+    entry.action.dataSchema && entry.dataId
+      ? [
+          {
+            ...entry,
+            name: entry.action.name,
+            summary: entry.action.summary,
+            dataSchema: entry.action.dataSchema,
+            dataId: entry.dataId,
+          },
+        ]
+      : [],
+  );
+  const elsewhere = providers.definitions.flatMap((definition) =>
+    Object.entries(definition.actionsElsewhere ?? {}).map(([name, action]) => {
+      const stem = `${pascalCase(definition.provider)}${pascalCase(name)}`;
+      return {
+        provider: definition.provider,
+        name,
+        summary: action.summary,
+        stem,
+        dataSchema: action.dataSchema,
+        dataId: componentId(action.dataSchema, `${stem}ActionData`),
+      };
+    }),
+  );
+  return [...routed, ...elsewhere];
+}
+
 /** Every action of every provider, in the registry's order. */
 export function actionEntries(providers: ProviderRegistry): ActionEntry[] {
   return providers.definitions.flatMap((definition) =>
@@ -60,7 +100,11 @@ export function actionEntries(providers: ProviderRegistry): ActionEntry[] {
 }
 
 /** The zod-generated components: everything reachable from the API's top-level schemas. */
-function zodComponents(providers: ProviderRegistry, entries: ActionEntry[]): Record<string, JsonObject> {
+function zodComponents(
+  providers: ProviderRegistry,
+  entries: ActionEntry[],
+  pending: TypedPendingEntry[],
+): Record<string, JsonObject> {
   const registry = z.registry<{ id: string }>();
   const named: [z.ZodType, string][] = [
     [providers.startBodySchema, 'StartOnboardingBody'],
@@ -92,8 +136,8 @@ function zodComponents(providers: ProviderRegistry, entries: ActionEntry[]): Rec
   named.push([addressSchema, 'Address']);
   for (const entry of entries) {
     named.push([entry.action.bodySchema, entry.bodyId]);
-    if (entry.action.dataSchema && entry.dataId) named.push([entry.action.dataSchema, entry.dataId]);
   }
+  for (const entry of pending) named.push([entry.dataSchema, entry.dataId]);
   for (const [schema, id] of named) {
     if (!registry.has(schema)) registry.add(schema, { id });
   }
@@ -138,23 +182,26 @@ function tidy(value: unknown): unknown {
  * so OnboardingStatus.pendingActions[] is anyOf the providers' unions and the untyped PendingAction (for a provider
  * or a pending action without a data schema); a client narrows on `provider`, then on `action`.
  */
-function pendingActionComponents(providers: ProviderRegistry, entries: ActionEntry[]): Record<string, JsonObject> {
+function pendingActionComponents(
+  providers: ProviderRegistry,
+  pending: TypedPendingEntry[],
+): Record<string, JsonObject> {
   const out: Record<string, JsonObject> = {};
   const unions: string[] = [];
   for (const definition of providers.definitions) {
-    const typed = entries.filter((entry) => entry.provider === definition.provider && entry.dataId);
+    const typed = pending.filter((entry) => entry.provider === definition.provider);
     if (typed.length === 0) continue;
     const mapping: Record<string, string> = {};
     for (const entry of typed) {
       const id = `${entry.stem}PendingAction`;
-      mapping[entry.action.name] = `#/components/schemas/${id}`;
+      mapping[entry.name] = `#/components/schemas/${id}`;
       out[id] = {
         type: 'object',
-        description: `${definition.provider}: ${entry.action.summary}`,
+        description: `${definition.provider}: ${entry.summary}`,
         properties: {
-          action: { type: 'string', enum: [entry.action.name] },
+          action: { type: 'string', enum: [entry.name] },
           description: { type: 'string' },
-          data: ref(entry.dataId as string),
+          data: ref(entry.dataId),
           expiresAt: { type: 'string' },
         },
         required: ['action', 'description', 'data', 'expiresAt'],
@@ -179,7 +226,8 @@ function pendingActionComponents(providers: ProviderRegistry, entries: ActionEnt
 
 export function components(providers: ProviderRegistry): Record<string, JsonObject> {
   const entries = actionEntries(providers);
-  const schemas = { ...zodComponents(providers, entries), ...pendingActionComponents(providers, entries) };
+  const pending = typedPendingEntries(providers, entries);
+  const schemas = { ...zodComponents(providers, entries, pending), ...pendingActionComponents(providers, pending) };
   const status = schemas.OnboardingStatus as { properties: { pendingActions: JsonObject } };
   status.properties.pendingActions = { type: 'array', items: ref('PendingActionItem') };
   return schemas;

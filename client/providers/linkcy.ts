@@ -26,6 +26,10 @@ import {
 } from '../../contract/linkcy.js';
 import type {
   LinkcyAcceptTermsInput,
+  LinkcyCompleteKycActionData,
+  LinkcyTermsActionData,
+  LinkcyVerifyEmailActionData,
+  LinkcyVerifyPhoneActionData,
   LinkcyChangePhoneInput,
   LinkcyResendCodeInput,
   LinkcyVerifyPhoneInput,
@@ -111,6 +115,39 @@ export const linkcyChangePhoneBodySchema = z
   })
   .meta({ id: 'LinkcyChangePhoneBody' });
 
+// --- what each pending action shows the customer (`pendingActions[].data`) ---------------------------------------
+
+export const linkcyTermsActionDataSchema = z
+  .object({ version: z.string(), url: z.string(), reacceptance: z.boolean() })
+  .meta({ id: 'LinkcyTermsActionData' }) satisfies z.ZodType<LinkcyTermsActionData>;
+
+export const linkcyVerifyPhoneActionDataSchema = z
+  .object({
+    channel: z.literal('sms'),
+    codeFormat: z.literal('six digits'),
+    codeExpiresAt: z.string(),
+    newCodeRequired: z.boolean(),
+    codesSent: z.number().int(),
+    otherActions: z.array(z.string()),
+    attemptsLeft: z.number().int().optional(),
+  })
+  .meta({ id: 'LinkcyVerifyPhoneActionData' }) satisfies z.ZodType<LinkcyVerifyPhoneActionData>;
+
+export const linkcyCompleteKycActionDataSchema = z
+  .object({
+    kycId: z.string(),
+    accessType: z.enum(LINKCY_KYC_ACCESS_TYPES),
+    url: z.string().nullable(),
+    sdkToken: z.string().nullable(),
+    linkExpiresAt: z.string().nullable(),
+    attempt: z.number().int(),
+  })
+  .meta({ id: 'LinkcyCompleteKycActionData' }) satisfies z.ZodType<LinkcyCompleteKycActionData>;
+
+export const linkcyVerifyEmailActionDataSchema = z
+  .object({ sentAt: z.string(), linkExpiresAt: z.string(), otherActions: z.array(z.string()) })
+  .meta({ id: 'LinkcyVerifyEmailActionData' }) satisfies z.ZodType<LinkcyVerifyEmailActionData>;
+
 export const linkcyClientProvider = defineClientProvider({
   provider: LINKCY_PROVIDER,
   workflowType: LINKCY_WORKFLOW_TYPE,
@@ -122,12 +159,14 @@ export const linkcyClientProvider = defineClientProvider({
       update: linkcyAcceptTermsUpdate,
       summary: "The customer accepts Linkcy's terms and conditions: the version shown in the pending action.",
       bodySchema: linkcyAcceptTermsBodySchema,
+      dataSchema: linkcyTermsActionDataSchema,
       toUpdateArgument: async (body): Promise<LinkcyAcceptTermsInput> => ({ version: body.version }),
     }),
     [LINKCY_ACTIONS.verifyPhone]: defineAction({
       update: linkcyVerifyPhoneUpdate,
       summary: 'The customer sends the six-digit code Linkcy sent by SMS; a wrong one is a 422 with the attempts left.',
       bodySchema: linkcyVerifyPhoneBodySchema,
+      dataSchema: linkcyVerifyPhoneActionDataSchema,
       toUpdateArgument: async (body): Promise<LinkcyVerifyPhoneInput> => ({ code: body.code }),
     }),
     [LINKCY_ACTIONS.resendCode]: defineAction({
@@ -151,6 +190,16 @@ export const linkcyClientProvider = defineClientProvider({
       bodySchema: linkcyEmptyBodySchema,
       toUpdateArgument: async (): Promise<Record<string, never>> => ({}),
     }),
+  },
+  actionsElsewhere: {
+    [LINKCY_ACTIONS.completeKyc]: {
+      summary: "The customer completes KYC on Linkcy's hosted page (or the SDK) opened from `data.url`.",
+      dataSchema: linkcyCompleteKycActionDataSchema,
+    },
+    [LINKCY_ACTIONS.verifyEmail]: {
+      summary: 'The customer clicks the verification link Linkcy emailed; resendEmail sends a new one.',
+      dataSchema: linkcyVerifyEmailActionDataSchema,
+    },
   },
   createWebhookIntake: (config) => createLinkcyWebhookIntake(config),
 });

@@ -67,6 +67,17 @@ describe('the OpenAPI document', () => {
     expect([...emitted].filter((code) => !(ERROR_CODES as readonly string[]).includes(code))).toEqual([]);
   });
 
+  it('types the data of every pending action, those done at the provider included (Linkcy KYC page, email link)', () => {
+    const schemas = (document.components as { schemas: Record<string, { discriminator?: { mapping: object } }> })
+      .schemas;
+    expect(Object.keys(schemas.LinkcyPendingAction?.discriminator?.mapping ?? {}).sort()).toEqual(
+      ['acceptTerms', 'completeKyc', 'verifyEmail', 'verifyPhone'].sort(),
+    );
+    expect(schemas.LinkcyCompleteKycActionData).toBeDefined();
+    // No route for what the customer does at the provider.
+    expect(Object.keys(document.paths as object).some((route) => route.endsWith('/actions/completeKyc'))).toBe(false);
+  });
+
   it('gives every operation an operationId, unique', () => {
     const ids = Object.values(document.paths as Record<string, Record<string, { operationId?: string }>>).flatMap(
       (item) => Object.values(item).map((operation) => operation.operationId),
@@ -78,7 +89,7 @@ describe('the OpenAPI document', () => {
 
 describe('a provider that publishes no pending-action data', () => {
   it('still gets its typed action paths, and its pending actions are the untyped PendingAction', () => {
-    const withoutData = (definition: ClientProvider): ClientProvider => ({
+    const withoutData = ({ actionsElsewhere: _elsewhere, ...definition }: ClientProvider): ClientProvider => ({
       ...definition,
       actions: Object.fromEntries(
         Object.entries(definition.actions).map(([name, action]): [string, ProviderAction] => {

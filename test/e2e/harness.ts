@@ -14,6 +14,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/
 import proto from '@temporalio/proto';
 import type { FastifyInstance } from 'fastify';
 import { buildGateway } from '../../client/gateway/app.js';
+import { DEFAULT_PROVIDER_REGISTRY } from '../../client/registry.js';
 import { OnboardingClient } from '../../client/onboarding-client.js';
 import { createPiiCodec } from '../../common/codec.js';
 import { parseConfig, taskQueueFor } from '../../common/config.js';
@@ -78,7 +79,26 @@ export interface E2eStack {
 export const onboardingPath = (id: string): string => `/v1/onboardings/${encodeURIComponent(id)}`;
 
 export function pendingAction(status: OnboardingStatus, action: string): PendingAction | undefined {
-  return status.pendingActions.find((pending) => pending.action === action);
+  const pending = status.pendingActions.find((candidate) => candidate.action === action);
+  if (pending) expectPublishedData(status.provider, pending);
+  return pending;
+}
+
+/**
+ * Holds a pending action's data to the schema the OpenAPI document publishes for it, so what the workflow shows a
+ * customer and what the spec promises cannot drift apart unnoticed.
+ */
+function expectPublishedData(provider: string, pending: PendingAction): void {
+  const definition = DEFAULT_PROVIDER_REGISTRY.definitions.find((candidate) => candidate.provider === provider);
+  const schema =
+    definition?.actions[pending.action]?.dataSchema ?? definition?.actionsElsewhere?.[pending.action]?.dataSchema;
+  if (!schema) return;
+  const parsed = schema.safeParse(pending.data);
+  if (!parsed.success) {
+    throw new Error(
+      `${provider} ${pending.action}: pendingActions[].data does not match its published schema: ${parsed.error.message}`,
+    );
+  }
 }
 
 /**
