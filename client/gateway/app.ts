@@ -21,6 +21,7 @@ import type { ErrorCode } from '../errors.js';
 import type { OnboardingClient, StartBodyInput } from '../onboarding-client.js';
 import type { ErrorEnvelope, ListFilters } from '../schemas.js';
 import { createApiKeyCheck } from './auth.js';
+import { registerGatewayMetrics } from './metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
 
 export interface GatewayOptions {
@@ -128,6 +129,9 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
       await sendError(reply, 401, 'unauthenticated', 'send Authorization: Bearer <API key>');
     }
   };
+
+  // Before the routes: Prometheus's GET /metrics and the measurement of every route (./metrics.ts).
+  registerGatewayMetrics(app, { mode: config.GATEWAY_METRICS, requireApiKey });
 
   // --- health and description -------------------------------------------------------------------------------------
   app.get('/healthz', async () => ({ status: 'ok' }));
