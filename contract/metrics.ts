@@ -64,7 +64,7 @@ export const HTTP_DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2
 
 /**
  * Bucket boundaries of the histograms the worker exports (the SDK's `histogramBucketOverrides`, keyed by metric
- * name): the SDK's default buckets are milliseconds up to 10 s, useless for waits that last days.
+ * name): the SDK's default buckets (50 to 10 000) are made for milliseconds, useless for waits that last days.
  */
 export const WORKER_HISTOGRAM_BUCKETS: Record<string, number[]> = {
   [ONBOARDING_METRICS.duration]: LONG_DURATION_BUCKETS_SECONDS,

@@ -13,7 +13,7 @@ export function prometheusTelemetry(host: string, port: number): TelemetryOption
     metrics: {
       prometheus: {
         bindAddress: `${host}:${port}`,
-        // Our histograms are in seconds and span days; the SDK's default buckets stop at 10 (milliseconds).
+        // Our histograms are in seconds and span days; the SDK's default buckets (50 to 10 000) are made for milliseconds.
         histogramBucketOverrides: WORKER_HISTOGRAM_BUCKETS,
       },
     },
