@@ -80,7 +80,9 @@ export class FunnelMetrics {
     );
     for (const step of status.steps) this.steps.set(step.name, stepKey(step));
     if (status.blockedOn !== null) {
-      this.blocks = [{ on: status.blockedOn, since: status.blockedSince ?? new Date().toISOString(), step: status.step }];
+      this.blocks = [
+        { on: status.blockedOn, since: status.blockedSince ?? new Date().toISOString(), step: status.step },
+      ];
     }
     this.final = FINAL_STATES.includes(status.state);
   }
