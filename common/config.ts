@@ -49,6 +49,8 @@ export const coreConfigShape = {
    * none). Never in production: a non-browser client can claim any Origin.
    */
   GATEWAY_CODEC_TRUST_UI_ORIGIN: bool.default(false),
+  /** Who may scrape the gateway's GET /metrics: `open` (no credentials), `api-key` (a GATEWAY_API_KEYS key), `off`. */
+  GATEWAY_METRICS: z.enum(['open', 'api-key', 'off']).default('open'),
 
   WORKER_METRICS_PORT: port.default(9464),
   /** Interface the worker's Prometheus endpoint binds (0.0.0.0 in a container); WORKER_METRICS_PORT=0 turns it off. */

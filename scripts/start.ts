@@ -212,7 +212,9 @@ function plan(
     needsTemporal: true,
     readyTimeoutMs: 60_000,
     ready: () => httpOk(`${gatewayUrl}/healthz`),
-    readyMessage: `gateway ${gatewayUrl} (API /v1, OpenAPI ${gatewayUrl}/openapi.json, codec ${codecEndpoint})`,
+    readyMessage: `gateway ${gatewayUrl} (API /v1, OpenAPI ${gatewayUrl}/openapi.json, codec ${codecEndpoint}${
+      config.GATEWAY_METRICS === 'off' ? '' : `, metrics ${gatewayUrl}/metrics`
+    })`,
   });
   return processes;
 }
@@ -418,6 +420,12 @@ async function main(): Promise<number> {
       say(`  Sandbox           http://${probeHost(config.SANDBOX_HOST)}:${config.SANDBOX_PORT}`);
     if (started.has('worker') && config.WORKER_METRICS_PORT > 0)
       say(`  Worker metrics    http://${probeHost(config.WORKER_METRICS_HOST)}:${config.WORKER_METRICS_PORT}/metrics`);
+    if (started.has('gateway') && config.GATEWAY_METRICS !== 'off')
+      say(
+        `  Gateway metrics   ${config.GATEWAY_PUBLIC_URL.replace(/\/$/, '')}/metrics${config.GATEWAY_METRICS === 'api-key' ? '  (API key)' : ''}`,
+      );
+    if (started.has('worker') || started.has('gateway'))
+      say('  Grafana dashboard ops/grafana/onboarding-dashboard.json  (README: Operators → Metrics)');
     say('Press Ctrl-C to stop everything.');
     if (config.OPEN_BROWSER && runDevServer) openBrowser(config.TEMPORAL_UI_URL);
 

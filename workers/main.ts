@@ -13,6 +13,7 @@ import { DocumentStore } from '../common/documents.js';
 import { createLogger } from '../common/log.js';
 import type { Logger } from '../common/log.js';
 import { connectClient, connectWorker, describeTarget } from '../common/temporal.js';
+import { prometheusTelemetry } from './metrics.js';
 import { TASK_QUEUES } from './providers.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -49,9 +50,7 @@ async function main(): Promise<void> {
     logger: sdkLogger(createLogger('temporal-sdk'), config),
     // We handle signals ourselves, so shutdown is logged and ordered (workers, then connections).
     shutdownSignals: [],
-    telemetryOptions: metricsUrl
-      ? { metrics: { prometheus: { bindAddress: `${config.WORKER_METRICS_HOST}:${config.WORKER_METRICS_PORT}` } } }
-      : {},
+    telemetryOptions: metricsUrl ? prometheusTelemetry(config.WORKER_METRICS_HOST, config.WORKER_METRICS_PORT) : {},
   });
 
   const { connection, target, dataConverter } = await connectWorker();

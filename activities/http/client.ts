@@ -3,7 +3,7 @@
  * its base URL, auth strategy, signing hooks, error parser, and its answers to "which failed statuses are worth
  * repeating?" and "is this 2xx body a refusal?"; the core never branches on a provider's name. It owns what must be
  * the same everywhere: timeouts, schema validation of every response, error classification into retryable /
- * non-retryable Temporal failures, Retry-After, and redacted structured logs.
+ * non-retryable Temporal failures, Retry-After, redacted structured logs, and latency metrics (./metrics.ts).
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
@@ -22,6 +22,7 @@ import {
   type ProviderOutcomeUnknownDetails,
 } from '../../contract/provider-failures.js';
 import { currentActivityContext } from './idempotency.js';
+import { observeProviderCall } from './metrics.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -169,7 +170,10 @@ export class ProviderHttpClient {
       for (const hook of this.options.hooks ?? []) {
         Object.assign(headers, await hook({ ...prepared, headers: { ...headers } }));
       }
-      response = await this.send(operation, url, options.method, headers, bytes, options.timeoutMs);
+      response = await observeProviderCall(
+        { provider: this.provider, method: options.method, path: options.path },
+        () => this.send(operation, url, options.method, headers, bytes, options.timeoutMs),
+      );
       this.logResponse(operation, options, response);
       if (response.status === 401 && authorization && authAttempt === 1) {
         // The cached token expired early or was revoked: forget it and try once with a fresh one.

@@ -23,6 +23,7 @@ import type { ErrorEnvelope, ListFilters } from '../schemas.js';
 import { createApiKeyAuth } from './auth.js';
 import type { Caller } from './auth.js';
 import type { ApiKeyScope } from '../../common/api-keys.js';
+import { registerGatewayMetrics } from './metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
 
 export interface GatewayOptions {
@@ -151,6 +152,9 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     if (request.caller.scopes.has(scope)) return;
     await sendError(reply, 403, 'forbidden', `this API key lacks the ${scope} scope`);
   };
+
+  // Before the routes: Prometheus's GET /metrics and the measurement of every route (./metrics.ts).
+  registerGatewayMetrics(app, { mode: config.GATEWAY_METRICS, requireApiKey });
 
   // --- health and description -------------------------------------------------------------------------------------
   app.get('/healthz', async () => ({ status: 'ok' }));

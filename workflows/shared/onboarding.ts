@@ -68,6 +68,7 @@ export class Onboarding {
       this.record.addTimeline('system', 'continued as new', `history of the previous run reached its suggested limit`);
     } else {
       this.record = new StatusRecord(startedStatus(this.onboardingId, input, config.steps), []);
+      this.record.funnel.onboardingStarted();
     }
     this.inbox = new ProviderEventInbox(this.record, carried?.seenEventIds);
     this.saga = new Saga(input, this.record, this.outbound, this.inbox);

@@ -13,6 +13,7 @@ import type {
   StepRecord,
 } from '../../contract/onboarding.js';
 import { actionNotExpected } from './failures.js';
+import { FunnelMetrics } from './funnel-metrics.js';
 import { SearchAttributePublisher } from './search-attributes.js';
 import { CurrentDetailsPublisher } from './ui-details.js';
 
@@ -58,12 +59,16 @@ export class StatusRecord {
   settled = false;
   private readonly searchAttributes = new SearchAttributePublisher();
   private readonly uiDetails = new CurrentDetailsPublisher();
+  /** Watches the status for the funnel metrics (no command). */
+  readonly funnel: FunnelMetrics;
 
   /** `refs` are the `provider:kind:id` values of OnboardingRefs; the record owns (and mutates) both arrays. */
   constructor(
     readonly status: OnboardingStatus,
     readonly refs: string[],
-  ) {}
+  ) {
+    this.funnel = new FunnelMetrics(status);
+  }
 
   // --- reading -------------------------------------------------------------------------------------------------
 
@@ -137,6 +142,8 @@ export class StatusRecord {
     if (this.status.blockedOn === on) return;
     this.status.blockedOn = on;
     this.status.blockedSince = on === null ? null : nowIso();
+    // A provider call's own block is handed back before any publish: observed here, or never.
+    this.funnel.observe(this.status);
   }
 
   /** The customer did `action`: it leaves `pendingActions`, and the onboarding is unblocked once none is left. */
@@ -155,9 +162,13 @@ export class StatusRecord {
     this.publishSearchAttributes();
   }
 
-  /** The search attributes that moved (one upsert command at most), and the Web UI's current details (no command). */
+  /**
+   * The search attributes that moved (one upsert command at most), the Web UI's current details and the funnel
+   * metrics (no command).
+   */
   publishSearchAttributes(): void {
     this.searchAttributes.publish(this.status, this.refs);
     this.uiDetails.publish(this.status);
+    this.funnel.observe(this.status);
   }
 }
