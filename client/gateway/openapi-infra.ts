@@ -132,6 +132,23 @@ export function otherPaths(providers: ProviderRegistry): Record<string, JsonObje
         },
       },
     },
+    '/metrics': {
+      get: {
+        operationId: 'getMetrics',
+        tags: ['meta'],
+        summary:
+          "The gateway's Prometheus metrics (text exposition format). GATEWAY_METRICS: open (default), api-key or off",
+        security: [{}, { apiKey: [] }],
+        responses: {
+          '200': {
+            description: 'Prometheus text exposition format 0.0.4',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+          '401': errorResponse('`unauthenticated`: GATEWAY_METRICS=api-key and no valid key'),
+          '404': errorResponse('`not_found`: GATEWAY_METRICS=off'),
+        },
+      },
+    },
     '/openapi.json': {
       get: {
         operationId: 'getOpenApiDocument',
