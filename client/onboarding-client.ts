@@ -17,6 +17,8 @@ import type { temporal } from '@temporalio/proto';
 import { taskQueueFor } from '../common/config.js';
 import type { Config } from '../common/config.js';
 import { createLogger } from '../common/log.js';
+import { SecretKeyRing } from '../common/secret-seal.js';
+import type { SecretSealer } from '../common/secret-seal.js';
 import {
   ACTION_NOT_EXPECTED,
   cancelUpdate,
@@ -155,6 +157,8 @@ export class OnboardingClient {
   readonly client: Client;
   readonly config: Config;
   private readonly documents: DocumentSink | undefined;
+  /** SECRET_SEAL_KEYS: every secret an action carries is sealed here, before it becomes an Update argument. */
+  private readonly secrets: SecretSealer;
   private readonly queryTimeoutMs: number;
   private readonly webhooks: WebhookIntake;
   private readonly events: OutboundEvents;
@@ -164,6 +168,7 @@ export class OnboardingClient {
     this.client = options.client;
     this.config = options.config;
     this.documents = options.documents;
+    this.secrets = SecretKeyRing.fromConfig(this.config);
     this.providers = options.providers ?? DEFAULT_PROVIDER_REGISTRY;
     this.queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
     this.events = new OutboundEvents(this.client, this.config);
@@ -329,7 +334,7 @@ export class OnboardingClient {
     const updateId = updateIdFor(action, options.idempotencyKey);
     let argument: unknown;
     try {
-      argument = await actionDefinition.prepare(body, { documents: this.documents });
+      argument = await actionDefinition.prepare(body, { documents: this.documents, secrets: this.secrets });
     } catch (err) {
       if (err instanceof DocumentStoreUnavailableError) throw new OnboardingUnavailableError(err.message);
       throw err;

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { ApplicantField, ApplicantFields, OnboardingStatus } from '../contract/onboarding.js';
 import type { Config } from '../common/config.js';
+import type { SecretSealer } from '../common/secret-seal.js';
 import { ValidationError } from './errors.js';
 import { applicantSchemaFor, customerRefSchema, fieldIssues, onboardingOptionsSchema } from './schemas.js';
 import type { ApplicantSchemaFor } from './schemas.js';
@@ -25,6 +26,11 @@ export interface DocumentSink {
 export interface ActionDeps {
   /** Undefined when the client was built without one: actions that carry documents then refuse with 503. */
   documents: DocumentSink | undefined;
+  /**
+   * Seals a secret field (PIN, SMS code) once the body is valid, so the Update carries `{sealed}` and no payload
+   * anyone can decode holds the value (common/secret-seal.ts).
+   */
+  secrets: SecretSealer;
 }
 
 export interface ProviderAction {

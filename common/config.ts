@@ -8,7 +8,14 @@ import { z } from 'zod';
 import { port, url, duration, bool } from './config-fragments/types.js';
 import { PROVIDER_CONFIG } from './config-fragments/index.js';
 import { ApiKeysInvalid, parseApiKeys } from './api-keys.js';
-import { DEFAULT_PII_KEYS_FILE, secretsAtTheirDefault, withPiiKeysFromFile } from './config-guards.js';
+import {
+  DEFAULT_PII_KEYS_FILE,
+  DEFAULT_SECRET_SEAL_KEYS_FILE,
+  secretsAtTheirDefault,
+  withPiiKeysFromFile,
+} from './config-guards.js';
+import { parsePiiKeys, PiiKeyError } from './codec.js';
+import { parseCodecUiScopes } from './codec-masking.js';
 
 /** What every process reads whatever the providers; each provider's own variables are a fragment merged below. */
 export const coreConfigShape = {
@@ -51,6 +58,17 @@ export const coreConfigShape = {
   GATEWAY_CODEC_TRUST_UI_ORIGIN: bool.default(false),
   /** Who may scrape the gateway's GET /metrics: `open` (no credentials), `api-key` (a GATEWAY_API_KEYS key), `off`. */
   GATEWAY_METRICS: z.enum(['open', 'api-key', 'off']).default('open'),
+  /**
+   * The scopes of that trusted Web UI origin (caller `web-ui-origin`), `+`-separated; empty (the default) = none,
+   * so its decoded payloads come back with PII masked. `pii.read` shows them in clear.
+   */
+  GATEWAY_CODEC_UI_SCOPES: z
+    .string()
+    .superRefine((spec, context) => {
+      const problem = parseCodecUiScopes(spec).problem;
+      if (problem) context.addIssue({ code: 'custom', message: problem });
+    })
+    .default(''),
 
   WORKER_METRICS_PORT: port.default(9464),
   /** Interface the worker's Prometheus endpoint binds (0.0.0.0 in a container); WORKER_METRICS_PORT=0 turns it off. */
@@ -65,6 +83,24 @@ export const coreConfigShape = {
     .string()
     .min(1, 'set PII_KEYS to keyId:base64key[,oldKeyId:base64key] (32-byte AES-256 keys)')
     .default('dev-2026:ZGV2LW9ubHkta2V5LW5ldmVyLXVzZS1pbi1wcm9kISE='),
+  /** Where SECRET_SEAL_KEYS is read from when the variable is not set (the key `npm start` generates and keeps). */
+  SECRET_SEAL_KEYS_FILE: z.string().default(DEFAULT_SECRET_SEAL_KEYS_FILE),
+  /**
+   * Keys that seal secrets (PINs, SMS codes) at the edge, `keyId:base64(32 bytes)` like PII_KEYS (the first seals,
+   * all open). Held by the gateway/library and the worker only: never give it to a codec endpoint.
+   */
+  SECRET_SEAL_KEYS: z
+    .string()
+    .min(1, 'set SECRET_SEAL_KEYS to keyId:base64key[,oldKeyId:base64key] (32-byte AES-256 keys)')
+    .superRefine((spec, context) => {
+      try {
+        parsePiiKeys(spec);
+      } catch (err) {
+        if (!(err instanceof PiiKeyError)) throw err;
+        context.addIssue({ code: 'custom', message: err.message.replaceAll('PII_KEYS', 'SECRET_SEAL_KEYS') });
+      }
+    })
+    .default('dev-seal-2026:ZGV2LW9ubHktc2VjcmV0LXNlYWwta2V5LWNoYW5nZSE='),
   /** Where uploaded documents (claim checks) are kept, encrypted; must be shared by gateway and worker. */
   DOCUMENT_STORE_DIR: z.string().default('.data/documents'),
   /** Where the gateway durably records received webhooks before acknowledging them. */

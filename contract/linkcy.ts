@@ -7,6 +7,7 @@
  */
 import { defineUpdate } from '@temporalio/workflow';
 import type { OnboardingStatus } from './onboarding.js';
+import type { SealedSecret, SecretValue } from './secrets.js';
 
 export const LINKCY_PROVIDER = 'linkcy';
 /** The workflow type workflows/index.ts registers for this provider. */
@@ -225,7 +226,7 @@ export interface LinkcyActivities {
   /** Sends a new code by SMS (the previous one stops working); the code's lifetime in seconds. */
   sendPhoneCode(input: { consumerId: string }): Promise<{ ttlSeconds: number }>;
   /** A wrong code is a ProviderBusinessError `INVALID_PHONE_CODE`. The code is never logged nor in an error. */
-  verifyPhoneCode(input: { consumerId: string; code: string }): Promise<void>;
+  verifyPhoneCode(input: { consumerId: string; code: SecretValue }): Promise<void>;
   createKyc(input: {
     consumerId: string;
     accessType: LinkcyKycAccessType;
@@ -267,8 +268,11 @@ export interface LinkcyAcceptTermsInput {
 }
 
 export interface LinkcyVerifyPhoneInput {
-  /** Six digits. Travels only in this Update's (encrypted) payload and a local activity's input; never stored. */
-  code: string;
+  /**
+   * Six digits, checked in clear at the edge and sealed there (contract/secrets.ts): the Update and the local
+   * activity's input carry only the sealed form, which no codec opens. Histories from before sealing hold it in clear.
+   */
+  code: SealedSecret;
 }
 
 /** Nothing to say: a new code to the same phone. */

@@ -7,6 +7,7 @@
 import { defineUpdate } from '@temporalio/workflow';
 import { APPLICANT_FIELDS } from './onboarding.js';
 import type { Applicant, OnboardingStatus } from './onboarding.js';
+import type { SealedSecret, SecretValue } from './secrets.js';
 
 export const NETSPEND_PROVIDER = 'netspend';
 /** The workflow type workflows/index.ts registers for this provider. */
@@ -191,8 +192,11 @@ export interface NetspendActivities {
    * the `netspend-card-by-id` patch, whose compensation still calls it; new code reads cards with `getCard`.
    */
   listCards(input: InSession & { accountId: string }): Promise<NetspendCardView[]>;
-  /** Sets the PIN, which activates a physical card. The PIN is never logged nor put in an error message. */
-  activateCard(input: InSession & { cardId: string; pin: string }): Promise<NetspendCardView>;
+  /**
+   * Sets the PIN, which activates a physical card. The PIN is never logged nor put in an error message; it arrives
+   * sealed (or in clear from an Update accepted before sealing) and is opened only in the request body.
+   */
+  activateCard(input: InSession & { cardId: string; pin: SecretValue }): Promise<NetspendCardView>;
   /** Compensation ("void"): closing an already closed card succeeds. */
   closeCard(input: InSession & { cardId: string }): Promise<NetspendCardView>;
 }
@@ -229,8 +233,11 @@ export interface NetspendChooseCardInput {
 }
 
 export interface NetspendActivateCardInput {
-  /** Four digits. Travels only in this Update's (encrypted) payload and the activity input; never stored. */
-  pin: string;
+  /**
+   * Four digits, checked in clear at the edge and sealed there (contract/secrets.ts): the Update and the activity
+   * input carry only the sealed form, which no codec opens. Histories from before sealing hold it in clear.
+   */
+  pin: SealedSecret;
 }
 
 export interface NetspendUploadKycDocumentsInput {

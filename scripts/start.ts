@@ -20,7 +20,7 @@ import { ManagedChild, groupExists, signalGroup } from './launcher/child.js';
 import type { ChildSpec } from './launcher/child.js';
 import { acquireLock, releaseLock, updateLockChildren } from './launcher/lock.js';
 import type { LockRecord } from './launcher/lock.js';
-import { ensurePiiKeys } from './launcher/pii-key.js';
+import { ensurePiiKeys, ensureSecretSealKeys } from './launcher/pii-key.js';
 import { portsToBind } from './launcher/ports.js';
 import { httpOk, ReadyTimeout, splitAddress, tcpOpen, temporalAnswers, waitUntil } from './launcher/probes.js';
 import { runSandboxSetup } from './launcher/sandbox-setup.js';
@@ -327,6 +327,9 @@ async function main(): Promise<number> {
     if (pii.origin === 'generated')
       say('generated a local PII encryption key in .data/pii-keys (kept across restarts)');
     if (pii.origin === 'environment') say('PII_KEYS taken from the environment');
+    const seal = ensureSecretSealKeys(path.join(dataDir, 'secret-seal-keys'));
+    if (seal.origin === 'generated')
+      say('generated a local secret seal key (PINs, SMS codes) in .data/secret-seal-keys (kept across restarts)');
 
     const temporalAddress = process.env.TEMPORAL_ADDRESS || '127.0.0.1:7233';
     const runDevServer = LOCAL_HOSTS.has(splitAddress(temporalAddress)[0]) && !process.env.TEMPORAL_API_KEY;
@@ -334,6 +337,7 @@ async function main(): Promise<number> {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       PII_KEYS: pii.keys,
+      SECRET_SEAL_KEYS: seal.keys,
       TEMPORAL_ADDRESS: temporalAddress,
       // The local Web UI sends no API key to the codec endpoint; trusting its origin is what makes payloads readable.
       GATEWAY_CODEC_TRUST_UI_ORIGIN: process.env.GATEWAY_CODEC_TRUST_UI_ORIGIN ?? 'true',

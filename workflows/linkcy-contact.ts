@@ -15,8 +15,6 @@ import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow
 import {
   LINKCY_ACTIONS,
   LINKCY_CODE_ATTEMPTS,
-  LINKCY_CODE_MESSAGE,
-  LINKCY_CODE_PATTERN,
   LINKCY_ERROR_CODES,
   linkcyChangePhoneUpdate,
   linkcyPhoneProblem,
@@ -35,7 +33,8 @@ import type {
 } from '../contract/linkcy.js';
 import { NON_RETRYABLE_ERROR_TYPES, PROVIDER_BUSINESS_ERROR } from '../contract/provider-failures.js';
 import type { ProviderErrorDetails } from '../contract/provider-failures.js';
-import { fieldProblem, matches } from '../contract/rules.js';
+import { fieldProblem } from '../contract/rules.js';
+import { sealedSecretRule } from '../contract/secrets.js';
 import { providerActivityOptions } from './shared/activity-options.js';
 import { actionNotExpected, invalidAction, unexpectedProviderState } from './shared/failures.js';
 import type { Onboarding } from './shared/onboarding.js';
@@ -53,7 +52,6 @@ const VERIFY_OPTIONS: LocalActivityOptions = {
   retry: { initialInterval: '1s', maximumInterval: '10s', nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES] },
 };
 
-const SIX_DIGITS = matches(LINKCY_CODE_PATTERN, LINKCY_CODE_MESSAGE);
 const iso = (epochMs: number): string => new Date(epochMs).toISOString();
 
 /** Linkcy's refusal (code and HTTP status) when `err` is one, else undefined. */
@@ -129,7 +127,8 @@ export function defineLinkcyPhone(onboarding: Onboarding, linkcy: LinkcyActiviti
   }
 
   const verifyAction = onboarding.defineProviderAction(linkcyVerifyPhoneUpdate, {
-    validate: (body) => fieldProblem('code', SIX_DIGITS, (body as Partial<{ code: unknown }> | undefined)?.code),
+    // Sealed at the edge once its six digits were checked: the workflow checks the shape and passes it on unopened.
+    validate: (body) => fieldProblem('code', sealedSecretRule, (body as Partial<{ code: unknown }> | undefined)?.code),
     perform: async (body) => {
       if (code.dead || Date.now() >= code.expiresAtMs) {
         markDead('it expired');

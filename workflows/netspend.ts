@@ -31,7 +31,8 @@ import type {
   NetspendChooseCardActionData,
   NetspendChooseCardInput,
 } from '../contract/netspend.js';
-import { fieldProblem, pinRule } from '../contract/rules.js';
+import { fieldProblem } from '../contract/rules.js';
+import { sealedSecretRule } from '../contract/secrets.js';
 import { pinRefusal, validateAgreementIds, validateAnswers, validateCardChoice } from './netspend-rules.js';
 import { actionNotExpected, unexpectedProviderState } from './shared/failures.js';
 import { providerActivityOptions } from './shared/activity-options.js';
@@ -132,10 +133,12 @@ export async function netspendOnboarding(
     }),
   });
 
-  // The PIN goes straight from this Update's (encrypted) input to the activity's (encrypted) input: it is never
-  // kept in workflow state, the status or the timeline, and the customer learns at once whether Netspend took it.
+  // The PIN goes straight from this Update's input to the activity's input, sealed (the edge checked its format,
+  // then sealed it with a key no codec holds): the workflow never opens it, never keeps it in state, the status or
+  // the timeline, and the customer learns at once whether Netspend took it. Histories from before sealing carry it
+  // in clear; replaying them passes it on the same way (same commands, so no patch).
   onboarding.defineProviderAction(netspendActivateCardUpdate, {
-    validate: (body) => fieldProblem('pin', pinRule, (body as Partial<{ pin: unknown }> | undefined)?.pin),
+    validate: (body) => fieldProblem('pin', sealedSecretRule, (body as Partial<{ pin: unknown }> | undefined)?.pin),
     perform: async (body) => {
       const card = ids.card;
       if (!card) throw actionNotExpected('no card to activate', { action: NETSPEND_ACTIONS.activateCard });

@@ -8,6 +8,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import { createLogger, type Logger } from '../../common/log.js';
+import { isSealedSecret, SecretUnreadableError } from '../../common/secret-seal.js';
+import type { SecretOpener } from '../../common/secret-seal.js';
 import type { Authorization, AuthStrategy } from './auth.js';
 import {
   PROVIDER_AUTH_FAILED,
@@ -113,7 +115,15 @@ export interface ProviderHttpClientOptions {
   defaultHeaders?: Record<string, string>;
   fetch?: typeof fetch;
   logger?: Logger;
+  /**
+   * Opens the sealed secrets (`{sealed}`, common/secret-seal.ts) of a JSON body while it is written, so a PIN or a
+   * code is in clear only in the bytes sent to the provider. Without it, a body with a sealed secret is refused.
+   */
+  secrets?: SecretOpener;
 }
+
+/** A sealed secret this worker cannot open (no SECRET_SEAL_KEYS, or not the key it was sealed with). */
+export const SECRET_UNREADABLE = 'SecretUnreadable';
 
 interface RawResponse {
   status: number;
@@ -143,7 +153,7 @@ export class ProviderHttpClient {
 
   async request<Schema extends z.ZodType>(options: RequestOptions<Schema>): Promise<z.output<Schema>> {
     const url = this.buildUrl(options.path, options.query);
-    const { bytes, contentType } = encodeBody(options.body, options.contentType);
+    const { bytes, contentType } = encodeBody(options.body, options.contentType, (sealed) => this.openSecret(sealed));
     const useAuth = options.auth !== false && this.options.auth !== undefined;
     const operation = `${this.provider} ${options.method} ${url.pathname}`;
 
@@ -183,6 +193,21 @@ export class ProviderHttpClient {
       break;
     }
     return this.interpret(operation, options, response!, useAuth);
+  }
+
+  /** The secret's clear value for the request body; failures name the key, never a value. */
+  private openSecret(sealed: unknown): string {
+    try {
+      if (!this.options.secrets) throw new SecretUnreadableError('this client was built without SECRET_SEAL_KEYS');
+      return this.options.secrets.open(sealed as Parameters<SecretOpener['open']>[0]);
+    } catch (err) {
+      if (!(err instanceof SecretUnreadableError)) throw err;
+      this.logger.error('cannot open a sealed secret', { provider: this.provider, reason: err.message });
+      throw ApplicationFailure.nonRetryable(
+        `${this.provider}: cannot open a sealed secret: ${err.message}`,
+        SECRET_UNREADABLE,
+      );
+    }
   }
 
   /** A token call refused with 401/403 means our credentials are wrong: retryable, so fixing them resumes work. */
@@ -417,7 +442,11 @@ class InvalidJson {
   constructor(readonly text: string) {}
 }
 
-function encodeBody(body: unknown, contentType: string | undefined): { bytes: Buffer; contentType?: string } {
+function encodeBody(
+  body: unknown,
+  contentType: string | undefined,
+  openSecret: (sealed: unknown) => string,
+): { bytes: Buffer; contentType?: string } {
   if (body === undefined) return { bytes: Buffer.alloc(0), ...(contentType ? { contentType } : {}) };
   if (body instanceof Uint8Array) {
     return { bytes: Buffer.from(body), contentType: contentType ?? 'application/octet-stream' };
@@ -425,7 +454,8 @@ function encodeBody(body: unknown, contentType: string | undefined): { bytes: Bu
   if (body instanceof URLSearchParams) {
     return { bytes: Buffer.from(body.toString()), contentType: contentType ?? 'application/x-www-form-urlencoded' };
   }
-  return { bytes: Buffer.from(JSON.stringify(body)), contentType: contentType ?? 'application/json' };
+  const json = JSON.stringify(body, (_key, value: unknown) => (isSealedSecret(value) ? openSecret(value) : value));
+  return { bytes: Buffer.from(json), contentType: contentType ?? 'application/json' };
 }
 
 function decodeBody(text: string, contentType: string | null): unknown {

@@ -7,6 +7,8 @@
  */
 import type { Config } from '../../common/config.js';
 import type { Logger } from '../../common/log.js';
+import { SecretKeyRing } from '../../common/secret-seal.js';
+import type { SecretValue } from '../../common/secret-seal.js';
 import { TokenAuth } from '../http/auth.js';
 import { ProviderHttpClient, defaultRetryableStatus, type ParsedProviderError } from '../http/client.js';
 import type { ProviderErrorKind } from '../../contract/provider-failures.js';
@@ -33,7 +35,8 @@ export const LINKCY_DEFAULT_TOKEN_TTL_MS = 15 * 60_000;
 export type LinkcyClientConfig = Pick<
   Config,
   'LINKCY_BASE_URL' | 'LINKCY_USERNAME' | 'LINKCY_PASSWORD' | 'LINKCY_PARTNER_NAME' | 'LINKCY_TERMS_LANGUAGE'
->;
+> &
+  Partial<Pick<Config, 'SECRET_SEAL_KEYS'>>;
 
 export interface LinkcyHttpOptions {
   fetch?: typeof fetch;
@@ -100,6 +103,7 @@ export class LinkcyClient {
       provider: 'linkcy',
       baseUrl: config.LINKCY_BASE_URL,
       parseError: parseLinkcyError,
+      ...(config.SECRET_SEAL_KEYS ? { secrets: SecretKeyRing.fromSpec(config.SECRET_SEAL_KEYS) } : {}),
       retryableStatus: linkcyRetryableStatus,
       ...(options.timeoutMs !== undefined ? { defaultTimeoutMs: options.timeoutMs } : {}),
       ...(options.fetch ? { fetch: options.fetch } : {}),
@@ -170,8 +174,11 @@ export class LinkcyClient {
     });
   }
 
-  /** The code goes only into this request's body: the core logs no request body, and errors carry no values. */
-  async verifyPhoneCode(consumerId: string, code: string): Promise<void> {
+  /**
+   * The code goes only into this request's body, sealed until the core writes the bytes: the core logs no request
+   * body, and errors carry no values.
+   */
+  async verifyPhoneCode(consumerId: string, code: SecretValue): Promise<void> {
     await this.http.request({
       method: 'POST',
       path: `${P}/verifications/phone/verify`,

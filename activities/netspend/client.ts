@@ -6,6 +6,8 @@
  */
 import type { Config } from '../../common/config.js';
 import type { Logger } from '../../common/log.js';
+import { SecretKeyRing } from '../../common/secret-seal.js';
+import type { SecretValue } from '../../common/secret-seal.js';
 import { TokenAuth, basicAuthorization } from '../http/auth.js';
 import { ProviderHttpClient, type ParsedProviderError } from '../http/client.js';
 import type { ProviderErrorKind } from '../../contract/provider-failures.js';
@@ -43,7 +45,8 @@ import type { NetspendCardType } from '../../contract/netspend.js';
 export const NETSPEND_TOKEN_TTL_MS = 24 * 60 * 60_000;
 export const NETSPEND_SESSION_HEADER = 'ns-session-id';
 
-export type NetspendClientConfig = Pick<Config, 'NETSPEND_BASE_URL' | 'NETSPEND_API_KEY' | 'NETSPEND_API_SECRET'>;
+export type NetspendClientConfig = Pick<Config, 'NETSPEND_BASE_URL' | 'NETSPEND_API_KEY' | 'NETSPEND_API_SECRET'> &
+  Partial<Pick<Config, 'SECRET_SEAL_KEYS'>>;
 
 export interface NetspendHttpOptions {
   fetch?: typeof fetch;
@@ -85,6 +88,7 @@ export class NetspendClient {
       provider: 'netspend',
       baseUrl: config.NETSPEND_BASE_URL,
       parseError: parseNetspendError,
+      ...(config.SECRET_SEAL_KEYS ? { secrets: SecretKeyRing.fromSpec(config.SECRET_SEAL_KEYS) } : {}),
       ...(options.timeoutMs !== undefined ? { defaultTimeoutMs: options.timeoutMs } : {}),
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
@@ -247,8 +251,11 @@ export class NetspendClient {
     return this.inSession(sessionId, 'GET', `/cards/${enc(cardId)}`, cardSchema);
   }
 
-  /** The PIN goes only into this request's body: the core logs neither request bodies nor this method's input. */
-  setPin(sessionId: string, cardId: string, pin: string): Promise<NetspendWireCard> {
+  /**
+   * The PIN goes only into this request's body, sealed until the core writes the bytes: the core logs neither
+   * request bodies nor this method's input.
+   */
+  setPin(sessionId: string, cardId: string, pin: SecretValue): Promise<NetspendWireCard> {
     return this.inSession(sessionId, 'PUT', `/cards/${enc(cardId)}/pin`, cardSchema, { pin });
   }
 

@@ -13,6 +13,7 @@ import {
   encodePayloadsJson,
   UnknownKeyIdError,
 } from '../../common/codec.js';
+import { maskPayloadsJson, parseCodecUiScopes, PII_READ_SCOPE } from '../../common/codec-masking.js';
 import type { Config } from '../../common/config.js';
 import { createLogger } from '../../common/log.js';
 import type { Logger } from '../../common/log.js';
@@ -303,15 +304,33 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
         maxAge: 600,
       });
       const trustedOrigins = config.GATEWAY_CODEC_TRUST_UI_ORIGIN ? uiOrigins(config.TEMPORAL_UI_URL) : [];
+      // The key-less local Web UI is a caller too, with the scopes GATEWAY_CODEC_UI_SCOPES gives it (none by default).
+      const webUiCaller: Caller = {
+        identity: 'web-ui-origin',
+        scopes: parseCodecUiScopes(config.GATEWAY_CODEC_UI_SCOPES).scopes,
+      };
       codecRoutes.addHook('onRequest', async (request, reply) => {
         const origin = request.headers.origin;
-        if (origin && trustedOrigins.includes(origin)) return;
+        if (origin && trustedOrigins.includes(origin)) {
+          // A key of ours, if it sends one, decides what it sees; otherwise the origin's own scopes do.
+          request.caller = authenticate(request.headers.authorization) ?? webUiCaller;
+          return;
+        }
         await requireApiKey(request, reply);
       });
       const codecRoute = (direction: 'encode' | 'decode') => async (request: FastifyRequest, reply: FastifyReply) => {
         if (!codec) return sendError(reply, 503, 'codec_unavailable', 'no codec is configured on this gateway');
         try {
-          return await (direction === 'encode' ? encodePayloadsJson : decodePayloadsJson)(codec, request.body);
+          if (direction === 'encode') return await encodePayloadsJson(codec, request.body);
+          const decoded = await decodePayloadsJson(codec, request.body);
+          // PII in clear only for a key that may read it; the decision is logged, the data never.
+          const unmasked = request.caller?.scopes.has(PII_READ_SCOPE) === true;
+          log.info('codec decode', {
+            identity: request.caller?.identity ?? 'unknown',
+            pii: unmasked ? 'unmasked' : 'masked',
+            payloads: decoded.payloads.length,
+          });
+          return unmasked ? decoded : maskPayloadsJson(decoded);
         } catch (err) {
           if (err instanceof CodecRequestInvalid) return sendError(reply, 400, 'bad_request', err.message);
           if (err instanceof UnknownKeyIdError || err instanceof DecryptionError) {

@@ -110,7 +110,13 @@ export function buildOpenApiDocument(options: { serverUrl: string; providers: Pr
     ],
     security,
     components: {
-      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'One of GATEWAY_API_KEYS; operator routes need a key with the operator scope.' } },
+      securitySchemes: {
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'One of GATEWAY_API_KEYS; operator routes need a key with the operator scope.',
+        },
+      },
       schemas: components(providers),
     },
     paths: {

@@ -104,6 +104,8 @@ export const linkcyAcceptTermsBodySchema = z
 export const linkcyVerifyPhoneBodySchema = z
   .object({ code: z.string(LINKCY_CODE_MESSAGE).regex(LINKCY_CODE_PATTERN, LINKCY_CODE_MESSAGE) })
   .meta({ id: 'LinkcyVerifyPhoneBody' });
+/** The verifyPhone body as the customer's app sends it: the code in clear, sealed by the client before the Update. */
+export type LinkcyVerifyPhoneBody = z.input<typeof linkcyVerifyPhoneBodySchema>;
 
 export const linkcyEmptyBodySchema = z.object({}).strict().meta({ id: 'LinkcyEmptyBody' });
 
@@ -167,7 +169,8 @@ export const linkcyClientProvider = defineClientProvider({
       summary: 'The customer sends the six-digit code Linkcy sent by SMS; a wrong one is a 422 with the attempts left.',
       bodySchema: linkcyVerifyPhoneBodySchema,
       dataSchema: linkcyVerifyPhoneActionDataSchema,
-      toUpdateArgument: async (body): Promise<LinkcyVerifyPhoneInput> => ({ code: body.code }),
+      // Checked in clear above (six digits), sealed here: the Update and the activity carry only `{sealed}`.
+      toUpdateArgument: async (body, deps): Promise<LinkcyVerifyPhoneInput> => ({ code: deps.secrets.seal(body.code) }),
     }),
     [LINKCY_ACTIONS.resendCode]: defineAction({
       update: linkcyResendCodeUpdate,

@@ -278,7 +278,10 @@ export const netspendClientProvider = defineClientProvider({
       summary: 'The customer sets the PIN of the physical card they received (four digits), which activates it.',
       bodySchema: netspendActivateCardBodySchema,
       dataSchema: netspendActivateCardActionDataSchema,
-      toUpdateArgument: async (body): Promise<NetspendActivateCardInput> => ({ pin: body.pin }),
+      // Checked in clear above (four digits), sealed here: the Update and the activity carry only `{sealed}`.
+      toUpdateArgument: async (body, deps): Promise<NetspendActivateCardInput> => ({
+        pin: deps.secrets.seal(body.pin),
+      }),
     }),
   },
   createWebhookIntake: (config) => createNetspendWebhookIntake(config),

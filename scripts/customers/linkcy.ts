@@ -6,6 +6,7 @@
  * simulator plays it: `SANDBOX_LINKCY_KYC_AUTO_COMPLETE_MS` (set by the history recording; for the demo start the
  * stack with it, e.g. `SANDBOX_LINKCY_KYC_AUTO_COMPLETE_MS=2000 npm start`), or its `complete` control (the e2e).
  */
+import type { LinkcyVerifyPhoneBody } from '../../client/providers/linkcy.js';
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { LINKCY_ACTIONS } from '../../contract/linkcy.js';
 import type {
@@ -13,7 +14,6 @@ import type {
   LinkcyProviderInput,
   LinkcyTermsActionData,
   LinkcyVerifyPhoneActionData,
-  LinkcyVerifyPhoneInput,
 } from '../../contract/linkcy.js';
 import type {
   CustomerAnswer,
@@ -59,7 +59,7 @@ function answer(pending: PendingAsk): CustomerAnswer | undefined {
       }
       return {
         action: pending.action,
-        body: { code: LINKCY_SANDBOX_CODE } satisfies LinkcyVerifyPhoneInput,
+        body: { code: LINKCY_SANDBOX_CODE } satisfies LinkcyVerifyPhoneBody,
         say: 'customer types the six-digit code from the SMS (not shown)',
       };
     }

@@ -5,11 +5,11 @@
  * anything else approves at once). The customer accepts every agreement shown, answers the first choice of each question, picks
  * the scenario's card of the first brand offered, and, for a physical card, sets a made-up PIN.
  */
+import type { NetspendActivateCardBody } from '../../client/providers/netspend.js';
 import { createHmac, randomUUID } from 'node:crypto';
 import { NETSPEND_ACTIONS } from '../../contract/netspend.js';
 import type {
   NetspendAcceptAgreementsInput,
-  NetspendActivateCardInput,
   NetspendAgreementsActionData,
   NetspendAnswersInput,
   NetspendCardType,
@@ -100,7 +100,7 @@ function answerFor(card: NetspendCardType) {
       case NETSPEND_ACTIONS.activateCard:
         return {
           action: pending.action,
-          body: { pin: MADE_UP_PIN } satisfies NetspendActivateCardInput,
+          body: { pin: MADE_UP_PIN } satisfies NetspendActivateCardBody,
           say: 'the card arrives by mail; customer sets a PIN (four digits, not shown) to activate it',
         };
       default:

@@ -277,7 +277,7 @@ describe('codec endpoint', () => {
     expect(strict.statusCode).toBe(401);
   });
 
-  it('round-trips payloads: encode then decode', async () => {
+  it('round-trips payloads: encode then decode (PII masked for a key without pii.read)', async () => {
     const plain = {
       metadata: { encoding: Buffer.from('json/plain').toString('base64') },
       data: Buffer.from('{"ssn":"400123456"}').toString('base64'),
@@ -297,7 +297,9 @@ describe('codec endpoint', () => {
       payload: encoded.json(),
     });
     expect(decoded.statusCode).toBe(200);
-    expect(decoded.json()).toEqual({ payloads: [plain] });
+    // This key has no pii.read: the SSN comes back masked (test/client/codec-permissions.test.ts has the rest).
+    const masked = { ...plain, data: Buffer.from('{"ssn":"[REDACTED]"}').toString('base64') };
+    expect(decoded.json()).toEqual({ payloads: [masked] });
   });
 });
 

@@ -18,6 +18,7 @@ import { createGreendotWebhookIntake } from '../../client/webhooks/greendot.js';
 import { createLogger, setLogLevel } from '../../common/log.js';
 import { greendotCustomer } from '../../scripts/customers/greendot.js';
 import { jikoStartBody, testConfig } from './fixtures.js';
+import { noDocuments } from '../helpers/secrets.js';
 
 setLogLevel('warn');
 const TOKEN = 'greendot-test-webhook-token-0001';
@@ -132,7 +133,7 @@ describe('Green Dot start body and actions', () => {
   it('turns each action body into its Update argument, refusing a malformed one by field', async () => {
     const definition = providerDefinition('greendot')!;
     expect(Object.keys(definition.actions).sort()).toEqual(['acceptTerms', 'activateCard', 'pushProvisioning']);
-    const deps = { documents: undefined };
+    const deps = noDocuments;
     expect(await definition.actions.acceptTerms!.prepare({ termsIdentifiers: ['a', 'a', 'b'] }, deps)).toEqual({
       termsIdentifiers: ['a', 'b'],
     });

@@ -15,6 +15,9 @@ import { createLinkcyWebhookIntake, signLinkcyWebhook } from '../../client/webho
 import { createLogger, setLogLevel } from '../../common/log.js';
 import { splitLinkcyPhone } from '../../contract/linkcy.js';
 import { API_KEY, testConfig } from './fixtures.js';
+import { isSealedSecret } from '../../contract/secrets.js';
+import type { SealedSecret } from '../../contract/secrets.js';
+import { noDocuments, testSecrets } from '../helpers/secrets.js';
 
 setLogLevel('warn');
 const SECRET = 'whsec_bGlua2N5LXRlc3Qtd2ViaG9vay1zZWNyZXQta2V5';
@@ -109,7 +112,7 @@ describe('the Linkcy start body', () => {
 });
 
 describe('the Linkcy actions', () => {
-  const prepare = (action: string, body: unknown) => linkcy.actions[action]?.prepare(body, { documents: undefined });
+  const prepare = (action: string, body: unknown) => linkcy.actions[action]?.prepare(body, noDocuments);
   const refusal = async (action: string, body: unknown) => {
     try {
       await prepare(action, body);
@@ -127,7 +130,11 @@ describe('the Linkcy actions', () => {
 
   it('turns each valid body into its Update argument', async () => {
     await expect(prepare('acceptTerms', { version: '1.0' })).resolves.toEqual({ version: '1.0' });
-    await expect(prepare('verifyPhone', { code: '123456' })).resolves.toEqual({ code: '123456' });
+    // The code is checked in clear, then sealed: the Update carries only what the worker's key opens.
+    const verify = (await prepare('verifyPhone', { code: '123456' })) as { code: SealedSecret };
+    expect(isSealedSecret(verify.code)).toBe(true);
+    expect(JSON.stringify(verify)).not.toContain('123456');
+    expect(testSecrets.open(verify.code)).toBe('123456');
     await expect(prepare('resendCode', {})).resolves.toEqual({});
     await expect(prepare('changePhone', { phone: '+12425550123' })).resolves.toEqual({ phone: '+12425550123' });
   });

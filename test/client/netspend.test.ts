@@ -23,6 +23,9 @@ import { createNetspendWebhookIntake, signNetspendWebhook } from '../../client/w
 import type { NormalizedWebhook } from '../../client/webhooks/types.js';
 import { createLogger, setLogLevel } from '../../common/log.js';
 import { API_KEY, jikoStartBody, testConfig, unreachableClient } from './fixtures.js';
+import { isSealedSecret } from '../../contract/secrets.js';
+import type { SealedSecret } from '../../contract/secrets.js';
+import { noDocuments, testSecrets } from '../helpers/secrets.js';
 
 setLogLevel('warn');
 const SECRET = 'netspend-test-webhook-secret';
@@ -106,20 +109,20 @@ describe('Netspend action bodies', () => {
       documents: documents as unknown as Parameters<
         NonNullable<typeof netspend>['actions'][string]['prepare']
       >[1]['documents'],
+      secrets: testSecrets,
     });
     expect(argument).toEqual({
       documents: [{ type: 'proof_of_address', documentRef: 'docref_1', contentType: 'image/png', sizeBytes: 8 }],
     });
     expect(JSON.stringify(argument)).not.toContain('iVBORw0KGgo');
     const gif = { documents: [{ ...body.documents[0], contentType: 'image/gif' }] };
-    expect(() => netspend?.actions.uploadKycDocuments?.prepare(gif, { documents: undefined })).toThrow(
+    expect(() => netspend?.actions.uploadKycDocuments?.prepare(gif, noDocuments)).toThrow(
       /documents\[0\]\.contentType/,
     );
   });
 
   it('turns each valid body into its Update argument', async () => {
-    const prepare = (action: string, body: unknown) =>
-      netspend?.actions[action]?.prepare(body, { documents: undefined });
+    const prepare = (action: string, body: unknown) => netspend?.actions[action]?.prepare(body, noDocuments);
     await expect(prepare('acceptAgreements', { agreementIds: ['agr_a', 'agr_b', 'agr_a'] })).resolves.toEqual({
       agreementIds: ['agr_a', 'agr_b'],
     });
@@ -130,13 +133,18 @@ describe('Netspend action bodies', () => {
       type: 'virtual',
       brandName: 'sandbox_prepaid_mastercard',
     });
-    await expect(prepare('activateCard', { pin: '7392', extra: 'dropped' })).resolves.toEqual({ pin: '7392' });
+    // The PIN is checked in clear, then sealed: the Update carries only what the worker's key opens.
+    const activate = (await prepare('activateCard', { pin: '7392', extra: 'dropped' })) as { pin: SealedSecret };
+    expect(Object.keys(activate)).toEqual(['pin']);
+    expect(isSealedSecret(activate.pin)).toBe(true);
+    expect(JSON.stringify(activate)).not.toContain('7392');
+    expect(testSecrets.open(activate.pin)).toBe('7392');
   });
 
   it('refuses a malformed body naming the field', async () => {
     const refusal = async (action: string, body: unknown) => {
       try {
-        await netspend?.actions[action]?.prepare(body, { documents: undefined });
+        await netspend?.actions[action]?.prepare(body, noDocuments);
       } catch (err) {
         return (err as { httpStatus: number; details: { issues: { path: string }[] } }).details.issues.map(
           (issue) => issue.path,

@@ -1,25 +1,29 @@
 /**
  * Linkcy end to end: the gateway, a real worker and the dev server, against the Linkcy simulator. From nothing to
  * a validated consumer with Linkcy's KYC webhooks duplicated and reordered, then dropped (the poll finishes it); a
- * forged and a stale Svix signature refused; no plaintext phone, email or name in history, and the SMS code, once
- * decoded, only in the verifyPhone Update's input.
+ * forged and a stale Svix signature refused; no plaintext phone, email or name in history, and the SMS codes (the
+ * right one and a wrong one) nowhere even once decoded: only sealed, in the verifyPhone Updates' inputs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Payload } from '@temporalio/common';
-import { createPiiCodec } from '../../common/codec.js';
 import type { OnboardingStatus } from '../../contract/onboarding.js';
 import { LINKCY_SANDBOX_CODE, linkcyCustomer } from '../../scripts/customers/linkcy.js';
 import { signLinkcyWebhook } from '../../client/webhooks/linkcy.js';
-import { customerAnswer, onboardingPath, pendingAction, startE2eStack } from './harness.js';
+import { customerAnswer, E2E_API_KEY, onboardingPath, pendingAction, startE2eStack } from './harness.js';
+import { decodedByCodecEndpoint, decodedWithPiiCodec, eventTypesContaining } from './history-as-read.js';
 import type { E2eStack } from './harness.js';
 
 const TEST_TIMEOUT_MS = 120_000;
 const validated = linkcyCustomer.scenarios.validated;
 const withEmail = linkcyCustomer.scenarios.email;
+/** A wrong code the customer types once (refused by Linkcy): it must not be readable either. */
+const WRONG_CODE = '918273';
+/** An operator whose key may read PII through the codec endpoint: still no secret for them. */
+const PII_READER_KEY = 'e2e-pii-reader-key';
 let stack: E2eStack;
 
 beforeAll(async () => {
   stack = await startE2eStack({
+    config: { GATEWAY_API_KEYS: `${E2E_API_KEY},ops:${PII_READER_KEY}:operator+pii.read` },
     // Linkcy verifies in 2–3 minutes; the simulator in 1.5 s.
     sandboxEnv: { SANDBOX_LINKCY_KYC_VERIFICATION_DELAY_MS: '1500' },
     faults: { linkcy: { webhookDuplicateRate: 1, webhookReorder: true, webhookReorderWindowMs: 300 } },
@@ -70,17 +74,6 @@ async function throughPhone(id: string): Promise<{ kycId: string; url: string }>
 }
 
 /** Every payload of an event (inputs, results, update arguments, markers), wherever it sits. */
-function payloadsOf(value: unknown, found: Payload[] = []): Payload[] {
-  if (value === null || typeof value !== 'object') return found;
-  const record = value as Record<string, unknown>;
-  if (record.metadata && typeof record.metadata === 'object' && 'data' in record) {
-    found.push(record as Payload);
-    return found;
-  }
-  for (const child of Object.values(record)) payloadsOf(child, found);
-  return found;
-}
-
 describe('Linkcy end to end', () => {
   it(
     'from nothing to a validated consumer, KYC webhooks duplicated and reordered, email link sent',
@@ -99,7 +92,7 @@ describe('Linkcy end to end', () => {
       const malformed = await act<ErrorBody>(id, 'verifyPhone', { code: '12345' });
       expect(malformed.status).toBe(422);
       expect(JSON.stringify(malformed.body)).not.toContain('12345');
-      const wrong = await act<ErrorBody>(id, 'verifyPhone', { code: '918273' });
+      const wrong = await act<ErrorBody>(id, 'verifyPhone', { code: WRONG_CODE });
       expect(wrong.status).toBe(422);
       expect(wrong.body.error.message).toContain('4 attempts left');
       expect(JSON.stringify(wrong.body)).not.toContain('918273');
@@ -178,7 +171,7 @@ describe('Linkcy end to end', () => {
   });
 
   it(
-    'keeps the phone, email and name out of history; the SMS code only in the verifyPhone Update input',
+    'keeps the phone, email and name out of history; the SMS codes unreadable even decoded, sealed in the Updates',
     async () => {
       const workflowId = `onboarding:linkcy:${happyStart.customerRef}`;
       const { eventCount, raw } = await stack.rawHistory(workflowId);
@@ -189,19 +182,19 @@ describe('Linkcy end to end', () => {
       }
       expect(raw.includes(`"${LINKCY_SANDBOX_CODE}"`)).toBe(false);
 
-      // Decoded (what an operator with the key could read): the code travels in the Update's input, nowhere else.
-      const codec = createPiiCodec(stack.config);
-      const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
-      const carrying: string[] = [];
-      for (const event of history.events ?? []) {
-        for (const payload of await codec.decode(payloadsOf(event))) {
-          const text = Buffer.from(payload.data ?? new Uint8Array()).toString('utf8');
-          if (text.includes(`"${LINKCY_SANDBOX_CODE}"`)) carrying.push(String(event.eventType));
+      // Decoded with the PII codec (what the codec endpoint does) and by the endpoint for a pii.read key: neither
+      // code anywhere; the Updates' inputs (41: WorkflowExecutionUpdateAccepted) carry them sealed.
+      for (const decoded of [
+        await decodedWithPiiCodec(stack, workflowId),
+        await decodedByCodecEndpoint(stack, workflowId, PII_READER_KEY),
+      ]) {
+        expect(decoded.length).toBeGreaterThan(20);
+        expect(decoded.some((payload) => payload.text.includes('Philippa'))).toBe(true);
+        for (const code of [LINKCY_SANDBOX_CODE, WRONG_CODE]) {
+          expect(eventTypesContaining(decoded, code), `decoded history contains ${code}`).toEqual(new Set());
         }
+        expect(eventTypesContaining(decoded, '"code":{"sealed":"')).toEqual(new Set(['41']));
       }
-      // 41: WorkflowExecutionUpdateAccepted, which carries the Update's input.
-      expect(carrying.length).toBeGreaterThan(0);
-      expect(new Set(carrying)).toEqual(new Set(['41']));
     },
     TEST_TIMEOUT_MS,
   );

@@ -11,7 +11,8 @@ import type { InboxRecord } from '../../client/webhooks/inbox.js';
 import type { OnboardingStatus } from '../../contract/onboarding.js';
 import { NETSPEND_ACTIONS } from '../../contract/netspend.js';
 import { netspendCustomer } from '../../scripts/customers/netspend.js';
-import { customerAnswer, onboardingPath, pendingAction, startE2eStack } from './harness.js';
+import { customerAnswer, E2E_API_KEY, onboardingPath, pendingAction, startE2eStack } from './harness.js';
+import { decodedByCodecEndpoint, decodedWithPiiCodec, eventTypesContaining } from './history-as-read.js';
 import type { E2eStack } from './harness.js';
 
 const TEST_TIMEOUT_MS = 150_000;
@@ -21,6 +22,8 @@ const PIN = String(dda.answer({ action: NETSPEND_ACTIONS.activateCard, data: {} 
 /** The PIN as a value of its own: four digits can occur by chance inside the random hex ids of a status. */
 const standalone = (pin: string) => new RegExp(`(?<![0-9a-fA-F])${pin}(?![0-9a-fA-F])`);
 const WEAK_PIN = '4321';
+/** An operator whose key may read PII through the codec endpoint: still no PIN for them. */
+const PII_READER_KEY = 'e2e-pii-reader-key';
 
 let stack: E2eStack;
 
@@ -28,6 +31,7 @@ beforeAll(async () => {
   // The PIN checks below look for this value: a customer without a PIN must fail here, not pass them all.
   expect(PIN).toMatch(/^\d{4}$/);
   stack = await startE2eStack({
+    config: { GATEWAY_API_KEYS: `${E2E_API_KEY},ops:${PII_READER_KEY}:operator+pii.read` },
     sandboxEnv: { SANDBOX_NETSPEND_ACTIVATION_DELAY_MS: '2000' },
     faults: { netspend: { webhookDuplicateRate: 1, webhookReorder: true, webhookReorderWindowMs: 300 } },
   });
@@ -436,6 +440,29 @@ describe('Netspend onboarding through the gateway', () => {
         // Four bare digits can occur by chance inside the ids Temporal keeps in clear (UUIDs): look for the PIN
         // as a JSON string value, the way a plaintext payload would carry it.
         expect(raw.includes(`"${PIN}"`), `history of ${customerRef} contains the PIN`).toBe(false);
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'keeps the PINs unreadable even decoded: the refused one and the one Netspend took, sealed in the Updates',
+    async () => {
+      const workflowId = `onboarding:netspend:${ddaStart.customerRef}`;
+      // The PII codec's view (the codec endpoint's, anyone's with PII_KEYS) and a pii.read operator's in the Web UI.
+      for (const decoded of [
+        await decodedWithPiiCodec(stack, workflowId),
+        await decodedByCodecEndpoint(stack, workflowId, PII_READER_KEY),
+      ]) {
+        expect(decoded.some((payload) => payload.text.includes(ddaStart.applicant.name.last))).toBe(true);
+        for (const pin of [PIN, WEAK_PIN]) {
+          const carrying = decoded.filter((payload) => standalone(pin).test(payload.text));
+          expect(carrying.map((payload) => payload.eventType)).toEqual([]);
+        }
+        // 41: the two activateCard Updates' inputs; 10: the two activateCard activities' inputs (one refused).
+        expect(eventTypesContaining(decoded, '"pin":{"sealed":"')).toEqual(new Set(['10', '41']));
+        const sealedPins = decoded.filter((payload) => payload.text.includes('"pin":{"sealed":"'));
+        expect(sealedPins).toHaveLength(4);
       }
     },
     TEST_TIMEOUT_MS,

@@ -82,6 +82,8 @@ describe('production', () => {
     NODE_ENV: 'production',
     PII_KEYS_FILE: '/nonexistent/pii-keys',
     PII_KEYS: `prod:${Buffer.alloc(32, 1).toString('base64')}`,
+    SECRET_SEAL_KEYS_FILE: '/nonexistent/secret-seal-keys',
+    SECRET_SEAL_KEYS: `prod-seal:${Buffer.alloc(32, 2).toString('base64')}`,
     GATEWAY_API_KEYS: 'a-real-api-key-0123456789',
     OUTBOUND_WEBHOOK_SECRET: `whsec_${Buffer.from('our own outbound secret!').toString('base64')}`,
   };
@@ -89,11 +91,21 @@ describe('production', () => {
   it('refuses to start on the built-in development secrets, naming each variable', () => {
     let message = '';
     try {
-      parseConfig({ NODE_ENV: 'production', PII_KEYS_FILE: '/nonexistent/pii-keys' });
+      parseConfig({
+        NODE_ENV: 'production',
+        PII_KEYS_FILE: '/nonexistent/pii-keys',
+        SECRET_SEAL_KEYS_FILE: '/nonexistent/secret-seal-keys',
+      });
     } catch (err) {
       message = (err as Error).message;
     }
-    for (const name of ['PII_KEYS', 'GATEWAY_API_KEYS', 'OUTBOUND_WEBHOOK_SECRET', 'JIKO_WEBHOOK_SECRET']) {
+    for (const name of [
+      'PII_KEYS',
+      'SECRET_SEAL_KEYS',
+      'GATEWAY_API_KEYS',
+      'OUTBOUND_WEBHOOK_SECRET',
+      'JIKO_WEBHOOK_SECRET',
+    ]) {
       expect(message).toContain(`${name}: still the built-in development value`);
     }
     expect(message).not.toContain('ZGV2LW9ubHkta2V5');

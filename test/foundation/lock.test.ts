@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquireLock, processIsAlive, readLock, releaseLock, updateLockChildren } from '../../scripts/launcher/lock.js';
-import { ensurePiiKeys } from '../../scripts/launcher/pii-key.js';
+import { ensurePiiKeys, ensureSecretSealKeys } from '../../scripts/launcher/pii-key.js';
 
 let dir: string;
 let lockPath: string;
@@ -83,5 +83,17 @@ describe('local PII key', () => {
     const second = ensurePiiKeys(keyFile, {});
     expect(second).toEqual({ keys: first.keys, origin: 'file' });
     expect(readFileSync(keyFile, 'utf8').trim()).toBe(first.keys);
+  });
+  it('keeps the secret seal key the same way, in a file of its own, from its own variable', () => {
+    const keyFile = path.join(dir, 'secret-seal-keys');
+    expect(ensureSecretSealKeys(keyFile, { SECRET_SEAL_KEYS: 's1:abc', PII_KEYS: 'k1:abc' })).toEqual({
+      keys: 's1:abc',
+      origin: 'environment',
+    });
+    const first = ensureSecretSealKeys(keyFile, { PII_KEYS: 'k1:abc' }, new Date('2026-01-02T00:00:00Z'));
+    expect(first.origin).toBe('generated');
+    expect(first.keys).toMatch(/^local-seal-20260102:/);
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(ensureSecretSealKeys(keyFile, {})).toEqual({ keys: first.keys, origin: 'file' });
   });
 });

@@ -15,6 +15,7 @@ import type {
   LinkcyProviderInput,
 } from '../../contract/linkcy.js';
 import { LINKCY_ERROR_CODES } from '../../contract/linkcy.js';
+import { testSecrets } from '../helpers/secrets.js';
 
 export const SANDBOX_CODE = '123456';
 export const CODE_TTL_SECONDS = 600;
@@ -191,7 +192,8 @@ export class FakeLinkcy {
       verifyPhoneCode: async ({ consumerId, code }) => {
         const consumer = find(consumerId);
         if (consumer.phoneVerified) throw refusal(409, 'PHONE_ALREADY_VERIFIED', 'already verified');
-        if (code !== SANDBOX_CODE) throw refusal(400, LINKCY_ERROR_CODES.invalidCode, 'Phone code is not valid.');
+        if (testSecrets.open(code) !== SANDBOX_CODE)
+          throw refusal(400, LINKCY_ERROR_CODES.invalidCode, 'Phone code is not valid.');
         consumer.phoneVerified = true;
       },
       createKyc: async ({ consumerId, accessType }) => {

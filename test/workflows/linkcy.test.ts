@@ -29,6 +29,9 @@ import type { linkcyOnboarding } from '../../workflows/linkcy.js';
 import { pendingAction, startWorkflowHarness, waitForStatus } from '../helpers/workflow-harness.js';
 import type { WorkflowHarness } from '../helpers/workflow-harness.js';
 import { FakeLinkcy, SANDBOX_CODE } from './linkcy-fake.js';
+import { SEALED_SECRET_MESSAGE } from '../../contract/secrets.js';
+import type { SealedSecret } from '../../contract/secrets.js';
+import { sealed } from '../helpers/secrets.js';
 
 const TASK_QUEUE = 'linkcy-workflow-test';
 const fake = new FakeLinkcy();
@@ -113,7 +116,7 @@ async function acceptTerms(handle: Handle): Promise<OnboardingStatus> {
 
 async function verifyPhone(handle: Handle): Promise<OnboardingStatus> {
   await waitForAction(handle, LINKCY_ACTIONS.verifyPhone);
-  return handle.executeUpdate(linkcyVerifyPhoneUpdate, { args: [{ code: SANDBOX_CODE }] });
+  return handle.executeUpdate(linkcyVerifyPhoneUpdate, { args: [{ code: sealed(SANDBOX_CODE) }] });
 }
 
 /** Moves the fake's KYC and sends the webhook Linkcy would (a hint: the workflow re-reads). */
@@ -216,7 +219,7 @@ describe('linkcyOnboarding', () => {
       reacceptance: false,
     });
     expect(
-      await rejection(handle.executeUpdate(linkcyVerifyPhoneUpdate, { args: [{ code: SANDBOX_CODE }] })),
+      await rejection(handle.executeUpdate(linkcyVerifyPhoneUpdate, { args: [{ code: sealed(SANDBOX_CODE) }] })),
     ).toMatchObject({
       type: ACTION_NOT_EXPECTED,
     });
@@ -237,13 +240,23 @@ describe('linkcyOnboarding', () => {
       externalId: 'ext-happy',
       phone: PHONE,
     });
-    const malformed = await rejection(handle.executeUpdate(linkcyVerifyPhoneUpdate, { args: [{ code: '12' }] }));
+    // The edge checks the six digits and seals the code; the workflow refuses anything not sealed, so a clear code
+    // sent straight to the Update (even a right one) never reaches the history.
+    const malformed = await rejection(
+      handle.executeUpdate(linkcyVerifyPhoneUpdate, { args: [{ code: '12' as unknown as SealedSecret }] }),
+    );
     expect(malformed).toMatchObject({ type: INVALID_ACTION });
-    const wrong = await rejection(handle.executeUpdate(linkcyVerifyPhoneUpdate, { args: [{ code: WRONG_CODE }] }));
+    const clear = await rejection(
+      handle.executeUpdate(linkcyVerifyPhoneUpdate, { args: [{ code: SANDBOX_CODE as unknown as SealedSecret }] }),
+    );
+    expect(clear).toMatchObject({ type: INVALID_ACTION, message: `code: ${SEALED_SECRET_MESSAGE}` });
+    const wrong = await rejection(
+      handle.executeUpdate(linkcyVerifyPhoneUpdate, { args: [{ code: sealed(WRONG_CODE) }] }),
+    );
     expect(wrong.type).toBe(INVALID_ACTION);
     expect(wrong.message).toContain('4 attempts left');
     expect(wrong.details?.[0]).toMatchObject({ attemptsLeft: 4 });
-    const verified = await handle.executeUpdate(linkcyVerifyPhoneUpdate, { args: [{ code: SANDBOX_CODE }] });
+    const verified = await handle.executeUpdate(linkcyVerifyPhoneUpdate, { args: [{ code: sealed(SANDBOX_CODE) }] });
     expect(pendingAction(verified, LINKCY_ACTIONS.verifyPhone)).toBeUndefined();
 
     const kycAsked = await waitForAction(handle, LINKCY_ACTIONS.completeKyc);
@@ -285,7 +298,7 @@ describe('linkcyOnboarding', () => {
     await waitForAction(started.handle, LINKCY_ACTIONS.verifyPhone);
     for (let attempt = 1; attempt <= 5; attempt++) {
       const refused = await rejection(
-        started.handle.executeUpdate(linkcyVerifyPhoneUpdate, { args: [{ code: WRONG_CODE }] }),
+        started.handle.executeUpdate(linkcyVerifyPhoneUpdate, { args: [{ code: sealed(WRONG_CODE) }] }),
       );
       expect(refused.type).toBe(INVALID_ACTION);
     }
@@ -299,7 +312,7 @@ describe('linkcyOnboarding', () => {
       newCodeRequired: false,
     });
     expect(fake.of(started.workflowId).codesSent).toBe(2);
-    await started.handle.executeUpdate(linkcyVerifyPhoneUpdate, { args: [{ code: SANDBOX_CODE }] });
+    await started.handle.executeUpdate(linkcyVerifyPhoneUpdate, { args: [{ code: sealed(SANDBOX_CODE) }] });
     await waitForAction(started.handle, LINKCY_ACTIONS.completeKyc);
     await started.handle.executeUpdate(cancelUpdate, { args: [{ reason: 'test over' }] });
   });
@@ -318,7 +331,7 @@ describe('linkcyOnboarding', () => {
     );
     expect(dead.state).toBe('action_required');
     const refused = await rejection(
-      started.handle.executeUpdate(linkcyVerifyPhoneUpdate, { args: [{ code: SANDBOX_CODE }] }),
+      started.handle.executeUpdate(linkcyVerifyPhoneUpdate, { args: [{ code: sealed(SANDBOX_CODE) }] }),
     );
     expect(refused.type).toBe(ACTION_NOT_EXPECTED);
     expect(refused.message).toContain('resendCode');
@@ -329,7 +342,7 @@ describe('linkcyOnboarding', () => {
       newCodeRequired: false,
       codesSent: 2,
     });
-    await started.handle.executeUpdate(linkcyVerifyPhoneUpdate, { args: [{ code: SANDBOX_CODE }] });
+    await started.handle.executeUpdate(linkcyVerifyPhoneUpdate, { args: [{ code: sealed(SANDBOX_CODE) }] });
     await waitForAction(started.handle, LINKCY_ACTIONS.completeKyc);
     await started.handle.executeUpdate(cancelUpdate, { args: [{ reason: 'test over' }] });
   });
@@ -487,7 +500,7 @@ describe('linkcyOnboarding', () => {
     await waitForAction(phone.handle, LINKCY_ACTIONS.verifyPhone);
     await at(phone, 'phone');
     expect(
-      await rejection(phone.handle.executeUpdate(linkcyVerifyPhoneUpdate, { args: [{ code: SANDBOX_CODE }] })),
+      await rejection(phone.handle.executeUpdate(linkcyVerifyPhoneUpdate, { args: [{ code: sealed(SANDBOX_CODE) }] })),
     ).toMatchObject({
       type: ACTION_NOT_EXPECTED,
     });

@@ -6,6 +6,7 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { CommonActivities, OutboundEvent } from '../../contract/outbound.js';
+import { testSecrets } from '../helpers/secrets.js';
 import type {
   NetspendAccountType,
   NetspendActivities,
@@ -360,7 +361,8 @@ export class FakeNetspend {
       activateCard: async (input) => {
         await this.enter('activateCard', input);
         const card = this.findCard(input.cardId);
-        if (/^(\d)\1{3}$/.test(input.pin) || input.pin === '1234') {
+        const pin = testSecrets.open(input.pin);
+        if (/^(\d)\1{3}$/.test(pin) || pin === '1234') {
           throw businessError('pin_too_weak', 'The PIN must not be four equal digits or a straight run');
         }
         if (card.status === 'closed') throw businessError('card_closed', 'closed');

@@ -32,6 +32,9 @@ import type { netspendOnboarding } from '../../workflows/netspend.js';
 import { pendingAction, startWorkflowHarness, waitForStatus } from '../helpers/workflow-harness.js';
 import type { WorkflowHarness } from '../helpers/workflow-harness.js';
 import { FAKE_DOCUMENT_TYPES, FakeNetspend, SSN } from './netspend-fake.js';
+import { SEALED_SECRET_MESSAGE } from '../../contract/secrets.js';
+import type { SealedSecret } from '../../contract/secrets.js';
+import { sealed } from '../helpers/secrets.js';
 
 const TASK_QUEUE = 'netspend-workflow-test';
 const fake = new FakeNetspend();
@@ -213,12 +216,12 @@ describe('netspendOnboarding: happy paths by account and card type', () => {
     });
 
     // Netspend refuses a weak PIN: the customer can try again, and the refusal does not echo it.
-    const weak = await rejection(handle.executeUpdate(netspendActivateCardUpdate, { args: [{ pin: '1234' }] }));
+    const weak = await rejection(handle.executeUpdate(netspendActivateCardUpdate, { args: [{ pin: sealed('1234') }] }));
     expect(weak.type).toBe(INVALID_ACTION);
     expect(weak.message).toContain('pin_too_weak');
     expect(weak.message).not.toContain('1234');
 
-    const activated = await handle.executeUpdate(netspendActivateCardUpdate, { args: [{ pin: PIN }] });
+    const activated = await handle.executeUpdate(netspendActivateCardUpdate, { args: [{ pin: sealed(PIN) }] });
     expect(activated.pendingActions).toEqual([]);
 
     const final = await handle.result();
@@ -253,16 +256,21 @@ describe('netspendOnboarding: happy paths by account and card type', () => {
       `netspend:person:${person.id}`,
     ]);
 
-    // The PIN: not in the status or timeline; in history only inside the Update and the one activity input
-    // (both encrypted by the codec in production); and no other activity ever saw it.
+    // The PIN: not in the status or timeline, nowhere in the history (this one has no codec at all); only its
+    // sealed form is, inside the Update and the one activity input; and no other activity ever saw it.
     expect(JSON.stringify(final)).not.toMatch(standalone(PIN));
     expect(JSON.stringify(await handle.query(statusQuery))).not.toMatch(standalone(PIN));
-    const inHistory = await historyEventsContaining(handle, `"${PIN}"`);
-    expect(inHistory.sort()).toEqual(
-      ['EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:activateCard', 'EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED'].sort(),
-    );
-    const sawPin = fake.callsOf(handle.workflowId).filter((call) => call.input.includes(PIN));
-    expect(sawPin.map((call) => call.activity)).toEqual(['activateCard']);
+    // Nor the weak PIN Netspend refused, whose Update and activity input are in the history too.
+    expect(await historyEventsContaining(handle, PIN)).toEqual([]);
+    expect(await historyEventsContaining(handle, '"1234"')).toEqual([]);
+    const sealedInHistory = await historyEventsContaining(handle, '"sealed"');
+    const pinEvents = [
+      'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:activateCard',
+      'EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED',
+    ];
+    expect(sealedInHistory.sort()).toEqual([...pinEvents, ...pinEvents].sort());
+    const sawPin = fake.callsOf(handle.workflowId).filter((call) => call.input.includes('"sealed"'));
+    expect(sawPin.map((call) => call.activity)).toEqual(['activateCard', 'activateCard']);
   });
 
   it.each([
@@ -507,7 +515,7 @@ describe('netspendOnboarding: customer action validation', () => {
     const handle = await start(SSN.approved);
     await waitForAction(handle, NETSPEND_ACTIONS.acceptAgreements);
 
-    const early = await rejection(handle.executeUpdate(netspendActivateCardUpdate, { args: [{ pin: PIN }] }));
+    const early = await rejection(handle.executeUpdate(netspendActivateCardUpdate, { args: [{ pin: sealed(PIN) }] }));
     expect(early.type).toBe(ACTION_NOT_EXPECTED);
     const earlyCard = await rejection(
       handle.executeUpdate(netspendChooseCardUpdate, { args: [{ type: 'virtual', brandName: 'brand_classic' }] }),
@@ -572,11 +580,15 @@ describe('netspendOnboarding: customer action validation', () => {
 
     await waitForAction(handle, NETSPEND_ACTIONS.activateCard);
     expect(fake.cardsOf(handle.workflowId)[0]?.shippedTo).toEqual(shippingAddress);
-    const malformed = await rejection(handle.executeUpdate(netspendActivateCardUpdate, { args: [{ pin: '73921' }] }));
-    expect(malformed).toMatchObject({ type: INVALID_ACTION, message: 'pin: must be exactly four digits' });
+    // The edge checks the four digits and seals the PIN; the workflow refuses anything not sealed, so a clear PIN
+    // sent straight to the Update (even a valid one) never reaches the history.
+    const clear = await rejection(
+      handle.executeUpdate(netspendActivateCardUpdate, { args: [{ pin: PIN as unknown as SealedSecret }] }),
+    );
+    expect(clear).toMatchObject({ type: INVALID_ACTION, message: `pin: ${SEALED_SECRET_MESSAGE}` });
 
     await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'test over' }] });
-    const late = await rejection(handle.executeUpdate(netspendActivateCardUpdate, { args: [{ pin: PIN }] }));
+    const late = await rejection(handle.executeUpdate(netspendActivateCardUpdate, { args: [{ pin: sealed(PIN) }] }));
     expect(late.type).toBe(ACTION_NOT_EXPECTED);
   });
 });
