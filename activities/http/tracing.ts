@@ -14,7 +14,7 @@ import {
 
 export const ATTR_PROVIDER = 'onboarding.provider';
 
-/** A path segment kept as is: a word (`applications`, `file`, `netspend-api`) or an API version (`v1`, `v2.1`). */
+/** A path segment kept as is: a word (`applications`, `file`, `partner-api`) or an API version (`v1`, `v2.1`). */
 const WORD_SEGMENT = /^(?:[A-Za-z][A-Za-z_-]{0,31}|v\d+(?:\.\d+)?)$/;
 
 /** `/api/v1/applications/ap_123/apply/` → `/api/v1/applications/{id}/apply/`: ids out, structure kept. */
