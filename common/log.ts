@@ -1,13 +1,17 @@
 /**
- * Structured JSON logs, one object per line on stderr, with PII masked before anything is written.
- * Used by activities, the HTTP core, the gateway and the worker: no Temporal imports, no config load at import
- * time (the level comes from LOG_LEVEL when present, so importing this file never exits the process).
+ * Structured JSON logs, one object per line on stderr, with PII masked before anything is written. pino is the
+ * engine (the same one Fastify uses, so the gateway's request lines share it); our redactor is its formatter, so every
+ * object is masked whichever door it came in by: createLogger's wrappers, Fastify's request.log, the Temporal SDK.
+ * Used by activities, the HTTP core, the gateway and the worker: no Temporal imports, no config load at import time
+ * (the level comes from LOG_LEVEL when present, so importing this file never exits the process).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { context as otelContext, isSpanContextValid, trace } from '@opentelemetry/api';
+import { pino } from 'pino';
+import type { Logger as PinoLogger } from 'pino';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
-
-const LEVEL_ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export const REDACTED = '[REDACTED]';
 
@@ -126,8 +130,73 @@ function parseLevel(value: string | undefined): LogLevel | undefined {
   return value === 'debug' || value === 'info' || value === 'warn' || value === 'error' ? value : undefined;
 }
 
+/**
+ * Fields every line carries while a unit of work runs (the gateway's request id): set with runWithLogContext, read by
+ * pino's mixin, so module-level loggers deep in the call (the OnboardingClient, the webhook intake) carry them too.
+ */
+const logContext = new AsyncLocalStorage<LogFields>();
+
+/** Runs `fn` with `fields` added to every log line written inside it (and in what it awaits). */
+export function runWithLogContext<T>(fields: LogFields, fn: () => T): T {
+  return logContext.run({ ...logContext.getStore(), ...fields }, fn);
+}
+
+/** The trace and span ids of the active OpenTelemetry span; nothing when tracing is off (no span is ever active). */
+function traceFields(): LogFields {
+  const spanContext = trace.getSpan(otelContext.active())?.spanContext();
+  if (!spanContext || !isSpanContextValid(spanContext)) return {};
+  return { trace_id: spanContext.traceId, span_id: spanContext.spanId };
+}
+
+/**
+ * Context fields, minus those the logger already binds (Fastify's request.log binds reqId itself): pino would write
+ * the key twice otherwise.
+ */
+function contextFields(logger: PinoLogger): LogFields {
+  const store = logContext.getStore();
+  const fields = { ...store, ...traceFields() };
+  if (!store) return fields;
+  const bound = (logger as unknown as Record<symbol, string | undefined>)[pino.symbols.chindingsSym] ?? '';
+  for (const key of Object.keys(store)) if (bound.includes(`"${key}":`)) delete fields[key];
+  return fields;
+}
+
+const root: PinoLogger = pino(
+  {
+    level: minimumLevel,
+    base: null,
+    messageKey: 'msg',
+    timestamp: pino.stdTimeFunctions.isoTime,
+    // The redactor has already turned errors into {name, message}: pino's own err serializer would add an empty stack.
+    serializers: { err: (value: unknown) => value },
+    formatters: {
+      level: (label) => ({ level: label }),
+      log: (object) => redact(object) as LogFields,
+    },
+    mixin: (_object, _level, logger) => contextFields(logger),
+    hooks: {
+      // Messages are free text that may echo input: SSN- and email-shaped substrings are masked like field values.
+      logMethod(args, method) {
+        const masked = args.map((arg) => (typeof arg === 'string' ? redactString(arg) : arg));
+        return method.apply(this, masked as Parameters<typeof method>);
+      },
+    },
+  },
+  { write: (line: string) => sink(line.endsWith('\n') ? line.slice(0, -1) : line) },
+);
+
+// The pino loggers createLogger made: setLogLevel reaches them too (a pino child keeps the level it was born with).
+const created = new Set<WeakRef<PinoLogger>>();
+const engines = new WeakMap<Logger, PinoLogger>();
+
 export function setLogLevel(level: LogLevel): void {
   minimumLevel = level;
+  root.level = level;
+  for (const ref of created) {
+    const logger = ref.deref();
+    if (logger) logger.level = level;
+    else created.delete(ref);
+  }
 }
 
 /** Redirect log lines (tests capture them to prove nothing sensitive is written); returns the previous sink. */
@@ -137,23 +206,32 @@ export function setLogSink(next: LogSink): LogSink {
   return previous;
 }
 
+function wrap(engine: PinoLogger): Logger {
+  created.add(new WeakRef(engine));
+  const logger: Logger = {
+    debug: (message, fields) => engine.debug(fields ?? {}, message),
+    info: (message, fields) => engine.info(fields ?? {}, message),
+    warn: (message, fields) => engine.warn(fields ?? {}, message),
+    error: (message, fields) => engine.error(fields ?? {}, message),
+    child: (fields) => wrap(engine.child(maskedBindings(fields))),
+  };
+  engines.set(logger, engine);
+  return logger;
+}
+
+/**
+ * pino runs the `log` formatter on every line but its `bindings` formatter on the root only: a child's fixed fields
+ * are masked here, when it is made. Anyone making pino children of their own (Fastify) goes through this too.
+ */
+export function maskedBindings(bindings: LogFields): LogFields {
+  return redact(bindings) as LogFields;
+}
+
 export function createLogger(component: string, base: LogFields = {}): Logger {
-  const write = (level: LogLevel, message: string, fields?: LogFields): void => {
-    if (LEVEL_ORDER[level] < LEVEL_ORDER[minimumLevel]) return;
-    const entry = {
-      time: new Date().toISOString(),
-      level,
-      component,
-      msg: redactString(message),
-      ...(redact({ ...base, ...fields }) as LogFields),
-    };
-    sink(JSON.stringify(entry));
-  };
-  return {
-    debug: (message, fields) => write('debug', message, fields),
-    info: (message, fields) => write('info', message, fields),
-    warn: (message, fields) => write('warn', message, fields),
-    error: (message, fields) => write('error', message, fields),
-    child: (fields) => createLogger(component, { ...base, ...fields }),
-  };
+  return wrap(root.child(maskedBindings({ component, ...base })));
+}
+
+/** The pino logger behind one of ours, for libraries that take a pino instance (Fastify's `loggerInstance`). */
+export function pinoOf(logger: Logger): PinoLogger {
+  return engines.get(logger) ?? root.child({ component: 'unknown' });
 }

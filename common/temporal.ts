@@ -10,6 +10,7 @@ import type { ConnectionOptions } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnection, NativeConnectionOptions } from '@temporalio/worker';
 import { dataConverter } from './data-converter.js';
+import { temporalClientInterceptors } from './tracing.js';
 
 export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
 export const DEFAULT_TEMPORAL_NAMESPACE = 'default';
@@ -59,7 +60,9 @@ export async function connectClient(env: NodeJS.ProcessEnv = process.env): Promi
   const { address, tls, apiKey, metadata } = target.connectionOptions;
   const options: ConnectionOptions = { address, tls, apiKey, metadata };
   const connection = await Connection.connect(options);
-  const client = new Client({ connection, namespace: target.namespace, dataConverter });
+  // With tracing on (common/tracing.ts), starts, signals and updates carry the caller's trace to the workflow.
+  const interceptors = temporalClientInterceptors();
+  const client = new Client({ connection, namespace: target.namespace, dataConverter, interceptors });
   return { client, target, close: () => connection.close() };
 }
 

@@ -14,6 +14,7 @@ import { createLogger } from '../common/log.js';
 import type { Logger } from '../common/log.js';
 import { connectClient, connectWorker, describeTarget } from '../common/temporal.js';
 import { prometheusTelemetry } from './metrics.js';
+import { startTracing, WORKER_SERVICE_NAME } from '../common/tracing.js';
 import { TASK_QUEUES } from './providers.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -41,6 +42,8 @@ function sdkLogger(log: Logger, config: Config): DefaultLogger {
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger('worker');
+  // Before any client or worker exists: they pick the tracer up when made. Off unless OTEL_* asks for it.
+  const tracing = startTracing(WORKER_SERVICE_NAME);
   const metricsUrl =
     config.WORKER_METRICS_PORT > 0
       ? `http://${config.WORKER_METRICS_HOST}:${config.WORKER_METRICS_PORT}/metrics`
@@ -65,6 +68,7 @@ async function main(): Promise<void> {
     failureConverterPath: dataConverter.failureConverterPath,
     payloadConverterPath: dataConverter.payloadConverterPath,
     logger: sdkLogger(createLogger('bundler'), { ...config, LOG_LEVEL: 'warn' }),
+    ...(tracing ? { workflowInterceptorModules: tracing.workflowInterceptorModules } : {}),
   });
 
   const workers = await Promise.all(
@@ -77,6 +81,7 @@ async function main(): Promise<void> {
         workflowBundle,
         activities: queue.createActivities({ config, client, documents }),
         dataConverter,
+        ...(tracing ? { interceptors: tracing.workerInterceptors, sinks: tracing.sinks } : {}),
         shutdownGraceTime: `${config.WORKER_SHUTDOWN_GRACE_SECONDS}s`,
         ...(maxActivitiesPerSecond ? { maxTaskQueueActivitiesPerSecond: maxActivitiesPerSecond } : {}),
       });
@@ -112,10 +117,12 @@ async function main(): Promise<void> {
   console.log(
     `worker ready: task queues ${queues} (${describeTarget(target)}${metricsUrl ? `, metrics ${metricsUrl}` : ''})`,
   );
+  if (tracing) log.info('tracing on', { serviceName: tracing.serviceName });
 
   const results = await Promise.allSettled(runs);
   await closeClient();
   await connection.close();
+  await tracing?.shutdown();
   const failed = results.some((result) => result.status === 'rejected');
   log.info('worker stopped', { failed });
   process.exitCode = failed ? 1 : 0;

@@ -25,6 +25,7 @@ import {
 } from '../../contract/provider-failures.js';
 import { currentActivityContext } from './idempotency.js';
 import { observeProviderCall } from './metrics.js';
+import { traceProviderCall } from './tracing.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -259,13 +260,15 @@ export class ProviderHttpClient {
     let response: Response;
     let text: string;
     try {
-      response = await this.fetchImpl(url, {
-        method,
-        headers,
-        body: body.length > 0 ? new Uint8Array(body) : undefined,
-        signal,
-        redirect: 'manual',
-      });
+      response = await traceProviderCall({ provider: this.provider, method, url }, headers, () =>
+        this.fetchImpl(url, {
+          method,
+          headers,
+          body: body.length > 0 ? new Uint8Array(body) : undefined,
+          signal,
+          redirect: 'manual',
+        }),
+      );
       text = await response.text();
     } catch (err) {
       if (cancellation?.aborted) throw cancellation.reason instanceof Error ? cancellation.reason : err;

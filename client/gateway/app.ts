@@ -3,8 +3,8 @@
  * a port. Routes as in DESIGN.md "HTTP gateway (v1)"; every error is `{error:{code,message,details?}}`.
  */
 import cors from '@fastify/cors';
-import Fastify from 'fastify';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import Fastify, { LogController } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PayloadCodec } from '@temporalio/common';
 import {
   CodecRequestInvalid,
@@ -15,7 +15,7 @@ import {
 } from '../../common/codec.js';
 import { maskPayloadsJson, parseCodecUiScopes, PII_READ_SCOPE } from '../../common/codec-masking.js';
 import type { Config } from '../../common/config.js';
-import { createLogger } from '../../common/log.js';
+import { createLogger, maskedBindings, pinoOf } from '../../common/log.js';
 import type { Logger } from '../../common/log.js';
 import { OnboardingError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
@@ -26,6 +26,7 @@ import type { Caller } from './auth.js';
 import type { ApiKeyScope } from '../../common/api-keys.js';
 import { registerGatewayMetrics } from './metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
+import { registerRequestContext, requestIdOf } from './request-context.js';
 
 export interface GatewayOptions {
   onboarding: OnboardingClient;
@@ -99,16 +100,18 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   const log = options.logger ?? createLogger('gateway');
   const authenticate = createApiKeyAuth(config.GATEWAY_API_KEYS);
 
-  const app = Fastify({ logger: false, bodyLimit: DEFAULT_BODY_LIMIT_BYTES, return503OnClosing: true });
-
-  app.addHook('onResponse', async (request, reply) => {
-    log.info('request', {
-      method: request.method,
-      route: request.routeOptions.url ?? 'unmatched',
-      status: reply.statusCode,
-      ms: Math.round(reply.elapsedTime),
-    });
+  const app = Fastify({
+    // Our pino logger (PII redactor as its formatter); one line per request from registerRequestContext instead of
+    // Fastify's two, which would log the raw URL.
+    loggerInstance: pinoOf(log) as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestIdOf,
+    childLoggerFactory: (logger, bindings, childOptions) => logger.child(maskedBindings(bindings), childOptions),
+    bodyLimit: DEFAULT_BODY_LIMIT_BYTES,
+    return503OnClosing: true,
   });
+  // Request id, X-Request-Id echo, reqId on every log line, the request's trace span and its log line.
+  registerRequestContext(app);
 
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
     if (error instanceof OnboardingError) {

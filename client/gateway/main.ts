@@ -7,12 +7,16 @@ import { createPiiCodec } from '../../common/codec.js';
 import { DocumentStore } from '../../common/documents.js';
 import { createLogger } from '../../common/log.js';
 import { connectClient, describeTarget } from '../../common/temporal.js';
+import { GATEWAY_SERVICE_NAME, startTracing } from '../../common/tracing.js';
 import { OnboardingClient } from '../onboarding-client.js';
 import { buildGateway } from './app.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger('gateway');
+  // Before the Temporal client is made: it picks the tracer up then. Off unless OTEL_* asks for it.
+  const tracing = startTracing(GATEWAY_SERVICE_NAME);
+  if (tracing) log.info('tracing on', { serviceName: tracing.serviceName });
   const { client, target, close } = await connectClient();
   const onboarding = new OnboardingClient({ client, config, documents: DocumentStore.fromConfig(config) });
   const app = await buildGateway({ onboarding, config, codec: createPiiCodec(config), logger: log });
@@ -25,6 +29,7 @@ async function main(): Promise<void> {
     app
       .close()
       .then(close)
+      .then(() => tracing?.shutdown())
       .then(() => process.exit(0))
       .catch((err: unknown) => {
         log.error('shutdown failed', { error: err });

@@ -22,6 +22,7 @@ import type { Config } from '../../common/config.js';
 import { createDataConverter } from '../../common/data-converter.js';
 import { DocumentStore } from '../../common/documents.js';
 import { setLogLevel } from '../../common/log.js';
+import type { Tracing } from '../../common/tracing.js';
 import type { FaultConfigByProvider } from '../../sandbox/core/faults.js';
 import { startSandbox } from '../../sandbox/core/server.js';
 import { FINAL_STATES } from '../../contract/onboarding.js';
@@ -49,6 +50,8 @@ export interface E2eStackOptions {
    * replayed without a key (scripts/record-histories.ts). Default true, as in production.
    */
   codec?: boolean;
+  /** OpenTelemetry (common/tracing.ts startTracing): the client, bundle and workers wired as the processes wire it. */
+  tracing?: Tracing;
 }
 
 export interface E2eStack {
@@ -140,13 +143,19 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
     ...options.config,
   });
   const dataConverter = options.codec === false ? undefined : createDataConverter(config);
-  const client = new Client({ connection: env.connection, namespace, ...(dataConverter ? { dataConverter } : {}) });
+  const client = new Client({
+    connection: env.connection,
+    namespace,
+    ...(dataConverter ? { dataConverter } : {}),
+    ...(options.tracing ? { interceptors: options.tracing.clientInterceptors } : {}),
+  });
   const documents = DocumentStore.fromConfig(config);
 
   // The worker process's own queue wiring, one in-process Worker per queue, sharing one bundle as workers/main does.
   const workflowBundle = await bundleWorkflowCode({
     workflowsPath: path.join(projectRoot, 'workflows', 'index.ts'),
     ...(dataConverter ? { failureConverterPath: dataConverter.failureConverterPath } : {}),
+    ...(options.tracing ? { workflowInterceptorModules: options.tracing.workflowInterceptorModules } : {}),
     logger: new DefaultLogger('WARN'),
   });
   const workers = await Promise.all(
@@ -159,6 +168,7 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
         workflowBundle,
         ...(dataConverter ? { dataConverter } : {}),
         activities: queue.createActivities({ config, client, documents }),
+        ...(options.tracing ? { interceptors: options.tracing.workerInterceptors, sinks: options.tracing.sinks } : {}),
         ...(maxActivitiesPerSecond ? { maxTaskQueueActivitiesPerSecond: maxActivitiesPerSecond } : {}),
       });
     }),
