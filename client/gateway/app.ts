@@ -24,6 +24,7 @@ import { createApiKeyAuth } from './auth.js';
 import type { Caller } from './auth.js';
 import type { ApiKeyScope } from '../../common/api-keys.js';
 import { buildOpenApiDocument } from './openapi.js';
+import { operatorIdentity, registerOperatorRoutes } from './operator-routes.js';
 
 export interface GatewayOptions {
   onboarding: OnboardingClient;
@@ -242,6 +243,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
           const status = await onboarding.cancel(request.params.id, (request.body ?? {}) as { reason: string }, {
             wait,
             ...idempotencyOf(request),
+            operator: operatorIdentity(request),
           });
           // Accepted, compensation under way; `?wait=true` answers once it has settled.
           return reply.code(wait ? 200 : 202).send(status);
@@ -249,8 +251,14 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
       );
 
       v1.post<{ Params: IdParams }>('/onboardings/:id/retry-step', { config: { scope: 'operator' } }, async (request) =>
-        onboarding.retryStep(request.params.id, (request.body ?? {}) as { step: string; reason: string }),
+        onboarding.retryStep(
+          request.params.id,
+          (request.body ?? {}) as { step: string; reason: string },
+          operatorIdentity(request),
+        ),
       );
+
+      registerOperatorRoutes(v1, onboarding);
     },
     { prefix: '/v1' },
   );

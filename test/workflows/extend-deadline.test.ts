@@ -47,7 +47,7 @@ afterAll(async () => {
 
 let customers = 0;
 async function start(workflowType: string, wait: string, options: OnboardingOptions): Promise<WorkflowHandle> {
-  const input: OnboardingInput<Record<string, never>> = {
+  const input: OnboardingInput<Record<string, never>, Record<string, never>> = {
     provider: 'netspend',
     customerRef: `deadline_${++customers}`,
     applicant: {},
