@@ -26,10 +26,10 @@ import type {
   RedriveResult,
 } from './operator-schemas.js';
 
-const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 function durationOf(value: string): number {
-  const match = /^(\d+)(m|h|d)$/.exec(value);
+  const match = /^(\d+)(s|m|h|d)$/.exec(value);
   return match ? Number(match[1]) * (UNIT_MS[match[2] as string] as number) : 0;
 }
 

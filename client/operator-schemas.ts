@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { PROVIDER_NAME_PATTERN } from '../contract/onboarding.js';
-import { EXTENSION_DURATION_PATTERN, extendDeadlineShapeProblems, operatorReasonRule } from '../contract/operator.js';
+import { extendDeadlineShapeProblems, operatorReasonRule } from '../contract/operator.js';
 import { onboardingSummarySchema, zodRule } from './schemas.js';
 
 const reasonSchema = z
@@ -16,8 +16,9 @@ const reasonSchema = z
 
 const stepNameSchema = z.string().regex(/^[a-z][a-zA-Z0-9_]{0,63}$/, 'a step name as the status shows it');
 
-/** A duration of minutes, hours or days ('30m', '12h', '2d'). */
-const olderThanSchema = z.string().regex(EXTENSION_DURATION_PATTERN, 'a duration such as 30m, 12h or 2d');
+/** A duration of seconds, minutes, hours or days ('90s', '30m', '12h', '2d'). */
+export const OLDER_THAN_PATTERN = /^[1-9]\d{0,5}(s|m|h|d)$/;
+const olderThanSchema = z.string().regex(OLDER_THAN_PATTERN, 'a duration such as 90s, 30m, 12h or 2d');
 
 export const extendDeadlineBodySchema = z
   .object({

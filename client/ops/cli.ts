@@ -13,7 +13,7 @@ import { ageOf, table } from './tables.js';
 
 export const OPS_USAGE = `npm run ops -- <command> [options]
 
-  blocked  --on <customer|provider|reviewer|retrying> --longer-than <30m|12h|2d> [--provider P] [--step S] [--limit N]
+  blocked  --on <customer|provider|reviewer|retrying> --longer-than <90s|30m|12h|2d> [--provider P] [--step S] [--limit N]
            running onboardings blocked on someone for longer than that
   retry    <onboardingId> --step <step> --reason <text>
            retry a step stopped on a provider call of unknown outcome (blockedOn retrying)
