@@ -81,6 +81,8 @@ export const redriveBodySchema = z
       .regex(RATE_PATTERN, 'a rate such as 5/s or 30/m')
       .refine((rate) => {
         const match = RATE_PATTERN.exec(rate);
+        // Not a rate at all: the pattern above says so, once.
+        if (!match) return true;
         const perSecond = Number(match?.[1]) / (match?.[2] === 'm' ? 60 : 1);
         return perSecond > 0 && perSecond <= MAX_REDRIVE_RATE_PER_SECOND;
       }, `more than 0 and at most ${MAX_REDRIVE_RATE_PER_SECOND}/s`)
