@@ -375,26 +375,32 @@ export class OnboardingClient {
   async cancel(
     onboardingId: string,
     body: { reason: string; actor?: 'customer' | 'operator' },
-    options: { wait?: boolean; idempotencyKey?: string } = {},
+    options: { wait?: boolean; idempotencyKey?: string; operator?: string } = {},
   ): Promise<OnboardingStatus> {
     this.parseOnboardingId(onboardingId);
     const request = parseOrThrow(cancelBodySchema, body, 'the cancel body');
     const update = options.wait ? cancelUpdate : requestCancelUpdate;
     const updateId = updateIdFor(update.name, options.idempotencyKey);
-    return this.update(onboardingId, update, { reason: request.reason, actor: request.actor }, updateId);
+    const by = options.operator === undefined ? {} : { operator: options.operator };
+    return this.update(onboardingId, update, { reason: request.reason, actor: request.actor, ...by }, updateId);
   }
 
   /**
    * An operator retries a step that stopped on a provider call of unknown outcome (blockedOn `retrying`): the call
    * is repeated with the same idempotency key. 422 for another step, 409 when no step waits for a retry.
    */
-  async retryStep(onboardingId: string, body: { step: string; reason: string }): Promise<OnboardingStatus> {
+  async retryStep(
+    onboardingId: string,
+    body: { step: string; reason: string },
+    operator?: string,
+  ): Promise<OnboardingStatus> {
     this.parseOnboardingId(onboardingId);
     const request = parseOrThrow(retryStepBodySchema, body, 'the retry body');
     return this.update(onboardingId, retryStepUpdate, {
       step: request.step,
       reason: request.reason,
       actor: 'operator',
+      ...(operator === undefined ? {} : { operator }),
     });
   }
 
@@ -430,14 +436,16 @@ export class OnboardingClient {
 
   // --- internals ------------------------------------------------------------------------------------------------
 
-  private parseOnboardingId(onboardingId: string): { provider: Provider; definition: ClientProvider } {
+  /** The provider of an onboarding id (404 for an id no registered provider could have made). */
+  parseOnboardingId(onboardingId: string): { provider: Provider; definition: ClientProvider } {
     const match = ONBOARDING_ID.exec(onboardingId);
     const definition = match ? this.providers.get(match[1] as string) : undefined;
     if (!definition) throw new OnboardingNotFoundError(onboardingId);
     return { provider: definition.provider, definition };
   }
 
-  private async update<Argument>(
+  /** Sends an Update, its refusals mapped to the errors above (409, 422…); operator commands use it too. */
+  async update<Argument>(
     onboardingId: string,
     update: UpdateDefinition<OnboardingStatus, [Argument]>,
     argument: Argument,
@@ -544,7 +552,8 @@ export class OnboardingClient {
     };
   }
 
-  private summarize(execution: temporal.api.workflow.v1.IWorkflowExecutionInfo): OnboardingSummary {
+  /** A visibility row as the list answers it (search attributes only: never a payload). */
+  summarize(execution: temporal.api.workflow.v1.IWorkflowExecutionInfo): OnboardingSummary {
     const attributes = decodeTypedSearchAttributes(execution.searchAttributes?.indexedFields);
     const toIso = (timestamp: temporal.api.workflow.v1.IWorkflowExecutionInfo['startTime']): string | null =>
       timestamp?.seconds != null

@@ -237,6 +237,8 @@ export const onboardingStatusSchema = z
         actor: z.enum(['system', 'customer', 'operator', 'provider']),
         what: z.string(),
         why: z.string().optional(),
+        /** Who exactly acted when an operator (or a backend's key) did: the API key identity[/operator name]. */
+        by: z.string().optional(),
       }),
     ),
     startedAt: z.string(),

@@ -45,6 +45,8 @@ export interface TimelineEntry {
   actor: Actor;
   what: string;
   why?: string;
+  /** Who exactly acted, when an operator did: the API key's identity (and the operator it names), never PII. */
+  by?: string;
 }
 
 export interface OnboardingStatus {
@@ -152,6 +154,8 @@ export interface OnboardingInput<ProviderInput = Record<string, unknown>, TAppli
 export interface CancelRequest {
   reason: string;
   actor?: Actor;
+  /** Who sent it (contract/operator.ts OPERATOR_IDENTITY_PATTERN): the timeline entry's `by`. */
+  operator?: string;
 }
 
 export function onboardingWorkflowId(provider: Provider, customerRef: string): string {

@@ -4,6 +4,7 @@
 #   - the Temporal CLI (dev server): TEMPORAL_CLI_PATH, a `temporal` on PATH, or built from source
 #     with `go install` into .tools/bin (pinned: later tags carry a `replace` directive go install refuses)
 #   - Temporal's Java time-skipping test server from Maven Central into .tools/test-server
+#   - Debian's chromium (apt-get, as root or with sudo) for the Web UI browser test (tests only)
 # Nothing here downloads a prebuilt binary; where no toolchain exists it says what to install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -77,6 +78,30 @@ WRAP
   else
     log "no java/mvn: time-skipping workflow tests will let the SDK download its test server (needs internet)."
     log "Install a JDK (17+) and Maven to run them offline."
+  fi
+fi
+# --- Chromium for the browser test (tests only) ------------------------------------------
+# Debian's own package: playwright-core drives it; nothing downloads a browser build. In CI a missing browser is an
+# error (the browser test must not skip silently there); elsewhere the test skips with a message saying so.
+CHROMIUM=${CHROMIUM_PATH:-/usr/bin/chromium}
+if [ "${SETUP_SKIP_TEST_SERVER:-}" != "1" ] && [ "${SETUP_SKIP_BROWSER:-}" != "1" ] && [ ! -x "$CHROMIUM" ]; then
+  as_root=""
+  if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then as_root="sudo -n"; fi
+  if command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" = "0" ] || [ -n "$as_root" ]; }; then
+    log "installing Debian's chromium for the browser test (apt-get, first run only)"
+    if ! { $as_root apt-get update -qq >&2 && \
+           DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq --no-install-recommends chromium >&2; }; then
+      log "apt-get install chromium failed (see above)"
+    fi
+  fi
+  if [ ! -x "$CHROMIUM" ]; then
+    if [ "${CI:-}" = "true" ]; then
+      log "no Chromium at $CHROMIUM and it could not be installed: the browser test cannot run in CI."
+      log "Install it (apt-get install chromium, as root) or point CHROMIUM_PATH at one."
+      exit 1
+    fi
+    log "no Chromium at $CHROMIUM (needs apt-get as root or sudo): the browser test will skip; set CHROMIUM_PATH"
+    log "or run: sudo apt-get install --no-install-recommends chromium"
   fi
 fi
 log "ready"

@@ -27,6 +27,7 @@ import type { ApiKeyScope } from '../../common/api-keys.js';
 import { registerGatewayMetrics } from './metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { registerRequestContext, requestIdOf } from './request-context.js';
+import { operatorIdentity, registerOperatorRoutes } from './operator-routes.js';
 
 export interface GatewayOptions {
   onboarding: OnboardingClient;
@@ -250,6 +251,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
           const status = await onboarding.cancel(request.params.id, (request.body ?? {}) as { reason: string }, {
             wait,
             ...idempotencyOf(request),
+            operator: operatorIdentity(request),
           });
           // Accepted, compensation under way; `?wait=true` answers once it has settled.
           return reply.code(wait ? 200 : 202).send(status);
@@ -257,8 +259,14 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
       );
 
       v1.post<{ Params: IdParams }>('/onboardings/:id/retry-step', { config: { scope: 'operator' } }, async (request) =>
-        onboarding.retryStep(request.params.id, (request.body ?? {}) as { step: string; reason: string }),
+        onboarding.retryStep(
+          request.params.id,
+          (request.body ?? {}) as { step: string; reason: string },
+          operatorIdentity(request),
+        ),
       );
+
+      registerOperatorRoutes(v1, onboarding);
     },
     { prefix: '/v1' },
   );

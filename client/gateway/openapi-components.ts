@@ -9,6 +9,12 @@ import { pascalCase } from '../provider-definition.js';
 import type { ProviderAction } from '../provider-definition.js';
 import type { ProviderRegistry } from '../registry.js';
 import {
+  blockedListSchema,
+  extendDeadlineBodySchema,
+  redriveBodySchema,
+  redriveResultSchema,
+} from '../operator-schemas.js';
+import {
   addressSchema,
   applicantSchema,
   cancelBodySchema,
@@ -22,6 +28,14 @@ import {
   outboundDeliverySchema,
   webhookAckSchema,
 } from '../schemas.js';
+
+/** The operator commands' bodies and answers (client/operator-schemas.ts). */
+const operatorComponentSchemas: [z.ZodType, string][] = [
+  [extendDeadlineBodySchema, 'ExtendDeadlineBody'],
+  [blockedListSchema, 'BlockedOnboardings'],
+  [redriveBodySchema, 'RedriveBody'],
+  [redriveResultSchema, 'RedriveResult'],
+];
 
 export type JsonObject = Record<string, unknown>;
 
@@ -113,6 +127,7 @@ function zodComponents(
     [listResponseSchema, 'OnboardingList'],
     [cancelBodySchema, 'CancelBody'],
     [retryStepBodySchema, 'RetryStepBody'],
+    ...operatorComponentSchemas,
     [errorEnvelopeSchema, 'Error'],
     [webhookAckSchema, 'WebhookAck'],
     [applicantSchema, 'Applicant'],

@@ -8,6 +8,7 @@ import { onboardingStatusSchema } from '../schemas.js';
 import { actionEntries, components, ref } from './openapi-components.js';
 import type { JsonObject } from './openapi-components.js';
 import { errorResponse, json, otherPaths } from './openapi-infra.js';
+import { operatorPaths } from './openapi-operator.js';
 const statusResponse = (description: string): JsonObject => ({ description, ...json(ref('OnboardingStatus')) });
 
 /** What any authenticated route can answer besides its own statuses. */
@@ -275,6 +276,7 @@ export function buildOpenApiDocument(options: { serverUrl: string; providers: Pr
           },
         },
       },
+      ...operatorPaths(providers.names()),
       ...otherPaths(providers),
     },
   };

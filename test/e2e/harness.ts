@@ -29,7 +29,7 @@ import { FINAL_STATES } from '../../contract/onboarding.js';
 import type { OnboardingStatus, PendingAction } from '../../contract/onboarding.js';
 import { TASK_QUEUES } from '../../workers/providers.js';
 import type { CustomerAnswer, Scenario } from '../../scripts/customers/index.js';
-import { createLocalEnv, projectRoot } from '../helpers/temporal.js';
+import { createLocalEnv, freePort, projectRoot } from '../helpers/temporal.js';
 
 export const E2E_API_KEY = 'e2e-api-key';
 
@@ -52,6 +52,11 @@ export interface E2eStackOptions {
   codec?: boolean;
   /** OpenTelemetry (common/tracing.ts startTracing): the client, bundle and workers wired as the processes wire it. */
   tracing?: Tracing;
+  /**
+   * true: the dev server serves its Web UI (the browser test), with the gateway's /codec as its codec endpoint and
+   * the UI's origin trusted there, as `npm start` runs it. Default false (`--headless`).
+   */
+  webUi?: boolean;
 }
 
 export interface E2eStack {
@@ -59,6 +64,8 @@ export interface E2eStack {
   sandbox: Awaited<ReturnType<typeof startSandbox>>;
   gateway: FastifyInstance;
   gatewayUrl: string;
+  /** The Web UI's base URL, when started with `webUi: true`. */
+  uiUrl?: string;
   /** A Temporal client with the PII codec (unless started with `codec: false`), as the gateway and worker use. */
   client: Client;
   config: Config;
@@ -124,7 +131,12 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
     // Already installed in this process (one Runtime per process).
   }
   const scratch = await mkdtemp(path.join(tmpdir(), 'onboarding-e2e-'));
-  const env = await createLocalEnv();
+  // With a Web UI, the gateway's port is chosen first: the UI is started pointing at its /codec.
+  const ui = options.webUi ? { port: await freePort(), gatewayPort: await freePort() } : undefined;
+  const uiUrl = ui ? `http://127.0.0.1:${ui.port}` : undefined;
+  const env = await createLocalEnv(
+    ui ? { ui: { port: ui.port, codecEndpoint: `http://127.0.0.1:${ui.gatewayPort}/codec` } } : {},
+  );
   const namespace = env.namespace ?? 'default';
   const sandbox = await startSandbox({
     port: 0,
@@ -140,6 +152,7 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
     GREENDOT_BASE_URL: `${sandbox.url}/greendot`,
     DOCUMENT_STORE_DIR: path.join(scratch, 'documents'),
     WEBHOOK_INBOX_DIR: path.join(scratch, 'webhooks'),
+    ...(uiUrl ? { TEMPORAL_UI_URL: uiUrl, GATEWAY_CODEC_TRUST_UI_ORIGIN: 'true' } : {}),
     ...options.config,
   });
   const dataConverter = options.codec === false ? undefined : createDataConverter(config);
@@ -177,7 +190,7 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
 
   const onboarding = new OnboardingClient({ client, config, documents });
   const gateway = await buildGateway({ onboarding, config, codec: createPiiCodec(config) });
-  const gatewayUrl = await gateway.listen({ host: '127.0.0.1', port: 0 });
+  const gatewayUrl = await gateway.listen({ host: '127.0.0.1', port: ui?.gatewayPort ?? 0 });
   for (const provider of sandbox.providers) {
     sandbox.ctx.webhooks.setTarget(provider, `${gatewayUrl}/webhooks/${provider}`);
   }
@@ -248,6 +261,7 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
     sandbox,
     gateway,
     gatewayUrl,
+    ...(uiUrl ? { uiUrl } : {}),
     client,
     config,
     namespace,

@@ -59,23 +59,43 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   return env;
 }
 
+/** The dev server's Web UI: off (`--headless`) unless asked for, e.g. by the browser test. */
+export interface LocalEnvUi {
+  port: number;
+  /** The UI's remote codec endpoint (the gateway's /codec), so it shows decoded payloads and summaries. */
+  codecEndpoint?: string;
+}
+
 /** A real Temporal dev server (the CLI), in memory, with our search attributes registered. */
-export async function createLocalEnv(): Promise<TestWorkflowEnvironment> {
+export async function createLocalEnv(options: { ui?: LocalEnvUi } = {}): Promise<TestWorkflowEnvironment> {
   const cli = temporalCliPath();
+  const uiArgs = options.ui
+    ? ['--ui-ip', '127.0.0.1', '--ui-port', String(options.ui.port)].concat(
+        options.ui.codecEndpoint ? ['--ui-codec-endpoint', options.ui.codecEndpoint] : [],
+      )
+    : ['--headless'];
   if (!cli) {
     return TestWorkflowEnvironment.createLocal({
-      server: { searchAttributes: searchAttributeKeys, extraArgs: ['--log-level', 'error'] },
+      server: {
+        searchAttributes: searchAttributeKeys,
+        extraArgs: [
+          '--log-level',
+          'error',
+          ...(options.ui?.codecEndpoint ? ['--ui-codec-endpoint', options.ui.codecEndpoint] : []),
+        ],
+        ...(options.ui ? { uiPort: options.ui.port, ui: true } : {}),
+      },
     });
   }
   const [port, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--http-port', String(httpPort)];
-  args.push('--metrics-port', String(metricsPort), '--headless', '--log-level', 'error', '--namespace', 'default');
+  args.push('--metrics-port', String(metricsPort), ...uiArgs, '--log-level', 'error', '--namespace', 'default');
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
   const server = await startServer('temporal dev server', cli, args, port);
   return attach(server, `127.0.0.1:${port}`, false);
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
     probe.once('error', reject);

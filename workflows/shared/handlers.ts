@@ -3,15 +3,21 @@
  * the cancel Updates (one answering once compensation has settled, one at once). Customer actions, which differ per provider, are registered in customer-actions.ts.
  */
 import { CancellationScope, condition, setHandler } from '@temporalio/workflow';
+import { operatorIdentityRule } from '../../contract/operator.js';
 import { cancelReasonRule } from '../../contract/rules.js';
 import { cancelUpdate, providerEventSignal, requestCancelUpdate, statusQuery } from '../../contract/onboarding.js';
 import type { Actor, CancelRequest, ProviderEvent } from '../../contract/onboarding.js';
 import { actionNotExpected, invalidAction } from './failures.js';
 import type { ProviderEventInbox } from './provider-events.js';
-import type { Saga } from './saga.js';
+import type { Saga, SagaCancel } from './saga.js';
 import type { StatusRecord } from './status-record.js';
 
 const ACTORS: readonly Actor[] = ['system', 'customer', 'operator', 'provider'];
+
+function cancelOf(request: CancelRequest): SagaCancel {
+  const cancel: SagaCancel = { reason: request.reason.trim(), actor: request.actor ?? 'customer' };
+  return request.operator === undefined ? cancel : { ...cancel, operator: request.operator };
+}
 
 /** Registers, in this order, the status query, the providerEvent signal and the cancel Update. */
 export function registerCommonHandlers(record: StatusRecord, inbox: ProviderEventInbox, saga: Saga): void {
@@ -27,12 +33,14 @@ export function registerCommonHandlers(record: StatusRecord, inbox: ProviderEven
     if (request.actor !== undefined && !ACTORS.includes(request.actor)) {
       throw invalidAction({ field: 'actor', message: `one of ${ACTORS.join(', ')}` });
     }
+    const operatorProblem = operatorIdentityRule(request.operator);
+    if (operatorProblem) throw invalidAction({ field: 'operator', message: operatorProblem });
   };
 
   setHandler(
     cancelUpdate,
     async (request: CancelRequest) => {
-      saga.cancel({ reason: request.reason.trim(), actor: request.actor ?? 'customer' });
+      saga.cancel(cancelOf(request));
       // The caller gets the status after compensation, i.e. the final one.
       await CancellationScope.nonCancellable(() => condition(() => record.settled));
       return record.snapshot();
@@ -44,7 +52,7 @@ export function registerCommonHandlers(record: StatusRecord, inbox: ProviderEven
   setHandler(
     requestCancelUpdate,
     (request: CancelRequest) => {
-      saga.cancel({ reason: request.reason.trim(), actor: request.actor ?? 'customer' });
+      saga.cancel(cancelOf(request));
       return record.snapshot();
     },
     { validator: validateCancel },

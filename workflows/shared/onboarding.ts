@@ -13,6 +13,7 @@ import type { ActivityOptions } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Actor, OnboardingState, OnboardingStatus, ProviderEvent } from '../../contract/onboarding.js';
 import { CustomerActions } from './customer-actions.js';
+import { CustomerDeadlines } from './deadlines.js';
 import type { CustomerActionSpec, ProviderAction, ProviderActionSpec } from './customer-actions.js';
 import { registerCommonHandlers } from './handlers.js';
 import { OperatorRetries } from './operator-retry.js';
@@ -74,6 +75,8 @@ export class Onboarding {
     this.saga = new Saga(input, this.record, this.outbound, this.inbox);
     this.actions = new CustomerActions(this.record);
     this.steps = new Steps(this.record);
+    // Registers the extendDeadline Update (a handler, no command: replay is unaffected).
+    const deadlines = new CustomerDeadlines(this.record, this.outbound);
     this.waits = new Waits(
       this.record,
       input.options ?? {},
@@ -82,6 +85,7 @@ export class Onboarding {
       this.outbound,
       this.inbox,
       this.saga,
+      deadlines,
     );
 
     // The order of these effects is replayed: the common handlers are registered (query, signal, cancel), then the

@@ -6,7 +6,7 @@
  * works while it waits. No provider knowledge here: any step of any provider can use it.
  */
 import { ActivityFailure, ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
-import { retryStepUpdate } from '../../contract/operator.js';
+import { operatorIdentityRule, retryStepUpdate } from '../../contract/operator.js';
 import type { RetryStepRequest } from '../../contract/operator.js';
 import { PROVIDER_OUTCOME_UNKNOWN } from '../../contract/provider-failures.js';
 import { cancelReasonRule } from '../../contract/rules.js';
@@ -34,7 +34,12 @@ export class OperatorRetries {
       (request: RetryStepRequest) => {
         const waiting = this.waiting!;
         waiting.retryRequested = true;
-        this.record.addTimeline(request.actor ?? 'operator', `retry of step ${request.step} requested`, request.reason);
+        this.record.addTimeline(
+          request.actor ?? 'operator',
+          `retry of step ${request.step} requested`,
+          request.reason,
+          request.operator,
+        );
         this.record.touch();
         return this.record.snapshot();
       },
@@ -50,6 +55,8 @@ export class OperatorRetries {
           }
           const reasonProblem = cancelReasonRule((request as Partial<RetryStepRequest> | undefined)?.reason);
           if (reasonProblem) throw invalidAction({ field: 'reason', message: reasonProblem });
+          const operatorProblem = operatorIdentityRule((request as Partial<RetryStepRequest> | undefined)?.operator);
+          if (operatorProblem) throw invalidAction({ field: 'operator', message: operatorProblem });
         },
       },
     );

@@ -57,6 +57,9 @@ interface Compensation {
   undo: () => Promise<void>;
 }
 
+/** A recorded cancel: who and why (the operator's identity when one sent it). */
+export type SagaCancel = Required<Pick<CancelRequest, 'reason' | 'actor'>> & Pick<CancelRequest, 'operator'>;
+
 interface FinalOutcome {
   state: Extract<OnboardingState, 'completed' | 'rejected' | 'failed' | 'cancelled' | 'expired'>;
   actor: Actor;
@@ -67,7 +70,7 @@ export class Saga {
   /** A child of the root scope: a Temporal-native cancel reaches it too, and the cancel Update cancels only it. */
   private readonly scope = new CancellationScope();
   private readonly compensations: Compensation[] = [];
-  private cancelRequest: Required<CancelRequest> | undefined;
+  private cancelRequest: SagaCancel | undefined;
 
   constructor(
     private readonly input: ContinuableOnboardingInput<unknown, unknown>,
@@ -81,9 +84,9 @@ export class Saga {
   }
 
   /** The cancel Update's effect: recorded, then the body is cancelled; `run()` compensates and records the end. */
-  cancel(request: Required<CancelRequest>): void {
+  cancel(request: SagaCancel): void {
     this.cancelRequest = request;
-    this.record.addTimeline(request.actor, 'cancel requested', request.reason);
+    this.record.addTimeline(request.actor, 'cancel requested', request.reason, request.operator);
     this.record.touch();
     this.scope.cancel();
   }

@@ -111,8 +111,14 @@ export class StatusRecord {
   // --- recording -----------------------------------------------------------------------------------------------
 
   /** Appends to the timeline without publishing: the caller touches once when its whole change is made. */
-  addTimeline(actor: Actor, what: string, why?: string): void {
-    this.status.timeline.push(why === undefined ? { at: nowIso(), actor, what } : { at: nowIso(), actor, what, why });
+  addTimeline(actor: Actor, what: string, why?: string, by?: string): void {
+    this.status.timeline.push({
+      at: nowIso(),
+      actor,
+      what,
+      ...(why === undefined ? {} : { why }),
+      ...(by === undefined ? {} : { by }),
+    });
     this.status.updatedAt = nowIso();
   }
 

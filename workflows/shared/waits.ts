@@ -11,6 +11,7 @@ import { durationMs } from './durations.js';
 import { customerDeadlineExpired } from './failures.js';
 import type { OutboundEvents } from './outbound-events.js';
 import type { ProviderEventInbox } from './provider-events.js';
+import type { CustomerDeadline, CustomerDeadlines } from './deadlines.js';
 import type { Saga } from './saga.js';
 import type { StatusRecord } from './status-record.js';
 
@@ -62,20 +63,20 @@ interface PollLoop {
   poll: () => Promise<boolean>;
   /** The next timed point of the wait, if any; `fire()` returns true to end the wait as done. */
   next?: () => { atMs: number; fire: () => Promise<boolean> } | undefined;
+  /** Where the timed point can move (an extended deadline): the loop wakes and sets its timer again. */
+  deadline?: CustomerDeadline;
   checkpoint?: Record<string, unknown>;
 }
 
 /** The deadline of one wait on the customer. */
 interface CustomerClock {
+  /** The expiry, which an operator may move later (`extendDeadline`). */
+  deadline: CustomerDeadline;
   /** The next reminder, or the expiry if sooner. */
   nextAtMs: () => number;
   expired: () => boolean;
   /** At `nextAtMs`: throws CustomerDeadlineExpired once expired, else sends the next reminder. */
   passed: () => void;
-}
-
-function isoAt(epochMs: number): string {
-  return new Date(epochMs).toISOString();
 }
 
 export class Waits {
@@ -87,6 +88,7 @@ export class Waits {
     private readonly outbound: OutboundEvents,
     private readonly inbox: ProviderEventInbox,
     private readonly saga: Saga,
+    private readonly deadlines: CustomerDeadlines,
   ) {}
 
   async waitForCustomer(spec: CustomerWait): Promise<void> {
@@ -96,15 +98,17 @@ export class Waits {
     if (!until) throw new TypeError(`waitForCustomer(${actionName}): until() is required for a customer action`);
     if (until()) return;
     const exhausted = (): boolean => providerAction?.attemptsLeft === 0;
-    const wake = (): boolean => until() || exhausted();
 
     const clock = this.openCustomerWait(spec.wait, spec.action);
+    // An extended deadline wakes the wait too, so its timer is set again for the new time.
+    const wake = (): boolean => until() || exhausted() || clock.deadline.moved;
     this.actions.currentWait = { action: actionName, until };
     try {
       for (;;) {
         const remaining = clock.nextAtMs() - Date.now();
         if (remaining > 0 ? await condition(wake, remaining) : wake()) {
           if (until()) break;
+          if (clock.deadline.takeMoved()) continue;
           // Woken by a used-up budget: settled here, in the wait, so the customer's Update is not held up by it.
           if (providerAction) await this.actions.attemptsExhausted(spec.wait, providerAction);
           continue;
@@ -113,6 +117,7 @@ export class Waits {
       }
     } finally {
       this.actions.currentWait = undefined;
+      this.deadlines.closeWait(clock.deadline);
     }
     this.record.customerActionDone(actionName);
   }
@@ -120,18 +125,23 @@ export class Waits {
   async waitForCustomerElsewhere(spec: CustomerElsewhereWait): Promise<void> {
     const intervals = this.pollIntervals();
     const clock = this.openCustomerWait(spec.wait, spec.action);
-    await this.pollUntilDone(intervals, {
-      poll: spec.poll,
-      next: () => ({
-        atMs: clock.nextAtMs(),
-        fire: async () => {
-          // The customer may have finished just now and the webhook been lost.
-          if (clock.expired() && (await spec.poll())) return true;
-          clock.passed();
-          return false;
-        },
-      }),
-    });
+    try {
+      await this.pollUntilDone(intervals, {
+        poll: spec.poll,
+        next: () => ({
+          atMs: clock.nextAtMs(),
+          fire: async () => {
+            // The customer may have finished just now and the webhook been lost.
+            if (clock.expired() && (await spec.poll())) return true;
+            clock.passed();
+            return false;
+          },
+        }),
+        deadline: clock.deadline,
+      });
+    } finally {
+      this.deadlines.closeWait(clock.deadline);
+    }
     this.record.customerActionDone(spec.action.action);
   }
 
@@ -205,7 +215,14 @@ export class Waits {
       for (;;) {
         const timed = loop.next?.();
         const wakeAtMs = timed ? Math.min(nextPollAtMs, timed.atMs) : nextPollAtMs;
-        hinted = await condition(() => this.inbox.count > seenEvents, Math.max(1, wakeAtMs - Date.now()));
+        const { deadline } = loop;
+        const woken = await condition(
+          deadline ? () => this.inbox.count > seenEvents || deadline.moved : () => this.inbox.count > seenEvents,
+          Math.max(1, wakeAtMs - Date.now()),
+        );
+        // An extended deadline: the timed point moved, so the timer is set again (the poll interval is unchanged).
+        if (woken && deadline?.takeMoved() && this.inbox.count <= seenEvents) continue;
+        hinted = woken;
         if (hinted) break;
         if (timed && Date.now() >= timed.atMs && (await timed.fire())) return;
         if (Date.now() >= nextPollAtMs) break;
@@ -223,9 +240,9 @@ export class Waits {
     const expireMs = durationMs(deadline.expireAfter, `options.deadlines.${wait}.expireAfter`);
     const remindMs = durationMs(deadline.remindAfter, `options.deadlines.${wait}.remindAfter`);
     const startedMs = Date.now();
-    const expiresAtMs = startedMs + expireMs;
-    const expiresAt = isoAt(expiresAtMs);
     const actionName = action.action;
+    const customerDeadline = this.deadlines.openWait(wait, actionName, startedMs + expireMs);
+    const expiresAt = customerDeadline.expiresAt;
     const { status } = this.record;
 
     status.pendingActions = [
@@ -240,18 +257,20 @@ export class Waits {
 
     let reminders = 0;
     return {
-      nextAtMs: () => Math.min(startedMs + (reminders + 1) * remindMs, expiresAtMs),
-      expired: () => Date.now() >= expiresAtMs,
+      deadline: customerDeadline,
+      nextAtMs: () => Math.min(startedMs + (reminders + 1) * remindMs, customerDeadline.expiresAtMs),
+      expired: () => Date.now() >= customerDeadline.expiresAtMs,
       passed: () => {
-        if (Date.now() >= expiresAtMs) {
-          this.record.addTimeline('system', `the customer did not ${actionName} in time`, `expired at ${expiresAt}`);
-          throw customerDeadlineExpired(wait, actionName, expiresAt);
+        const expiry = customerDeadline.expiresAt;
+        if (Date.now() >= customerDeadline.expiresAtMs) {
+          this.record.addTimeline('system', `the customer did not ${actionName} in time`, `expired at ${expiry}`);
+          throw customerDeadlineExpired(wait, actionName, expiry);
         }
         reminders += 1;
         this.outbound.emit('onboarding.reminder', {
           step: status.step,
           action: actionName,
-          expiresAt,
+          expiresAt: expiry,
           reminder: reminders,
         });
         this.record.addTimeline('system', `reminder ${reminders} sent: ${actionName}`);
