@@ -223,6 +223,19 @@ suite('the Web UI in Chromium', () => {
   );
 
   it(
+    'names each provider call in the event history (activity summaries)',
+    async () => {
+      const page = await browser.newPage();
+      await page.goto(workflowUrl(waiting.onboardingId));
+      const text = await expectText(page, ['jiko · ', '(step '], 'the onboarding event history');
+      expect(text).toMatch(/jiko · [A-Za-z]+ \(step [A-Za-z]+\)/);
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'web-ui-history.png') });
+      await page.close();
+    },
+    UI_TIMEOUT_MS * 2,
+  );
+
+  it(
     "shows a delivery workflow's own summary: which event of which onboarding",
     async () => {
       const page = await browser.newPage();

@@ -60,21 +60,31 @@ export class Steps {
    * the status can say `retrying`, and one with the caller's full retry policy for the calls after it.
    */
   activities<A extends object>(options: ActivityOptions): A {
-    const firstTry = proxyActivities<Record<string, ActivityFunction>>({
-      ...options,
-      retry: { ...options.retry, maximumAttempts: 1 },
-    });
-    const retrying = proxyActivities<Record<string, ActivityFunction>>(options);
+    // Each call carries a summary naming the provider call (user metadata: shown by the Web UI on the event, never
+    // decoded PII, and not part of what replay compares).
+    const proxiesFor = (name: string) => {
+      const summary = `${this.record.status.provider} · ${name} (step ${this.record.status.step})`;
+      return {
+        firstTry: proxyActivities<Record<string, ActivityFunction>>({
+          ...options,
+          summary,
+          retry: { ...options.retry, maximumAttempts: 1 },
+        }),
+        retrying: proxyActivities<Record<string, ActivityFunction>>({ ...options, summary: `${summary}, retried` }),
+      };
+    };
     const handler: ProxyHandler<A> = {
       get: (_target, name) => {
         // `then` must stay undefined, or awaiting the object would call an activity named "then".
         if (typeof name !== 'string' || name === 'then') return undefined;
-        return (...args: unknown[]) =>
-          this.callProvider(
+        return (...args: unknown[]) => {
+          const { firstTry, retrying } = proxiesFor(name);
+          return this.callProvider(
             name,
             () => (firstTry[name] as ActivityFunction)(...args),
             () => (retrying[name] as ActivityFunction)(...args),
           );
+        };
       },
     };
     return new Proxy({} as A, handler);
