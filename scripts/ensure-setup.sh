@@ -12,7 +12,8 @@ cli_ready() {
 
 if [ -d node_modules ] && [ -f node_modules/.package-lock.json ] && [ ! package-lock.json -nt node_modules/.package-lock.json ] \
   && cli_ready \
-  && { [ -x .tools/bin/temporal-test-server ] || [ "${SETUP_SKIP_TEST_SERVER:-}" = "1" ]; }; then
+  && { [ -x .tools/bin/temporal-test-server ] || [ "${SETUP_SKIP_TEST_SERVER:-}" = "1" ]; } \
+  && { [ "${SETUP_CLUSTER:-}" != "1" ] || { [ -x .tools/bin/temporal-server ] && [ -x .tools/bin/temporal-sql-tool ]; }; }; then
   exit 0
 fi
 exec bash scripts/setup.sh

@@ -4,6 +4,8 @@
 #   - the Temporal CLI (dev server): TEMPORAL_CLI_PATH, a `temporal` on PATH, or built from source
 #     with `go install` into .tools/bin (pinned: later tags carry a `replace` directive go install refuses)
 #   - Temporal's Java time-skipping test server from Maven Central into .tools/test-server
+#   - with SETUP_CLUSTER=1 (npm test, npm run cluster): the Temporal server and SQL schema tool built with go install
+#     (scripts/cluster/build-server.sh)
 # Nothing here downloads a prebuilt binary; where no toolchain exists it says what to install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -78,5 +80,9 @@ WRAP
     log "no java/mvn: time-skipping workflow tests will let the SDK download its test server (needs internet)."
     log "Install a JDK (17+) and Maven to run them offline."
   fi
+fi
+# --- Temporal server for the PostgreSQL cluster (npm run cluster, test/cluster/): only when asked for --------------
+if [ "${SETUP_CLUSTER:-}" = "1" ]; then
+  bash scripts/cluster/build-server.sh
 fi
 log "ready"

@@ -115,6 +115,14 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
   }
 }
 
+/** All the journeys at once, counting those finished so far (to prove a fault struck while some were in flight). */
+function inFlight(baseUrl: string, journeys: Journey[]) {
+  let finished = 0;
+  const all = Promise.all(journeys.map((j) => journey(baseUrl, j).finally(() => (finished += 1))));
+  all.catch(() => undefined);
+  return { all, finished: () => finished };
+}
+
 function expectAllCompleted(statuses: OnboardingStatus[]): void {
   const unfinished = statuses.filter((status) => status.state !== 'completed');
   expect(
@@ -154,12 +162,12 @@ describe('the cluster on PostgreSQL', () => {
           ? { provider: 'jiko', scenario: 'approved', customerRef: `cl-${run}-kill-j${index}` }
           : { provider: 'netspend', scenario: 'dda-virtual', customerRef: `cl-${run}-kill-n${index}` },
       );
-      const all = Promise.all(journeys.map((j) => journey(cluster.publicUrl, j)));
-      all.catch(() => undefined);
+      const flight = inFlight(cluster.publicUrl, journeys);
       // In flight: applications are being created at Jiko, most onboardings are not done.
       await waitFor('Jiko applications created', async () => (await audit('jiko', 'application')).length >= before + 5);
       await cluster.killWorker(0, 'SIGKILL');
-      const statuses = await all;
+      expect(flight.finished()).toBeLessThan(journeys.length);
+      const statuses = await flight.all;
       expectAllCompleted(statuses);
       await expectOneEntityEach(statuses, 'jiko', 'application', 'applicationId');
       await expectOneEntityEach(statuses, 'netspend', 'account', 'accountId');
@@ -178,11 +186,12 @@ describe('the cluster on PostgreSQL', () => {
         scenario: 'approved',
         customerRef: `cl-${run}-history-${index}`,
       }));
-      const all = Promise.all(journeys.map((j) => journey(cluster.publicUrl, j)));
-      all.catch(() => undefined);
+      const flight = inFlight(cluster.publicUrl, journeys);
       await waitFor('Jiko applications created', async () => (await audit('jiko', 'application')).length >= before + 3);
+      const finishedBeforeKill = flight.finished();
       await cluster.restartTemporalService('history', 'kill9');
-      const statuses = await all;
+      expect(finishedBeforeKill).toBeLessThan(journeys.length);
+      const statuses = await flight.all;
       expectAllCompleted(statuses);
       await expectOneEntityEach(statuses, 'jiko', 'application', 'applicationId');
     },
@@ -206,11 +215,11 @@ describe('the cluster on PostgreSQL', () => {
         customerRef: `cl-${run}-webhooks-${index}`,
         choices: { options: SLOW_POLLING },
       }));
-      const all = Promise.all(journeys.map((j) => journey(cluster.gatewayUrls[1] ?? '', j)));
-      all.catch(() => undefined);
+      const flight = inFlight(cluster.gatewayUrls[1] ?? '', journeys);
       await waitFor('the first Jiko webhooks sent', async () => (await newDeliveries()).length >= 2);
       await cluster.killGateway(0, 'SIGKILL');
-      const statuses = await all;
+      expect(flight.finished()).toBeLessThan(journeys.length);
+      const statuses = await flight.all;
       expectAllCompleted(statuses);
       const deliveries = await newDeliveries();
       // Some delivery met the dead gateway (502 from the balancer) and a later attempt of it landed.
