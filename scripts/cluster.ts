@@ -31,15 +31,17 @@ async function main(): Promise<number> {
   const gateways = countFlag(args, '--gateways', 2);
   let stopRequested: (() => void) | undefined;
   const stopSignal = new Promise<void>((resolve) => (stopRequested = resolve));
-  let signals = 0;
+  let firstSignalAt: number | undefined;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
-      signals += 1;
-      if (signals === 1) say(`cluster | ${signal} received: stopping everything (again to kill at once)`);
-      else {
+      // One Ctrl-C can arrive twice: from the terminal to the whole group, and relayed by the npm/tsx wrappers.
+      if (firstSignalAt !== undefined && Date.now() - firstSignalAt < 1500) return;
+      if (firstSignalAt !== undefined) {
         say(`cluster | ${signal} again: killing everything now`);
-        process.exit(130); // ProcessSet kills every group on exit
+        process.exit(130); // ProcessSet kills every group it started on exit
       }
+      firstSignalAt = Date.now();
+      say(`cluster | ${signal} received: stopping everything (again to kill at once)`);
       stopRequested?.();
     });
   }
