@@ -3,7 +3,7 @@
  * appCommand (tools.ts) and the same environment a deployment would give them, pointed at the cluster.
  */
 import path from 'node:path';
-import { parseConfig } from '../../common/config.js';
+import { configSchema, parseConfig } from '../../common/config.js';
 import type { Config } from '../../common/config.js';
 import { httpOk, waitUntil } from '../launcher/probes.js';
 import { runSandboxSetup } from '../launcher/sandbox-setup.js';
@@ -26,6 +26,22 @@ export interface AppsSettings {
 }
 
 const WORKER_GRACE_SECONDS = 30;
+const DEFAULT_SANDBOX_ORIGIN = 'http://127.0.0.1:4010';
+
+/**
+ * Every provider's `<PROVIDER>_BASE_URL` moved from the sandbox's default address to `sandboxUrl`, read from the
+ * config's own defaults: a new provider's fragment is picked up without a line here.
+ */
+function sandboxBaseUrls(sandboxUrl: string): Record<string, string> {
+  const defaults = configSchema.parse({});
+  return Object.fromEntries(
+    Object.entries(defaults).flatMap(([key, value]) =>
+      key.endsWith('_BASE_URL') && typeof value === 'string' && value.startsWith(DEFAULT_SANDBOX_ORIGIN)
+        ? [[key, `${sandboxUrl}${value.slice(DEFAULT_SANDBOX_ORIGIN.length)}`]]
+        : [],
+    ),
+  );
+}
 
 export class Apps {
   readonly sandboxUrl: string;
@@ -54,10 +70,7 @@ export class Apps {
       PII_KEYS: settings.piiKeys,
       GATEWAY_API_KEYS: settings.apiKey,
       GATEWAY_PUBLIC_URL: settings.publicUrl,
-      JIKO_BASE_URL: `${this.sandboxUrl}/jiko`,
-      NETSPEND_BASE_URL: `${this.sandboxUrl}/netspend/netspend-api/v1`,
-      GREENDOT_BASE_URL: `${this.sandboxUrl}/greendot`,
-      LINKCY_BASE_URL: `${this.sandboxUrl}/linkcy`,
+      ...sandboxBaseUrls(this.sandboxUrl),
       DOCUMENT_STORE_DIR: path.join(settings.stateDir, 'documents'),
       WEBHOOK_INBOX_DIR: path.join(settings.stateDir, 'webhooks'),
       WORKER_SHUTDOWN_GRACE_SECONDS: String(WORKER_GRACE_SECONDS),

@@ -127,7 +127,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const started = (apps = new Apps(processes, {
       temporalAddress: temporal.address,
       namespace,
-      apiKey: options.env?.GATEWAY_API_KEYS ?? 'cluster-api-key',
+      apiKey: options.env?.GATEWAY_API_KEYS?.split(',')[0] ?? 'cluster-api-key',
       piiKeys,
       publicUrl: balancer.url,
       sandboxPort: await freePort(usual ? 4010 : undefined),
@@ -160,7 +160,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     gatewayUrls: Array.from({ length: gatewayCount }, (_, index) => running.gatewayUrl(index)),
     publicUrl: balancer.url,
     sandboxUrl: running.sandboxUrl,
-    apiKey: running.engineEnv().GATEWAY_API_KEYS ?? '',
+    apiKey: running.engineEnv().GATEWAY_API_KEYS?.split(',')[0] ?? '',
     workerMetricsUrls: Array.from(
       { length: workerCount },
       (_, index) => `http://127.0.0.1:${running.workerMetricsPorts.get(index)}/metrics`,
