@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { configSchema, parseConfig } from '../../common/config.js';
 import type { Config } from '../../common/config.js';
+import { setLogSink } from '../../common/log.js';
 import { httpOk, waitUntil } from '../launcher/probes.js';
 import { runSandboxSetup } from '../launcher/sandbox-setup.js';
 import type { ProcessSet } from './processes.js';
@@ -110,7 +111,13 @@ export class Apps {
 
   /** The partner-side setup `npm start` does too (e.g. the Jiko webhook subscription), once the gateways are up. */
   async setUpSandbox(log: (line: string) => void): Promise<void> {
-    await runSandboxSetup(this.config(), this.sandboxUrl, (line) => log(`sandbox setup: ${line}`));
+    // The provider clients log to this process's log: their lines belong in the cluster's, with the rest.
+    const previous = setLogSink((line) => log(`sandbox setup: ${line}`));
+    try {
+      await runSandboxSetup(this.config(), this.sandboxUrl, (line) => log(`sandbox setup: ${line}`));
+    } finally {
+      setLogSink(previous);
+    }
   }
 
   async startWorker(index: number, metricsPort: number): Promise<void> {
