@@ -18,10 +18,16 @@ export const TEMPORAL_SCHEMA_DIR = path.join(projectRoot, '.tools', 'temporal-sc
 export const POSTGRES_BIN_DIR = process.env.POSTGRES_BIN_DIR ?? '/usr/lib/postgresql/15/bin';
 
 /**
- * The command that runs one of our entry files (workers/main.ts, client/gateway/main.ts, sandbox/main.ts). The one
- * place to switch to `node dist/...` once `npm run build` compiles the project.
+ * The command that runs one of our entry files (workers/main.ts, client/gateway/main.ts, sandbox/main.ts): tsx on
+ * the sources, or with CLUSTER_COMPILED=1 node on what a build put in dist/ (dist/workers/main.js…). The one place
+ * to make compiled code the default once `npm run build` is part of the project.
  */
 export function appCommand(entry: string): { command: string; args: string[] } {
+  const compiled = path.join(projectRoot, 'dist', entry.replace(/\.ts$/, '.js'));
+  if (process.env.CLUSTER_COMPILED === '1') {
+    if (!existsSync(compiled)) throw new Error(`CLUSTER_COMPILED=1 but ${compiled} is missing: run npm run build`);
+    return { command: process.execPath, args: ['--enable-source-maps', compiled] };
+  }
   return { command: path.join(projectRoot, 'node_modules', '.bin', 'tsx'), args: [path.join(projectRoot, entry)] };
 }
 
