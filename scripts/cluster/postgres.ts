@@ -36,9 +36,13 @@ function ownDataDir(dataDir: string): void {
   const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
   const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
   chownSync(dataDir, uid, gid);
-  // The postgres user must be able to reach its folder: every parent must be traversable.
-  for (let dir = path.dirname(dataDir); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    execFileSync('chmod', ['o+x', dir]);
+  try {
+    execFileSync('runuser', ['-u', 'postgres', '--', 'test', '-w', dataDir]);
+  } catch {
+    throw new Error(
+      `the postgres user cannot reach ${dataDir}: a parent folder is not traversable for others (chmod o+x it), ` +
+        'or run the cluster from a checkout under a folder that is',
+    );
   }
 }
 

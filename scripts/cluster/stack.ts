@@ -5,7 +5,8 @@
  * webhook target). `npm run cluster` (scripts/cluster.ts) and test/helpers/cluster.ts are its two users.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ensurePiiKeys } from '../launcher/pii-key.js';
 import { Apps } from './apps.js';
@@ -16,7 +17,7 @@ import { startPostgres, stopPostgres } from './postgres.js';
 import { ProcessSet } from './processes.js';
 import { TemporalServices, chooseTemporalPorts, temporalConfigEnv } from './temporal-services.js';
 import type { TemporalService } from './temporal-services.js';
-import { ensureServerBuilt, freePort, projectRoot } from './tools.js';
+import { ensureServerBuilt, freePort } from './tools.js';
 
 export interface ClusterOptions {
   /** Worker processes (default 2). */
@@ -29,7 +30,7 @@ export interface ClusterOptions {
   env?: Record<string, string>;
   /**
    * A folder kept across runs (PostgreSQL data, PII key, documents, webhook inbox): `npm run cluster` uses
-   * .data/cluster. Without it, a fresh folder under .data/cluster-runs/, deleted by stop().
+   * .data/cluster. Without it, a fresh folder in the system's temporary folder, deleted by stop().
    */
   dataDir?: string;
   /** 7233, 3000, 3001, 4010… where free (npm run cluster); otherwise ports the system picks (tests). */
@@ -68,9 +69,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const namespace = options.namespace ?? 'default';
   const usual = options.preferUsualPorts ?? false;
   const ephemeral = options.dataDir === undefined;
-  const dataDir =
-    options.dataDir ?? path.join(projectRoot, '.data', 'cluster-runs', `${process.pid}-${Date.now().toString(36)}`);
+  // A throwaway cluster lives in the system's temporary folder: one the postgres user can always reach.
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'onboarding-cluster-'));
   mkdirSync(dataDir, { recursive: true });
+  // mkdtemp makes it private to us; the postgres user must pass through it to its own folder inside.
+  if (ephemeral) chmodSync(dataDir, 0o711);
 
   await ensureServerBuilt(log);
   const processes = new ProcessSet(log);
