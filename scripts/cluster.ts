@@ -5,6 +5,7 @@
  *
  *   npm run cluster                      two workers, two gateways
  *   npm run cluster -- --workers 3 --gateways 1
+ *   npm run cluster -- --data-dir /srv/cluster --free-ports    elsewhere, on ports the system picks
  */
 import path from 'node:path';
 import { startCluster } from './cluster/stack.js';
@@ -27,8 +28,19 @@ const say = (line: string): void => {
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
+  const withValue = new Set(['--workers', '--gateways', '--data-dir']);
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index] ?? '';
+    if (withValue.has(arg)) index++;
+    else if (arg !== '--free-ports') {
+      throw new Error(`unknown argument ${arg} (known: --workers N, --gateways N, --data-dir DIR, --free-ports)`);
+    }
+  }
   const workers = countFlag(args, '--workers', 2);
   const gateways = countFlag(args, '--gateways', 2);
+  const dataDirIndex = args.indexOf('--data-dir');
+  const dataDir = dataDirIndex < 0 ? path.join(projectRoot, '.data', 'cluster') : args[dataDirIndex + 1];
+  if (!dataDir) throw new Error('--data-dir takes a folder');
   let stopRequested: (() => void) | undefined;
   const stopSignal = new Promise<void>((resolve) => (stopRequested = resolve));
   let firstSignalAt: number | undefined;
@@ -50,8 +62,8 @@ async function main(): Promise<number> {
     workers,
     gateways,
     log: say,
-    dataDir: path.join(projectRoot, '.data', 'cluster'),
-    preferUsualPorts: true,
+    dataDir: path.resolve(dataDir),
+    preferUsualPorts: !args.includes('--free-ports'),
   });
   const first = await Promise.race([starting.then((stack) => stack), stopSignal.then(() => undefined)]);
   const cluster: ClusterStack | undefined = first ?? (await starting.catch(() => undefined));
@@ -62,7 +74,7 @@ async function main(): Promise<number> {
   }
   say(`cluster | everything up in ${((Date.now() - startedAt) / 1000).toFixed(1)}s:`);
   say(
-    `cluster |   Temporal gRPC    ${cluster.temporalAddress}  (namespace ${cluster.namespace}, PostgreSQL in .data/cluster/pg)`,
+    `cluster |   Temporal gRPC    ${cluster.temporalAddress}  (namespace ${cluster.namespace}, PostgreSQL in ${path.relative(projectRoot, path.join(dataDir, 'pg')) || '.'})`,
   );
   say(`cluster |   Gateway (public) ${cluster.publicUrl}  (round-robin over the gateways; API key ${cluster.apiKey})`);
   cluster.gatewayUrls.forEach((url, index) => say(`cluster |   gateway-${index}        ${url}`));
