@@ -63,6 +63,7 @@ describe('npm run cluster', () => {
       launcher.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
       const exited = new Promise<number | null>((resolve) => launcher.once('exit', (code) => resolve(code)));
       const seen = new Set<number>();
+      let stoppedCleanly = false;
       try {
         const deadline = Date.now() + 15 * 60_000;
         while (!output.includes('Press Ctrl-C')) {
@@ -79,16 +80,17 @@ describe('npm run cluster', () => {
 
         process.kill(-(launcher.pid ?? 0), 'SIGINT');
         expect(await exited).toBe(0);
+        stoppedCleanly = true;
         expect(output).toContain('no process left');
         const alive = [...seen].filter((pid) => existsSync(`/proc/${pid}`));
         expect(alive).toEqual([]);
       } finally {
         // A failure above must not leave a cluster running: its own stop first, then whatever it started, by pid.
-        if (launcher.exitCode === null) {
+        if (!stoppedCleanly && launcher.exitCode === null) {
           process.kill(-(launcher.pid ?? 0), 'SIGTERM');
           await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 60_000))]);
         }
-        for (const pid of [launcher.pid ?? 0, ...seen]) {
+        for (const pid of stoppedCleanly ? [] : [launcher.pid ?? 0, ...seen]) {
           if (existsSync(`/proc/${pid}`)) {
             try {
               process.kill(pid, 'SIGKILL');
