@@ -227,6 +227,7 @@ async function run(options: Options): Promise<number> {
 }
 
 async function main(): Promise<number> {
+  if (process.argv.includes('--cluster')) return (await import('./sections/cluster.js')).runClusterBench(process.argv);
   const options = parseArgs(process.argv.slice(2));
   if (options.report) {
     const results = JSON.parse(readFileSync(options.report, 'utf8')) as BenchResults;

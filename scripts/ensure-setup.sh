@@ -14,7 +14,8 @@ if [ -d node_modules ] && [ -f node_modules/.package-lock.json ] && [ ! package-
   && cli_ready \
   && { [ -x .tools/bin/temporal-test-server ] || [ "${SETUP_SKIP_TEST_SERVER:-}" = "1" ]; } \
   && { [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || [ "${SETUP_SKIP_TEST_SERVER:-}" = "1" ] \
-       || [ "${SETUP_SKIP_BROWSER:-}" = "1" ] || [ "${CI:-}" != "true" ]; }; then
+       || [ "${SETUP_SKIP_BROWSER:-}" = "1" ] || [ "${CI:-}" != "true" ]; } \
+  && { [ "${SETUP_CLUSTER:-}" != "1" ] || { [ -x .tools/bin/temporal-server ] && [ -x .tools/bin/temporal-sql-tool ]; }; }; then
   exit 0
 fi
 exec bash scripts/setup.sh

@@ -6,6 +6,7 @@
  *   npx tsx scripts/search-attributes.ts
  */
 import { pathToFileURL } from 'node:url';
+import type { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../contract/onboarding.js';
 
 export type SearchAttributeTypeName = (typeof SEARCH_ATTRIBUTES)[string];
@@ -27,29 +28,39 @@ export function operatorCreateCommands(namespace = 'default'): string[] {
   );
 }
 
-export async function registerOnConfiguredCluster(): Promise<void> {
+/** Registers the attributes `namespace` lacks on the cluster `connection` talks to; answers the names it added. */
+export async function registerSearchAttributes(
+  connection: Pick<Connection, 'operatorService'>,
+  namespace: string,
+): Promise<string[]> {
   // The package is CommonJS: under Node's ESM loader (tsx) only its default export is there.
   const proto = (await import('@temporalio/proto')).default;
-  const { connectClient, describeTarget } = await import('../common/temporal.js');
   const IndexedValueType = proto.temporal.api.enums.v1.IndexedValueType;
   const indexedTypes: Record<SearchAttributeTypeName, number> = {
     Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
     Datetime: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
     KeywordList: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
   };
+  const existing = await connection.operatorService.listSearchAttributes({ namespace });
+  const missing = searchAttributeEntries().filter(([name]) => !(name in (existing.customAttributes ?? {})));
+  if (missing.length === 0) return [];
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(missing.map(([name, type]) => [name, indexedTypes[type]])),
+  });
+  return missing.map(([name]) => name);
+}
+
+export async function registerOnConfiguredCluster(): Promise<void> {
+  const { connectClient, describeTarget } = await import('../common/temporal.js');
   const { client, target, close } = await connectClient();
   try {
-    const existing = await client.connection.operatorService.listSearchAttributes({ namespace: target.namespace });
-    const missing = searchAttributeEntries().filter(([name]) => !(name in (existing.customAttributes ?? {})));
-    if (missing.length === 0) {
-      console.log(`search attributes already registered on ${describeTarget(target)}`);
-      return;
-    }
-    await client.connection.operatorService.addSearchAttributes({
-      namespace: target.namespace,
-      searchAttributes: Object.fromEntries(missing.map(([name, type]) => [name, indexedTypes[type]])),
-    });
-    console.log(`registered ${missing.map(([name]) => name).join(', ')} on ${describeTarget(target)}`);
+    const added = await registerSearchAttributes(client.connection, target.namespace);
+    console.log(
+      added.length === 0
+        ? `search attributes already registered on ${describeTarget(target)}`
+        : `registered ${added.join(', ')} on ${describeTarget(target)}`,
+    );
   } finally {
     await close();
   }

@@ -5,6 +5,8 @@
 #     with `go install` into .tools/bin (pinned: later tags carry a `replace` directive go install refuses)
 #   - Temporal's Java time-skipping test server from Maven Central into .tools/test-server
 #   - Debian's chromium (apt-get, as root or with sudo) for the Web UI browser test (tests only)
+#   - with SETUP_CLUSTER=1 (npm test, npm run cluster): the Temporal server and SQL schema tool built with go install
+#     (scripts/cluster/build-server.sh)
 # Nothing here downloads a prebuilt binary; where no toolchain exists it says what to install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -103,5 +105,9 @@ if [ "${SETUP_SKIP_TEST_SERVER:-}" != "1" ] && [ "${SETUP_SKIP_BROWSER:-}" != "1
     log "no Chromium at $CHROMIUM (needs apt-get as root or sudo): the browser test will skip; set CHROMIUM_PATH"
     log "or run: sudo apt-get install --no-install-recommends chromium"
   fi
+fi
+# --- Temporal server for the PostgreSQL cluster (npm run cluster, test/cluster/): only when asked for --------------
+if [ "${SETUP_CLUSTER:-}" = "1" ]; then
+  bash scripts/cluster/build-server.sh
 fi
 log "ready"

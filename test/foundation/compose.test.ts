@@ -4,15 +4,21 @@
  * the entry files exist.
  */
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../common/config.js';
 import { SEARCH_ATTRIBUTES } from '../../contract/onboarding.js';
 import { projectRoot } from '../helpers/temporal.js';
+import { temporalConfigEnv, temporalServiceArgs } from '../../scripts/cluster/temporal-services.js';
+import type { TemporalPorts } from '../../scripts/cluster/temporal-services.js';
+import { TEMPORAL_CONFIG_DIR, TEMPORAL_SERVER_BIN } from '../../scripts/cluster/tools.js';
 
 interface Service {
   image?: string;
+  entrypoint?: string[] | string;
+  volumes?: string[];
   build?: string | { context: string };
   command?: string[] | string;
   environment?: Record<string, string | number | boolean>;
@@ -67,8 +73,7 @@ function entryFiles(service: Service): string[] {
 describe('docker-compose.yml', () => {
   it('runs Temporal on PostgreSQL, the Web UI, and our worker, gateway and sandbox', () => {
     expect(services.postgresql?.image).toMatch(/^postgres:/);
-    expect(services.temporal?.image).toMatch(/^temporalio\/(server|auto-setup):/);
-    expect(services.temporal?.environment?.DB).toBe('postgres12');
+    expect(services.temporal?.image).toMatch(/^temporalio\/server:/);
     expect(services['temporal-ui']?.image).toMatch(/^temporalio\/ui:/);
     expect(appServices.map(([name]) => name).sort()).toEqual(['gateway', 'sandbox', 'worker']);
   });
@@ -144,6 +149,84 @@ describe('docker-compose.yml', () => {
       .map((pair) => pair.split('='));
     expect(Object.fromEntries(declared)).toEqual(SEARCH_ATTRIBUTES);
   });
+});
+
+/** The folder compose mounts scripts/cluster/temporal at, in `service`. */
+function clusterConfigMount(service: Service | undefined): string | undefined {
+  const mount = (service?.volumes ?? []).find((volume) => volume.startsWith('./scripts/cluster/temporal:'));
+  return mount?.split(':')[1];
+}
+
+const template = readFileSync(path.join(TEMPORAL_CONFIG_DIR, 'onboarding.yaml'), 'utf8');
+const templateVariables = new Set([...template.matchAll(/env "(\w+)"/g)].map((match) => match[1]));
+const serverVersion = /^TEMPORAL_SERVER_VERSION=v(\S+)$/m.exec(
+  readFileSync(path.join(projectRoot, 'scripts', 'cluster', 'build-server.sh'), 'utf8'),
+)?.[1];
+const examplePorts: TemporalPorts = {
+  frontend: { grpc: 17233, membership: 16933, http: 17243 },
+  history: { grpc: 17234, membership: 16934 },
+  matching: { grpc: 17235, membership: 16935 },
+  worker: { grpc: 17239, membership: 16939 },
+};
+
+describe('docker-compose.yml and npm run cluster: one Temporal setup', () => {
+  it('run the release the cluster builds, in the server, the schema tool and the init images', () => {
+    expect(serverVersion).toMatch(/^\d+\.\d+\.\d+$/);
+    for (const name of ['temporal', 'temporal-schema', 'temporal-init']) {
+      expect(services[name]?.image, name).toMatch(new RegExp(`:${serverVersion?.replaceAll('.', '\\.')}$`));
+    }
+  });
+
+  it("start the server on the cluster's own config folder, with the command the cluster runs per service", () => {
+    const temporal = services.temporal;
+    const mount = clusterConfigMount(temporal);
+    expect(mount, 'the temporal service mounts ./scripts/cluster/temporal').toBeDefined();
+    expect(temporal?.entrypoint).toEqual(['temporal-server']);
+    // The cluster's command line for one service, minus `--service <name>`: compose runs all four in one process.
+    expect(temporal?.command).toEqual(temporalServiceArgs('frontend', mount).slice(0, -2));
+    expect(temporal?.environment?.TEMPORAL_DYNAMIC_CONFIG_FILE).toBe(`${mount}/dynamicconfig.yaml`);
+  });
+
+  it('give the server config only variables it reads, and the cluster sets every one', () => {
+    const composeVariables = Object.keys(services.temporal?.environment ?? {});
+    for (const variable of composeVariables) expect(templateVariables, variable).toContain(variable);
+    const clusterVariables = Object.keys(temporalConfigEnv(examplePorts, 15432, 'warn')).sort();
+    expect(clusterVariables).toEqual([...templateVariables].sort());
+    expect(templateVariables.size).toBeGreaterThan(10);
+  });
+
+  it('set up the schema with the same script, from the same release', () => {
+    const schema = services['temporal-schema'];
+    const mount = clusterConfigMount(schema);
+    expect(schema?.entrypoint).toEqual(['/bin/sh', `${mount}/schema.sh`]);
+    expect(schema?.environment?.SCHEMA_DIR).toMatch(/\/schema\/postgresql\/v12$/);
+    const script = readFileSync(path.join(TEMPORAL_CONFIG_DIR, 'schema.sh'), 'utf8');
+    expect(script).toMatch(/setup-schema -v 0\.0/);
+    expect(script).toMatch(/update-schema -d "\$SCHEMA_DIR\/\$dir\/versioned"/);
+    // The variables the script reads are the ones compose gives it.
+    for (const variable of Object.keys(schema?.environment ?? {})) expect(script).toContain(`\${${variable}:=`);
+  });
+
+  it.skipIf(!existsSync(TEMPORAL_SERVER_BIN))(
+    'render to a config the server accepts, with compose values and with the cluster values',
+    () => {
+      const render = (env: NodeJS.ProcessEnv): string =>
+        execFileSync(TEMPORAL_SERVER_BIN, ['--config', TEMPORAL_CONFIG_DIR, '--env', 'onboarding', 'render-config'], {
+          env: { PATH: process.env.PATH, ...env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+          encoding: 'utf8',
+        });
+      const composeEnv = Object.fromEntries(
+        Object.entries(services.temporal?.environment ?? {}).map(([key, value]) => [key, String(value)]),
+      );
+      const fromCompose = render(composeEnv);
+      expect(fromCompose).toMatch(/ConnectAddr: postgresql:5432/i);
+      expect(fromCompose).toMatch(/BindOnIP: 0\.0\.0\.0/i);
+      const fromCluster = render(temporalConfigEnv(examplePorts, 15432, 'warn'));
+      expect(fromCluster).toMatch(/ConnectAddr: 127\.0\.0\.1:15432/i);
+      expect(fromCluster).toMatch(/GRPCPort: 17234/i);
+    },
+  );
 });
 
 describe('Dockerfile', () => {

@@ -91,3 +91,43 @@ describe('npm start', () => {
     }
   });
 });
+
+describe('the Temporal server of the PostgreSQL cluster', () => {
+  it('is built for npm test and npm run cluster, never for npm start', () => {
+    // A checkout with everything npm start and the dev-server tests need, but no cluster server.
+    const checkout = mkdtempSync(path.join(tmpdir(), 'cluster-setup-'));
+    try {
+      mkdirSync(path.join(checkout, 'scripts'));
+      copyFileSync(
+        path.join(projectRoot, 'scripts', 'ensure-setup.sh'),
+        path.join(checkout, 'scripts', 'ensure-setup.sh'),
+      );
+      writeFileSync(path.join(checkout, 'scripts', 'setup.sh'), 'echo "$SETUP_CLUSTER" > setup-ran\n');
+      writeFileSync(path.join(checkout, 'package-lock.json'), '{}');
+      mkdirSync(path.join(checkout, 'node_modules'));
+      writeFileSync(path.join(checkout, 'node_modules', '.package-lock.json'), '{}');
+      mkdirSync(path.join(checkout, '.tools', 'bin'), { recursive: true });
+      for (const tool of ['temporal', 'temporal-test-server']) {
+        writeFileSync(path.join(checkout, '.tools', 'bin', tool), '#!/bin/sh\n', { mode: 0o755 });
+      }
+      const scripts = (
+        JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as {
+          scripts: Record<string, string>;
+        }
+      ).scripts;
+      const env = { ...process.env };
+      delete env.SETUP_CLUSTER;
+      const setupRan = (script: string): string | undefined => {
+        rmSync(path.join(checkout, 'setup-ran'), { force: true });
+        execFileSync('bash', ['-c', scripts[script]!.split('&&')[0]!.trim()], { cwd: checkout, env, stdio: 'ignore' });
+        const marker = path.join(checkout, 'setup-ran');
+        return existsSync(marker) ? readFileSync(marker, 'utf8').trim() : undefined;
+      };
+      expect(setupRan('start')).toBeUndefined();
+      expect(setupRan('test')).toBe('1');
+      expect(setupRan('cluster')).toBe('1');
+    } finally {
+      rmSync(checkout, { recursive: true, force: true });
+    }
+  });
+});
