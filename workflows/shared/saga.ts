@@ -132,6 +132,8 @@ export class Saga {
    * events are delivered and handlers are done (an Update in flight would otherwise lose its answer).
    */
   async continueAsNew(checkpoint: Record<string, unknown>): Promise<never> {
+    // The next run starts with this run's search attributes: they must be current.
+    this.record.publishPending();
     await this.outbound.delivered();
     await condition(allHandlersFinished);
     const next: ContinuableOnboardingInput<unknown, unknown> = {
@@ -180,6 +182,7 @@ export class Saga {
     this.record.addTimeline(outcome.actor, `onboarding ${outcome.state}`, outcome.why);
     this.record.settled = true;
     this.record.touch();
+    this.record.publishPending();
     this.outbound.emit(`onboarding.${outcome.state}`, { step: status.step, result: { ...status.result } });
     await this.outbound.delivered();
     await condition(allHandlersFinished);
