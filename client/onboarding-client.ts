@@ -8,8 +8,8 @@
  *   await onboarding.act(status.onboardingId, action, body);   // an action of that provider, sent as its Update
  */
 import { randomUUID } from 'node:crypto';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { Client, WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
@@ -29,6 +29,7 @@ import {
   SA_PROVIDER,
   SA_STATE,
   SA_STEP,
+  startAnswerUpdate,
   statusQuery,
 } from '../contract/onboarding.js';
 import type { OnboardingInput, OnboardingState, OnboardingStatus, Provider } from '../contract/onboarding.js';
@@ -79,6 +80,11 @@ export interface OnboardingClientOptions {
   inbox?: WebhookInbox;
   /** How long a status query may take before the onboarding is reported unavailable. */
   queryTimeoutMs?: number;
+  /**
+   * Start in one round trip with Update-with-start (default). false: start, describe and query (three), e.g. for
+   * a server without `frontend.enableExecuteMultiOperation`; a refusal by the server switches to it by itself.
+   */
+  updateWithStart?: boolean;
   /**
    * How long a webhook's direct path (visibility lookup + signals) may take before the delivery workflow takes the
    * event instead. Short: the provider is waiting for the answer.
@@ -146,6 +152,15 @@ function isOnboardingStatus(value: unknown): value is OnboardingStatus {
   );
 }
 
+/**
+ * The server refuses Update-with-start (ExecuteMultiOperation) when `frontend.enableExecuteMultiOperation` is off
+ * (an older or locked-down server): the start then takes the two-call path.
+ */
+function isMultiOperationRefused(err: unknown): boolean {
+  const text = `${String(err)} ${err instanceof Error && err.cause ? String(err.cause) : ''}`;
+  return /multi.?operation/i.test(text) && /disabled|not (enabled|supported)|unimplemented|permission/i.test(text);
+}
+
 function isDeadlineExceeded(err: unknown): boolean {
   const text = `${String(err)} ${err instanceof Error && err.cause ? String(err.cause) : ''}`;
   return /deadline|DEADLINE_EXCEEDED|timed? ?out/i.test(text);
@@ -159,6 +174,8 @@ export class OnboardingClient {
   private readonly webhooks: WebhookIntake;
   private readonly events: OutboundEvents;
   readonly providers: ProviderRegistry;
+  /** Starts use Update-with-start until the server refuses it once (then the two-call path). */
+  private updateWithStart: boolean;
 
   constructor(options: OnboardingClientOptions) {
     this.client = options.client;
@@ -166,6 +183,7 @@ export class OnboardingClient {
     this.documents = options.documents;
     this.providers = options.providers ?? DEFAULT_PROVIDER_REGISTRY;
     this.queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
+    this.updateWithStart = options.updateWithStart ?? true;
     this.events = new OutboundEvents(this.client, this.config);
     this.webhooks = new WebhookIntake({
       client: this.client,
@@ -205,36 +223,97 @@ export class OnboardingClient {
     };
     // Tells "we started it" from "it was already running": USE_EXISTING answers both with the same handle.
     const startToken = randomUUID();
+    const options: WorkflowStartOptions = {
+      workflowId,
+      taskQueue: taskQueueFor(this.config, parsed.provider),
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      memo: { startToken },
+      // What the Web UI shows in the list and on the page without decoding anything: never PII (the
+      // customerRef is refused when it looks like personal data).
+      staticSummary: `${definition.provider} onboarding · ${parsed.customerRef}`,
+      staticDetails:
+        `Onboarding with **${definition.provider}** for customerRef \`${parsed.customerRef}\`. ` +
+        'The business state (step, blocked on, pending actions) is in the current details; the full status is ' +
+        'the `status` query.',
+      typedSearchAttributes: [
+        { key: SA_PROVIDER, value: parsed.provider },
+        { key: SA_STATE, value: 'in_progress' satisfies OnboardingState },
+      ],
+    };
+    if (this.updateWithStart) {
+      try {
+        return await this.startInOneCall(definition.workflowType, options, startToken);
+      } catch (err) {
+        if (!isMultiOperationRefused(err)) throw err;
+        this.updateWithStart = false;
+        log.warn('the Temporal server refuses Update-with-start: starts take two calls from now on', {
+          error: String(err),
+        });
+      }
+    }
+    return this.startInTwoCalls(definition.workflowType, options, startToken);
+  }
+
+  /**
+   * One round trip: Update-with-start (`USE_EXISTING`) runs the read-only `startAnswer` Update on the onboarding
+   * it started or found, which answers whether this request created it, and its status. A worker that does not
+   * answer within the start's short wait, or one that predates the Update, leaves the answer to the execution
+   * record, as on the two-call path.
+   */
+  private async startInOneCall(
+    workflowType: string,
+    options: WorkflowStartOptions,
+    startToken: string,
+  ): Promise<StartResult> {
+    const workflowId = options.workflowId;
+    const startWorkflowOperation = new WithStartWorkflowOperation(workflowType, {
+      ...options,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    try {
+      const timeoutMs = Math.min(this.queryTimeoutMs, START_STATUS_TIMEOUT_MS);
+      return await this.client.withDeadline(Date.now() + timeoutMs, () =>
+        this.client.workflow.executeUpdateWithStart(startAnswerUpdate, {
+          args: [{ startToken }],
+          startWorkflowOperation,
+        }),
+      );
+    } catch (err) {
+      // A finished onboarding is never restarted (REJECT_DUPLICATE): it is answered as it ended.
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        return { created: false, status: await this.get(workflowId) };
+      if (isMultiOperationRefused(err)) throw err;
+      let description: WorkflowDescription;
+      try {
+        description = await this.client.workflow.getHandle(workflowId).describe();
+      } catch {
+        throw err;
+      }
+      const created = description.memo?.startToken === startToken;
+      return { created, status: await this.statusAfterStart(workflowId, description) };
+    }
+  }
+
+  /** Two round trips and a query: start (`USE_EXISTING`), describe (created or not), then the status query. */
+  private async startInTwoCalls(
+    workflowType: string,
+    options: WorkflowStartOptions,
+    startToken: string,
+  ): Promise<StartResult> {
     let handle: WorkflowHandle;
     try {
-      handle = await this.client.workflow.start(definition.workflowType, {
-        workflowId,
-        taskQueue: taskQueueFor(this.config, parsed.provider),
-        args: [input],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        memo: { startToken },
-        // What the Web UI shows in the list and on the page without decoding anything: never PII (the
-        // customerRef is refused when it looks like personal data).
-        staticSummary: `${definition.provider} onboarding · ${parsed.customerRef}`,
-        staticDetails:
-          `Onboarding with **${definition.provider}** for customerRef \`${parsed.customerRef}\`. ` +
-          'The business state (step, blocked on, pending actions) is in the current details; the full status is ' +
-          'the `status` query.',
-        typedSearchAttributes: [
-          { key: SA_PROVIDER, value: parsed.provider },
-          { key: SA_STATE, value: 'in_progress' satisfies OnboardingState },
-        ],
-      });
+      handle = await this.client.workflow.start(workflowType, options);
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
-        return { created: false, status: await this.get(workflowId) };
+        return { created: false, status: await this.get(options.workflowId) };
       }
       throw err;
     }
     const description = await handle.describe();
     const created = description.memo?.startToken === startToken;
-    return { created, status: await this.statusAfterStart(workflowId, description) };
+    return { created, status: await this.statusAfterStart(options.workflowId, description) };
   }
 
   /**

@@ -3,8 +3,11 @@
  * provider (its bench scenario, scripts/customers/), counted from its history with the bench's own counters
  * (bench/history.ts serverWorkOf: workflow tasks, search-attribute upserts and the most in one task, state
  * transitions, billable actions as Temporal Cloud counts them). The whole stack runs in this process
- * (test/e2e/harness.ts), so the figures are those of the current workflow code.
+ * (test/e2e/harness.ts), so the figures are those of the current workflow code. COSTS_HISTORY_DIR=<dir> also
+ * writes each history there (<provider>.json), to see where the actions go.
  */
+import { writeFile } from 'node:fs/promises';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { serverWorkOf } from '../bench/history.js';
 import { startE2eStack } from '../test/e2e/harness.js';
 import type { E2eStack } from '../test/e2e/harness.js';
@@ -58,6 +61,11 @@ async function main(): Promise<void> {
         byType: work.eventTypes,
       };
       console.log(`${provider}: ${JSON.stringify(figures)}`);
+      const dir = process.env.COSTS_HISTORY_DIR;
+      if (dir) {
+        const history = await stack.client.workflow.getHandle(final.onboardingId).fetchHistory();
+        await writeFile(`${dir}/${provider}.json`, historyToJSON(history) + '\n', 'utf8');
+      }
     }
   } finally {
     await stack.close();

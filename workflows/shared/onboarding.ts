@@ -20,7 +20,7 @@ import { OutboundEvents } from './outbound-events.js';
 import { ProviderEventInbox } from './provider-events.js';
 import { Saga } from './saga.js';
 import type { ContinuableOnboardingInput, ProviderOutcome } from './saga.js';
-import { SEARCH_ATTRIBUTES_AT_WAITS_PATCH, StatusRecord, startedStatus } from './status-record.js';
+import { STATUS_AT_WAITS_PATCH, StatusRecord, startedStatus } from './status-record.js';
 import { Steps } from './steps.js';
 import { Waits } from './waits.js';
 import type { CustomerElsewhereWait, CustomerWait, ProviderWait } from './waits.js';
@@ -59,9 +59,14 @@ export class Onboarding {
   constructor(input: ContinuableOnboardingInput<unknown, unknown>, config: { steps: readonly string[] }) {
     this.input = input;
     this.onboardingId = workflowInfo().workflowId;
-    this.outbound = new OutboundEvents(this.onboardingId, input.carryOver?.outboundEmitted ?? 0);
-
     const carried = input.carryOver;
+    this.outbound = new OutboundEvents(
+      this.onboardingId,
+      carried?.outboundEmitted ?? 0,
+      // A carry-over recorded before announcedState existed: its state was the last one the backend could know.
+      carried ? (carried.announcedState ?? carried.status.state) : 'in_progress',
+    );
+
     this.checkpoint = carried?.checkpoint;
     if (carried) {
       this.record = new StatusRecord(carried.status, [...carried.refs]);
@@ -87,8 +92,11 @@ export class Onboarding {
     // search attributes are first published (before the patch) or the patch marker recorded. Reorder only behind a
     // patch.
     registerCommonHandlers(this.record, this.inbox, this.saga);
-    if (patched(SEARCH_ATTRIBUTES_AT_WAITS_PATCH)) this.record.deferPublishingToWaits();
-    else this.record.publishSearchAttributes();
+    if (patched(STATUS_AT_WAITS_PATCH)) {
+      this.record.deferPublishingToWaits((state, step) => this.outbound.announceState(state, step));
+    } else {
+      this.record.publishSearchAttributes();
+    }
     // Registers the retryStep Update (a handler, no command: replay is unaffected).
     this.operatorRetries = new OperatorRetries(this.record, this.outbound);
   }

@@ -34,6 +34,8 @@ export interface OnboardingCarryOver {
   checkpoint: Record<string, unknown>;
   /** Outbound events emitted by the previous runs (absent in carry-overs recorded before it existed). */
   outboundEmitted?: number;
+  /** The state the backend last heard of from those events (absent in carry-overs recorded before it existed). */
+  announcedState?: OnboardingState;
 }
 
 /** The start input, plus what continue-as-new carries forward (absent on a fresh start). */
@@ -144,6 +146,7 @@ export class Saga {
         seenEventIds: this.inbox.seenEventIds,
         checkpoint,
         outboundEmitted: this.outbound.count,
+        announcedState: this.outbound.announcedState,
       },
     };
     return continueAsNew(next);
@@ -182,8 +185,9 @@ export class Saga {
     this.record.addTimeline(outcome.actor, `onboarding ${outcome.state}`, outcome.why);
     this.record.settled = true;
     this.record.touch();
-    this.record.publishPending();
     this.outbound.emit(`onboarding.${outcome.state}`, { step: status.step, result: { ...status.result } });
+    // After the final event, which announces the final state itself.
+    this.record.publishPending();
     await this.outbound.delivered();
     await condition(allHandlersFinished);
     return this.record.snapshot();

@@ -4,7 +4,7 @@
  * republishes the search attributes. Nothing here waits or calls out; the other parts receive one `StatusRecord`.
  *
  * Each search-attribute upsert is a command (a history event, and a billable action on Temporal Cloud). Before the
- * patch SEARCH_ATTRIBUTES_AT_WAITS_PATCH every `touch()` upserted what moved, up to four times in one workflow task
+ * patch STATUS_AT_WAITS_PATCH every `touch()` upserted what moved, up to four times in one workflow task
  * (23 upserts in a Netspend onboarding). With it, `touch()` only marks the change pending, and the tracker publishes
  * it at the points where the onboarding stops to wait (`publishPending()`: a wait on the customer, the provider or an
  * operator, a retry's backoff, the end of the run): the attributes say where the onboarding waits, and the quick
@@ -25,10 +25,11 @@ import { SearchAttributePublisher } from './search-attributes.js';
 import { CurrentDetailsPublisher } from './ui-details.js';
 
 /**
- * Search attributes published where the onboarding waits, not at every change (see the file comment). A run that
- * started before it replays the old way: an upsert at every `touch()`.
+ * The status published where the onboarding waits, not at every change (see the file comment): the search
+ * attributes, and `onboarding.state_changed` for a state no other event announced. A run that started before it
+ * replays the old way: an upsert at every `touch()`, and no state_changed events.
  */
-export const SEARCH_ATTRIBUTES_AT_WAITS_PATCH = 'search-attributes-published-at-waits';
+export const STATUS_AT_WAITS_PATCH = 'status-published-at-waits';
 
 export function nowIso(): string {
   return new Date().toISOString();
@@ -76,6 +77,8 @@ export class StatusRecord {
   private publishAtWaits = false;
   /** A ref added since the last upsert (only with `publishAtWaits`). */
   private refsPending = false;
+  /** Tells the backend of a state change no event announced (with `publishAtWaits`; outbound-events.ts). */
+  private announceState: (state: OnboardingState, step: string) => void = () => undefined;
 
   /** `refs` are the `provider:kind:id` values of OnboardingRefs; the record owns (and mutates) both arrays. */
   constructor(
@@ -183,9 +186,13 @@ export class StatusRecord {
     this.uiDetails.publish(this.status);
   }
 
-  /** From now on `touch()` defers the upsert to `publishPending()`; called once, when the run starts. */
-  deferPublishingToWaits(): void {
+  /**
+   * From now on `touch()` defers the upsert to `publishPending()`, which also announces a state change no event
+   * did (`announceState`); called once, when the run starts.
+   */
+  deferPublishingToWaits(announceState: (state: OnboardingState, step: string) => void): void {
     this.publishAtWaits = true;
+    this.announceState = announceState;
     this.uiDetails.publish(this.status);
   }
 
@@ -198,11 +205,17 @@ export class StatusRecord {
     if (!this.publishAtWaits) return;
     this.refsPending = false;
     this.searchAttributes.publish(this.status, this.refs);
+    this.announceState(this.status.state, this.status.step);
   }
 
-  /** Before a provider call: a new ref is published now, since webhooks about it are routed by OnboardingRefs. */
+  /**
+   * Before a provider call: a new ref is published now, since webhooks about it are routed by OnboardingRefs. Not a
+   * wait: the state is announced at the next one.
+   */
   publishPendingRefs(): void {
-    if (this.refsPending) this.publishPending();
+    if (!this.publishAtWaits || !this.refsPending) return;
+    this.refsPending = false;
+    this.searchAttributes.publish(this.status, this.refs);
   }
 
   /** The search attributes that moved (one upsert command at most), and the Web UI's current details (no command). */

@@ -239,8 +239,9 @@ export class Waits {
     this.record.setBlocked('customer');
     this.record.addTimeline('system', `waiting for the customer: ${actionName}`, `expires at ${expiresAt}`);
     this.record.touch();
-    this.record.publishPending();
     this.outbound.emit('onboarding.action_required', { step: status.step, action: actionName, expiresAt });
+    // After the event, which announces action_required itself.
+    this.record.publishPending();
 
     let reminders = 0;
     return {
