@@ -8,7 +8,7 @@
  *   await onboarding.act(status.onboardingId, action, body);   // an action of that provider, sent as its Update
  */
 import { randomUUID } from 'node:crypto';
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowClient, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Client, WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
@@ -176,6 +176,11 @@ export class OnboardingClient {
   readonly providers: ProviderRegistry;
   /** Starts use Update-with-start until the server refuses it once (then the two-call path). */
   private updateWithStart: boolean;
+  /**
+   * The same client, with queries refused by the server for a closed workflow (`NOT_OPEN`): a finished onboarding
+   * is read from its result instead of having a worker replay its whole history to answer a query.
+   */
+  private readonly openWorkflows: WorkflowClient;
 
   constructor(options: OnboardingClientOptions) {
     this.client = options.client;
@@ -184,6 +189,7 @@ export class OnboardingClient {
     this.providers = options.providers ?? DEFAULT_PROVIDER_REGISTRY;
     this.queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
     this.updateWithStart = options.updateWithStart ?? true;
+    this.openWorkflows = new WorkflowClient({ ...this.client.workflow.options, queryRejectCondition: 'NOT_OPEN' });
     this.events = new OutboundEvents(this.client, this.config);
     this.webhooks = new WebhookIntake({
       client: this.client,
@@ -343,12 +349,16 @@ export class OnboardingClient {
     }
   }
 
-  /** The onboarding's status: live from the workflow, or its final status once it has finished. */
+  /**
+   * The onboarding's status: live from the workflow (a query, answered by its worker), or, once it has finished,
+   * its result (the server refuses the query of a closed workflow, so no worker replays the history for it).
+   */
   async get(onboardingId: string): Promise<OnboardingStatus> {
     this.parseOnboardingId(onboardingId);
     const handle = this.client.workflow.getHandle(onboardingId);
+    const live = this.openWorkflows.getHandle(onboardingId);
     try {
-      return await this.client.withDeadline(Date.now() + this.queryTimeoutMs, () => handle.query(statusQuery));
+      return await this.client.withDeadline(Date.now() + this.queryTimeoutMs, () => live.query(statusQuery));
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new OnboardingNotFoundError(onboardingId);
       return this.finalStatus(onboardingId, handle, err);
