@@ -5,7 +5,7 @@
  *
  * Each search-attribute upsert is a command (a history event, and a billable action on Temporal Cloud). Before the
  * patch STATUS_AT_WAITS_PATCH every `touch()` upserted what moved, up to four times in one workflow task
- * (23 upserts in a Netspend onboarding). With it, `touch()` only marks the change pending, and the tracker publishes
+ * (23 upserts in one onboarding of 26 tasks). With it, `touch()` only marks the change pending, and the tracker publishes
  * it at the points where the onboarding stops to wait (`publishPending()`: a wait on the customer, the provider or an
  * operator, a retry's backoff, the end of the run): the attributes say where the onboarding waits, and the quick
  * provider calls between two waits cost no upsert. OnboardingRefs is the exception: webhooks are routed by it, so a
