@@ -298,6 +298,10 @@ export class OnboardingClient {
         throw err;
       }
       const created = description.memo?.startToken === startToken;
+      // The worker did not answer the Update in time: asking it again (a query) would only wait as long again.
+      if (description.status.name === 'RUNNING' && isDeadlineExceeded(err)) {
+        return { created, status: this.startedStatus(workflowId, description, err) };
+      }
       return { created, status: await this.statusAfterStart(workflowId, description) };
     }
   }
@@ -334,19 +338,20 @@ export class OnboardingClient {
       return await this.client.withDeadline(Date.now() + timeoutMs, () => handle.query(statusQuery));
     } catch (err) {
       if (description.status.name !== 'RUNNING') return this.get(onboardingId);
-      log.warn('onboarding started; its worker has not answered yet', {
-        onboardingId,
-        error: String(err),
-      });
-      const attributes = description.typedSearchAttributes;
-      const startedAt = description.startTime.toISOString();
-      return this.statusFromExecutionRecord(onboardingId, description, {
-        state: (attributes.get(SA_STATE) as OnboardingState | undefined) ?? 'in_progress',
-        at: startedAt,
-        what: 'onboarding started',
-        why: 'status from the execution record: the worker has not reported yet; GET the onboarding for its progress',
-      });
+      return this.startedStatus(onboardingId, description, err);
     }
+  }
+
+  /** A running onboarding whose worker has not answered yet: its status as the execution record knows it. */
+  private startedStatus(onboardingId: string, description: WorkflowDescription, err: unknown): OnboardingStatus {
+    log.warn('onboarding started; its worker has not answered yet', { onboardingId, error: String(err) });
+    const attributes = description.typedSearchAttributes;
+    return this.statusFromExecutionRecord(onboardingId, description, {
+      state: (attributes.get(SA_STATE) as OnboardingState | undefined) ?? 'in_progress',
+      at: description.startTime.toISOString(),
+      what: 'onboarding started',
+      why: 'status from the execution record: the worker has not reported yet; GET the onboarding for its progress',
+    });
   }
 
   /**
