@@ -8,15 +8,14 @@
  *   await onboarding.act(status.onboardingId, action, body);   // an action of that provider, sent as its Update
  */
 import { randomUUID } from 'node:crypto';
-import { WithStartWorkflowOperation, WorkflowClient, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowClient, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Client, WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
-import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
+import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
 import type { temporal } from '@temporalio/proto';
 import { taskQueueFor } from '../common/config.js';
 import type { Config } from '../common/config.js';
-import { createLogger } from '../common/log.js';
 import {
   ACTION_NOT_EXPECTED,
   cancelUpdate,
@@ -29,7 +28,6 @@ import {
   SA_PROVIDER,
   SA_STATE,
   SA_STEP,
-  startAnswerUpdate,
   statusQuery,
 } from '../contract/onboarding.js';
 import type { OnboardingInput, OnboardingState, OnboardingStatus, Provider } from '../contract/onboarding.js';
@@ -45,6 +43,8 @@ import {
   UnsupportedProviderError,
   ValidationError,
 } from './errors.js';
+import { OnboardingStarter, isDeadlineExceeded } from './onboarding-start.js';
+import type { ExecutionRecordFacts, StartResult, WorkflowDescription } from './onboarding-start.js';
 import { OutboundEvents } from './outbound-events.js';
 import { DocumentStoreUnavailableError, parseOrThrow } from './provider-definition.js';
 import type { ClientProvider, DocumentSink, ProviderAction } from './provider-definition.js';
@@ -62,11 +62,7 @@ export { WEBHOOK_DELIVERY_WORKFLOW_TYPE };
 
 export type { StartBodyInput };
 
-export interface StartResult {
-  /** True when this call started the onboarding; false when it already existed (running or finished). */
-  created: boolean;
-  status: OnboardingStatus;
-}
+export type { StartResult };
 
 export interface OnboardingClientOptions {
   /** A Temporal client built with the project's data converter (common/temporal.ts connectClient). */
@@ -91,13 +87,6 @@ export interface OnboardingClientOptions {
    */
   webhookDirectTimeoutMs?: number;
 }
-
-type WorkflowDescription = Awaited<ReturnType<WorkflowHandle['describe']>>;
-
-/** How long a start waits for the new onboarding's first status before answering from the execution record. */
-const START_STATUS_TIMEOUT_MS = 3_000;
-
-const log = createLogger('onboarding-client');
 
 const ONBOARDING_ID = /^onboarding:([a-z][a-z0-9]{1,31}):([A-Za-z0-9_.-]{1,64})$/;
 
@@ -152,20 +141,6 @@ function isOnboardingStatus(value: unknown): value is OnboardingStatus {
   );
 }
 
-/**
- * The server refuses Update-with-start (ExecuteMultiOperation) when `frontend.enableExecuteMultiOperation` is off
- * (an older or locked-down server): the start then takes the two-call path.
- */
-function isMultiOperationRefused(err: unknown): boolean {
-  const text = `${String(err)} ${err instanceof Error && err.cause ? String(err.cause) : ''}`;
-  return /multi.?operation/i.test(text) && /disabled|not (enabled|supported)|unimplemented|permission/i.test(text);
-}
-
-function isDeadlineExceeded(err: unknown): boolean {
-  const text = `${String(err)} ${err instanceof Error && err.cause ? String(err.cause) : ''}`;
-  return /deadline|DEADLINE_EXCEEDED|timed? ?out/i.test(text);
-}
-
 export class OnboardingClient {
   readonly client: Client;
   readonly config: Config;
@@ -174,8 +149,7 @@ export class OnboardingClient {
   private readonly webhooks: WebhookIntake;
   private readonly events: OutboundEvents;
   readonly providers: ProviderRegistry;
-  /** Starts use Update-with-start until the server refuses it once (then the two-call path). */
-  private updateWithStart: boolean;
+  private readonly starter: OnboardingStarter;
   /**
    * The same client, with queries refused by the server for a closed workflow (`NOT_OPEN`): a finished onboarding
    * is read from its result instead of having a worker replay its whole history to answer a query.
@@ -188,7 +162,14 @@ export class OnboardingClient {
     this.documents = options.documents;
     this.providers = options.providers ?? DEFAULT_PROVIDER_REGISTRY;
     this.queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
-    this.updateWithStart = options.updateWithStart ?? true;
+    this.starter = new OnboardingStarter({
+      client: this.client,
+      queryTimeoutMs: this.queryTimeoutMs,
+      updateWithStart: options.updateWithStart ?? true,
+      get: (onboardingId) => this.get(onboardingId),
+      fromExecutionRecord: (onboardingId, description, known) =>
+        this.statusFromExecutionRecord(onboardingId, description, known),
+    });
     this.openWorkflows = new WorkflowClient({ ...this.client.workflow.options, queryRejectCondition: 'NOT_OPEN' });
     this.events = new OutboundEvents(this.client, this.config);
     this.webhooks = new WebhookIntake({
@@ -248,110 +229,7 @@ export class OnboardingClient {
         { key: SA_STATE, value: 'in_progress' satisfies OnboardingState },
       ],
     };
-    if (this.updateWithStart) {
-      try {
-        return await this.startInOneCall(definition.workflowType, options, startToken);
-      } catch (err) {
-        if (!isMultiOperationRefused(err)) throw err;
-        this.updateWithStart = false;
-        log.warn('the Temporal server refuses Update-with-start: starts take two calls from now on', {
-          error: String(err),
-        });
-      }
-    }
-    return this.startInTwoCalls(definition.workflowType, options, startToken);
-  }
-
-  /**
-   * One round trip: Update-with-start (`USE_EXISTING`) runs the read-only `startAnswer` Update on the onboarding
-   * it started or found, which answers whether this request created it, and its status. A worker that does not
-   * answer within the start's short wait, or one that predates the Update, leaves the answer to the execution
-   * record, as on the two-call path.
-   */
-  private async startInOneCall(
-    workflowType: string,
-    options: WorkflowStartOptions,
-    startToken: string,
-  ): Promise<StartResult> {
-    const workflowId = options.workflowId;
-    const startWorkflowOperation = new WithStartWorkflowOperation(workflowType, {
-      ...options,
-      workflowIdConflictPolicy: 'USE_EXISTING',
-    });
-    try {
-      const timeoutMs = Math.min(this.queryTimeoutMs, START_STATUS_TIMEOUT_MS);
-      return await this.client.withDeadline(Date.now() + timeoutMs, () =>
-        this.client.workflow.executeUpdateWithStart(startAnswerUpdate, {
-          args: [{ startToken }],
-          startWorkflowOperation,
-        }),
-      );
-    } catch (err) {
-      // A finished onboarding is never restarted (REJECT_DUPLICATE): it is answered as it ended.
-      if (err instanceof WorkflowExecutionAlreadyStartedError)
-        return { created: false, status: await this.get(workflowId) };
-      if (isMultiOperationRefused(err)) throw err;
-      let description: WorkflowDescription;
-      try {
-        description = await this.client.workflow.getHandle(workflowId).describe();
-      } catch {
-        throw err;
-      }
-      const created = description.memo?.startToken === startToken;
-      // The worker did not answer the Update in time: asking it again (a query) would only wait as long again.
-      if (description.status.name === 'RUNNING' && isDeadlineExceeded(err)) {
-        return { created, status: this.startedStatus(workflowId, description, err) };
-      }
-      return { created, status: await this.statusAfterStart(workflowId, description) };
-    }
-  }
-
-  /** Two round trips and a query: start (`USE_EXISTING`), describe (created or not), then the status query. */
-  private async startInTwoCalls(
-    workflowType: string,
-    options: WorkflowStartOptions,
-    startToken: string,
-  ): Promise<StartResult> {
-    let handle: WorkflowHandle;
-    try {
-      handle = await this.client.workflow.start(workflowType, options);
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) {
-        return { created: false, status: await this.get(options.workflowId) };
-      }
-      throw err;
-    }
-    const description = await handle.describe();
-    const created = description.memo?.startToken === startToken;
-    return { created, status: await this.statusAfterStart(options.workflowId, description) };
-  }
-
-  /**
-   * The status right after a start. The onboarding exists whatever its worker is doing, so a worker that does not
-   * answer (not running yet, or busy) must not hide that from the caller: the status known from the execution
-   * record is answered instead, after a short wait rather than the full query timeout.
-   */
-  private async statusAfterStart(onboardingId: string, description: WorkflowDescription): Promise<OnboardingStatus> {
-    const handle = this.client.workflow.getHandle(onboardingId);
-    try {
-      const timeoutMs = Math.min(this.queryTimeoutMs, START_STATUS_TIMEOUT_MS);
-      return await this.client.withDeadline(Date.now() + timeoutMs, () => handle.query(statusQuery));
-    } catch (err) {
-      if (description.status.name !== 'RUNNING') return this.get(onboardingId);
-      return this.startedStatus(onboardingId, description, err);
-    }
-  }
-
-  /** A running onboarding whose worker has not answered yet: its status as the execution record knows it. */
-  private startedStatus(onboardingId: string, description: WorkflowDescription, err: unknown): OnboardingStatus {
-    log.warn('onboarding started; its worker has not answered yet', { onboardingId, error: String(err) });
-    const attributes = description.typedSearchAttributes;
-    return this.statusFromExecutionRecord(onboardingId, description, {
-      state: (attributes.get(SA_STATE) as OnboardingState | undefined) ?? 'in_progress',
-      at: description.startTime.toISOString(),
-      what: 'onboarding started',
-      why: 'status from the execution record: the worker has not reported yet; GET the onboarding for its progress',
-    });
+    return this.starter.start(definition.workflowType, options, startToken);
   }
 
   /**
@@ -612,7 +490,7 @@ export class OnboardingClient {
   private statusFromExecutionRecord(
     onboardingId: string,
     description: WorkflowDescription,
-    known: { state: OnboardingState; at: string; what: string; why: string },
+    known: ExecutionRecordFacts,
   ): OnboardingStatus {
     const { provider } = this.parseOnboardingId(onboardingId);
     const customerRef = onboardingId.slice(`onboarding:${provider}:`.length);
