@@ -106,6 +106,7 @@ export class Waits {
     try {
       for (;;) {
         const remaining = clock.nextAtMs() - Date.now();
+        this.record.publishPending();
         if (remaining > 0 ? await condition(wake, remaining) : wake()) {
           if (until()) break;
           if (clock.deadline.takeMoved()) continue;
@@ -168,6 +169,7 @@ export class Waits {
       spec.wait,
     );
     this.record.touch();
+    this.record.publishPending();
 
     await this.pollUntilDone(intervals, {
       poll: spec.poll,
@@ -215,6 +217,7 @@ export class Waits {
       for (;;) {
         const timed = loop.next?.();
         const wakeAtMs = timed ? Math.min(nextPollAtMs, timed.atMs) : nextPollAtMs;
+        this.record.publishPending();
         const { deadline } = loop;
         const woken = await condition(
           deadline ? () => this.inbox.count > seenEvents || deadline.moved : () => this.inbox.count > seenEvents,
@@ -254,6 +257,8 @@ export class Waits {
     this.record.addTimeline('system', `waiting for the customer: ${actionName}`, `expires at ${expiresAt}`);
     this.record.touch();
     this.outbound.emit('onboarding.action_required', { step: status.step, action: actionName, expiresAt });
+    // After the event, which announces action_required itself.
+    this.record.publishPending();
 
     let reminders = 0;
     return {
