@@ -1,7 +1,7 @@
 /**
  * Traces and logs across the whole stack: tracing turned on the way an operator does (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)
  * towards a tiny in-process OTLP receiver, one Jiko onboarding started through the gateway, and one trace that
- * runs gateway → StartWorkflow → RunWorkflow → StartActivity → RunActivity → the provider HTTP call; no span
+ * runs gateway → UpdateWithStartWorkflow (the one-call start) → RunWorkflow → StartActivity → RunActivity → the provider HTTP call; no span
  * attribute holds the applicant's data; the log lines of that request and that provider call carry its trace id.
  * The history it made (with the workflow interceptors in) must replay on a bundle without them: turning tracing
  * off never breaks a running onboarding (test/workflows/replay-tracing.test.ts proves the other direction).
@@ -135,7 +135,7 @@ describe('one onboarding, traced', () => {
         'RunActivity',
         'StartActivity',
         'RunWorkflow',
-        'StartWorkflow',
+        'UpdateWithStartWorkflow',
         'POST /v1/onboardings',
       ]);
       expect(providerSpan.name).toMatch(/^(GET|POST|PUT|PATCH|DELETE) \//);
