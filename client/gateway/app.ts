@@ -38,6 +38,7 @@ export interface GatewayOptions {
 }
 
 const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+const MAX_PATH_PARAM_LENGTH = 512;
 const WEBHOOK_BODY_LIMIT_BYTES = 1024 * 1024;
 
 function envelope(code: ErrorCode, message: string, details?: unknown): ErrorEnvelope {
@@ -110,6 +111,15 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     childLoggerFactory: (logger, bindings, childOptions) => logger.child(maskedBindings(bindings), childOptions),
     bodyLimit: DEFAULT_BODY_LIMIT_BYTES,
     return503OnClosing: true,
+    // Ids run to ~100 characters (an outbound event's id wraps an onboarding id), Fastify's default limit: room to
+    // spare, and a longer one is an id that cannot exist (404), answered in our envelope like every other error.
+    maxParamLength: MAX_PATH_PARAM_LENGTH,
+    frameworkErrors: (error, _request, reply) => {
+      if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+        return sendError(reply, 404, 'not_found', `no such id: longer than ${MAX_PATH_PARAM_LENGTH} characters`);
+      }
+      return sendError(reply, 400, 'bad_request', 'the URL is malformed (e.g. a bad percent-encoding)');
+    },
   });
   // Request id, X-Request-Id echo, reqId on every log line, the request's trace span and its log line.
   registerRequestContext(app);

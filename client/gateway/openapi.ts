@@ -13,6 +13,7 @@ const statusResponse = (description: string): JsonObject => ({ description, ...j
 
 /** What any authenticated route can answer besides its own statuses. */
 const common = {
+  '400': errorResponse('`bad_request`: a malformed URL (e.g. a bad percent-encoding)'),
   '401': errorResponse('`unauthenticated`: missing or wrong API key'),
   '500': errorResponse('`internal` (a bug; logged)'),
   '503': errorResponse('`temporarily_unavailable`: Temporal (or the document store) is not reachable; retry later'),

@@ -90,6 +90,18 @@ describe('authentication', () => {
   });
 });
 
+describe('malformed URLs', () => {
+  it('answers a bad percent-encoding 400 and an impossibly long id 404, both in the error envelope', async () => {
+    const badUrl = await app.inject({ method: 'GET', url: '/v1/onboardings/%E0%A4%A', headers: auth });
+    expect(badUrl.statusCode).toBe(400);
+    expect(badUrl.json()).toEqual({ error: { code: 'bad_request', message: expect.stringContaining('malformed') } });
+    const longId = `onboarding:jiko:${'x'.repeat(600)}`;
+    const tooLong = await app.inject({ method: 'POST', url: `/v1/onboardings/${longId}/cancel`, headers: auth });
+    expect(tooLong.statusCode).toBe(404);
+    expect(tooLong.json()).toEqual({ error: { code: 'not_found', message: expect.stringContaining('512') } });
+  });
+});
+
 describe('validation', () => {
   it('answers 422 naming the field path', async () => {
     const body = jikoStartBody() as { applicant: Record<string, unknown> };
