@@ -26,6 +26,8 @@ export interface HistoryFigures {
   activityTasks: number;
   activityTimeouts: number;
   workflowTaskTimeouts: number;
+  /** e.g. {START_TO_CLOSE: 2, SCHEDULE_TO_START: 1} (a sticky queue nobody polled shows as SCHEDULE_TO_START). */
+  workflowTaskTimeoutTypes: Record<string, number>;
   timeouts: TimeoutRecord[];
   /** "ssn in onboarding:jiko:…" — plaintext personal values found in raw histories. */
   piiFindings: string[];
@@ -47,6 +49,7 @@ export async function historyFigures(
     activityTasks: 0,
     activityTimeouts: 0,
     workflowTaskTimeouts: 0,
+    workflowTaskTimeoutTypes: {},
     timeouts: [],
     piiFindings: [],
   };
@@ -84,7 +87,12 @@ export async function historyFigures(
       const byId = new Map(events.map((event) => [Number(event.eventId), event]));
       for (const event of events) {
         if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) figures.activityTasks += 1;
-        if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) figures.workflowTaskTimeouts += 1;
+        if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) {
+          figures.workflowTaskTimeouts += 1;
+          const type = event.workflowTaskTimedOutEventAttributes?.timeoutType;
+          const name = (type === undefined || type === null ? '?' : TimeoutType[type]).replace('TIMEOUT_TYPE_', '');
+          figures.workflowTaskTimeoutTypes[name] = (figures.workflowTaskTimeoutTypes[name] ?? 0) + 1;
+        }
         if (event.eventType !== EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT) continue;
         figures.activityTimeouts += 1;
         const attributes = event.activityTaskTimedOutEventAttributes;

@@ -32,6 +32,8 @@ export interface OnboardingOutcome {
 export interface LoadRun {
   outcomes: OnboardingOutcome[];
   http5xx: number;
+  /** "503 GET /v1/onboardings/:id temporal_unavailable" → count. */
+  http5xxBy: Record<string, number>;
   /** Calls that got no HTTP answer at all (connection refused or reset, timeout). */
   unreachable: number;
   durationMs: number;
@@ -86,6 +88,7 @@ function secretsIn(body: Record<string, unknown>): PiiMarks[] {
 
 class Gateways {
   http5xx = 0;
+  http5xxBy: Record<string, number> = {};
   unreachable = 0;
   private next = 0;
   constructor(private readonly stack: ChaosStack) {}
@@ -216,5 +219,11 @@ export async function runLoad(stack: ChaosStack, spec: LoadSpec, options: LoadOp
     }
   }
   const outcomes = await Promise.all(runs);
-  return { outcomes, http5xx: gateways.http5xx, unreachable: gateways.unreachable, durationMs: Date.now() - started };
+  return {
+    outcomes,
+    http5xx: gateways.http5xx,
+    http5xxBy: gateways.http5xxBy,
+    unreachable: gateways.unreachable,
+    durationMs: Date.now() - started,
+  };
 }

@@ -33,7 +33,7 @@ export interface ScenarioResult {
   seconds: number;
   http5xx?: number;
   activityTimeouts?: string;
-  workflowTaskTimeouts?: number;
+  workflowTaskTimeouts?: string;
   notes: string[];
 }
 
@@ -111,15 +111,29 @@ export async function runLoadScenario(ctx: ScenarioContext, scenario: LoadScenar
     seconds: Math.round(run.durationMs / 1000),
     http5xx: run.http5xx,
     activityTimeouts,
-    workflowTaskTimeouts: figures.workflowTaskTimeouts,
+    workflowTaskTimeouts:
+      figures.workflowTaskTimeouts === 0
+        ? '0'
+        : `${figures.workflowTaskTimeouts} (${Object.entries(figures.workflowTaskTimeoutTypes)
+            .map(([type, n]) => `${n} ${type}`)
+            .join(', ')})`,
     notes: [
       ...(notes ?? []),
-      ...(run.unreachable > 0 ? [`${run.unreachable} calls found no gateway (retried)`] : []),
+      ...(run.unreachable > 0
+        ? [`${run.unreachable} calls got no answer (refused, reset or 30 s without one; retried)`]
+        : []),
+      ...(run.http5xx > 0
+        ? [
+            `5xx: ${Object.entries(run.http5xxBy)
+              .map(([what, n]) => `${n}× ${what}`)
+              .join(', ')}`,
+          ]
+        : []),
       ...verdict.details,
     ],
   };
   log(
-    `${ok ? '✔' : '✖'} ${scenario.name}: ${verdict.completed} completed, ${verdict.lost} lost, ${verdict.duplicated} duplicated, ${result.seconds}s, ${run.http5xx} 5xx, activity timeouts ${activityTimeouts}, workflow-task timeouts ${figures.workflowTaskTimeouts}`,
+    `${ok ? '✔' : '✖'} ${scenario.name}: ${verdict.completed} completed, ${verdict.lost} lost, ${verdict.duplicated} duplicated, ${result.seconds}s, ${run.http5xx} 5xx, activity timeouts ${activityTimeouts}, workflow-task timeouts ${result.workflowTaskTimeouts}`,
   );
   for (const note of result.notes) log(`    ${note}`);
   return result;

@@ -16,6 +16,7 @@ import { Connection } from '@temporalio/client';
 import { parseConfig } from '../common/config.js';
 import { setLogLevel } from '../common/log.js';
 import { SEARCH_ATTRIBUTES } from '../contract/onboarding.js';
+import { buildWorkflowBundle } from '../scripts/build/index.js';
 import { runSandboxSetup } from '../scripts/launcher/sandbox-setup.js';
 import { freePort, projectRoot, temporalCliPath } from '../bench/stack.js';
 
@@ -97,8 +98,13 @@ export async function startDevStack(options: { dir: string; log: (line: string) 
   const temporalAddress = `127.0.0.1:${temporalPort}`;
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
+  // One bundle for the run, as `npm run build` makes it: a restarted worker loads it instead of bundling for half a
+  // minute on a loaded machine (which would stretch every kill -9 by that much).
+  const workflowBundlePath = path.join(dir, 'workflow-bundle.js');
+  await buildWorkflowBundle(workflowBundlePath);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    WORKFLOW_BUNDLE_PATH: workflowBundlePath,
     ...CHAOS_SANDBOX_ENV,
     NODE_ENV: 'development',
     // info, not warn: more lines for the PII scan to read.
