@@ -117,6 +117,9 @@ class Gateways {
         if (response.status < 500)
           return { status: response.status, body: text ? (JSON.parse(text) as unknown) : null };
         this.http5xx += 1;
+        const code = /"code":"([^"]+)"/.exec(text)?.[1] ?? '';
+        const what = `${response.status} ${method} ${route.replace(/onboarding%3A[^/]+/, ':id')} ${code}`.trim();
+        this.http5xxBy[what] = (this.http5xxBy[what] ?? 0) + 1;
       } catch {
         this.unreachable += 1;
       }

@@ -78,7 +78,7 @@ export async function runLoadScenario(ctx: ScenarioContext, scenario: LoadScenar
   let finished = false;
   const loadRun = runLoad(stack, spec, {
     label: scenario.name,
-    deadlineMs: ctx.quick ? 180_000 : 300_000,
+    deadlineMs: ctx.quick ? 240_000 : 420_000,
     marks: ctx.marks,
     log,
   }).finally(() => {
