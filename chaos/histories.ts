@@ -19,6 +19,11 @@ export interface TimeoutRecord {
   queuedMs: number | null;
   /** Started → timed out (ms). */
   startedForMs: number | null;
+  startedAt: string | null;
+  /** The worker identity the server recorded as having taken the task. */
+  takenBy: string;
+  /** Filled from the worker's log after the run: provider calls this workflow made during the attempt, or null. */
+  callsDuringAttempt?: number | null;
 }
 
 export interface HistoryFigures {
@@ -109,6 +114,8 @@ export async function historyFigures(
           attempt: started?.activityTaskStartedEventAttributes?.attempt ?? 0,
           queuedMs: scheduledAt !== null && startedAt !== null ? startedAt - scheduledAt : null,
           startedForMs: startedAt !== null && endedAt !== null ? endedAt - startedAt : null,
+          startedAt: startedAt === null ? null : new Date(startedAt).toISOString(),
+          takenBy: started?.activityTaskStartedEventAttributes?.identity ?? '?',
         });
       }
     }

@@ -20,6 +20,7 @@ import { projectRoot } from '../bench/stack.js';
 import { runBadInputs } from './bad-inputs.js';
 import { fuzzGateway } from './fuzz.js';
 import { scanFiles } from './pii.js';
+import { markRunOrNot } from './tail.js';
 import { renderMarkdown, renderTable } from './report.js';
 import { LOAD_SCENARIOS, runLoadScenario } from './scenarios.js';
 import type { ScenarioContext, ScenarioResult } from './scenarios.js';
@@ -111,6 +112,11 @@ async function main(): Promise<number> {
     }
   }
   if (stack && ctx && options.only.has('pii-scan')) results.push(await piiScenario(ctx, stack));
+  if (stack && ctx)
+    await markRunOrNot(
+      ctx.timeouts,
+      stack.logFiles.filter((file) => /worker/.test(path.basename(file))),
+    );
 
   const markdown = renderMarkdown(
     {
