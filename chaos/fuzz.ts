@@ -92,17 +92,24 @@ export async function fuzzGateway(
   const xml = await readFile(junit, 'utf8').catch(() => '');
   const operations = (xml.match(/<testcase /g) ?? []).length;
   const failures: string[] = [];
-  for (const match of xml.matchAll(/<testcase [^>]*name="([^"]+)"[^>]*>([\s\S]*?)<\/testcase>/g)) {
+  // Self-closed <testcase …/> passed; <testcase …>…</testcase> holds its failures.
+  for (const match of xml.matchAll(/<testcase ([^>]*?)(?:\/>|>([\s\S]*?)<\/testcase>)/g)) {
     const body = match[2] ?? '';
     if (!/<(failure|error)/.test(body)) continue;
-    const kinds = [
+    const name = /name="([^"]+)"/.exec(match[1] ?? '')?.[1] ?? '?';
+    const checks = [
       ...new Set(
-        [...body.matchAll(/(Server error|Undocumented HTTP status code|[A-Z][a-z]+ [a-z ]+error)[^\n&]{0,80}/g)].map(
-          (m) => m[0].trim(),
+        [...body.matchAll(/- (ST\d+ [^\n]+|[A-Z][^\n]{0,60})\n\n\s+Received: (\d+)/g)].map(
+          (m) => `${m[1]?.trim()} ${m[2]}`,
         ),
       ),
     ];
-    failures.push(`${match[1]}: ${kinds.slice(0, 3).join('; ') || 'failed'}`);
+    const codes = [
+      ...new Set([...body.matchAll(/&quot;code&quot;:&quot;(\w+)&quot;|"code":"(\w+)"/g)].map((m) => m[1] ?? m[2])),
+    ];
+    failures.push(
+      `${name}: ${checks.slice(0, 3).join('; ') || 'failed'}${codes.length ? ` (${codes.slice(0, 3).join(', ')})` : ''}`,
+    );
   }
   const testCases = Number(/(\d+) (?:generated|test cases)/.exec(result.output)?.[1] ?? 0);
   if (!xml) failures.push(`schemathesis wrote no report (exit ${result.code}): ${result.output.slice(-400)}`);

@@ -3,6 +3,7 @@
  * (completed / lost / duplicated), the gateway's 5xx answers, and the histories' timeouts.
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import { Connection } from '@temporalio/client';
 import { auditVerdict, auditWatermark } from './audit.js';
 import { historyFigures } from './histories.js';
 import type { TimeoutRecord } from './histories.js';
@@ -87,6 +88,8 @@ export async function runLoadScenario(ctx: ScenarioContext, scenario: LoadScenar
   const faultNotes = scenario.during ? scenario.during(ctx, () => finished) : Promise.resolve();
   const [run, notes] = await Promise.all([loadRun, faultNotes]);
   const verdict = await auditVerdict(stack.sandboxUrl, run.outcomes, watermark);
+  // What did not finish must not create anything during the next scenario (its audit would count it).
+  const terminated = await terminateRunning(stack, sinceIso);
   // The deliveries and webhook-routing workflows of these onboardings end a little after them.
   await delay(2_000);
   const figures = await historyFigures(stack.temporalAddress, stack.namespace, sinceIso, ctx.marks);
@@ -119,6 +122,7 @@ export async function runLoadScenario(ctx: ScenarioContext, scenario: LoadScenar
             .join(', ')})`,
     notes: [
       ...(notes ?? []),
+      ...(terminated > 0 ? [`${terminated} workflows still running at the deadline were terminated`] : []),
       ...(run.unreachable > 0
         ? [`${run.unreachable} calls got no answer (refused, reset or 30 s without one; retried)`]
         : []),
@@ -140,6 +144,29 @@ export async function runLoadScenario(ctx: ScenarioContext, scenario: LoadScenar
 }
 
 const ALL_PROVIDERS = Object.keys(SIZES.standard);
+
+async function terminateRunning(stack: ChaosStack, sinceIso: string): Promise<number> {
+  const connection = await Connection.connect({ address: stack.temporalAddress });
+  try {
+    const { executions } = await connection.workflowService.listWorkflowExecutions({
+      namespace: stack.namespace,
+      query: `ExecutionStatus = "Running" AND StartTime >= "${sinceIso}" AND WorkflowId STARTS_WITH "onboarding:"`,
+      pageSize: 1000,
+    });
+    for (const execution of executions ?? []) {
+      await connection.workflowService
+        .terminateWorkflowExecution({
+          namespace: stack.namespace,
+          workflowExecution: execution.execution,
+          reason: 'chaos: scenario deadline',
+        })
+        .catch(() => undefined);
+    }
+    return executions?.length ?? 0;
+  } finally {
+    await connection.close();
+  }
+}
 
 export const LOAD_SCENARIOS: LoadScenario[] = [
   { name: 'baseline', fault: 'none', size: 'standard' },
@@ -175,7 +202,8 @@ export const LOAD_SCENARIOS: LoadScenario[] = [
   })),
   {
     name: 'provider-faults',
-    fault: 'every provider: 20% 5xx, 5% timeouts (12 s hang), 10% lost responses, a burst of 10 429s every 8 s',
+    fault:
+      'every provider, for 2 min (quick: 1), then healed: 20% 5xx, 5% timeouts (12 s hang), 10% lost responses, a burst of 10 429s every 8 s',
     size: 'medium',
     async during(ctx, done) {
       const { sandboxUrl } = ctx.stack;
@@ -186,8 +214,10 @@ export const LOAD_SCENARIOS: LoadScenario[] = [
         lostResponseRate: 0.1,
       });
       let bursts = 0;
+      // Faults for a window, then healed: the onboardings must all finish afterwards (retries back off up to 60 s).
+      const healAt = Date.now() + (ctx.quick ? 60_000 : 120_000);
       try {
-        while (!done()) {
+        while (!done() && Date.now() < healAt) {
           await delay(8_000);
           for (const provider of ALL_PROVIDERS) {
             await fetch(`${sandboxUrl}/_sandbox/faults/${provider}`, {
@@ -206,7 +236,7 @@ export const LOAD_SCENARIOS: LoadScenario[] = [
             return `${provider} ${body.stats.errors ?? 0}×5xx ${body.stats.timeouts ?? 0}×timeout ${body.stats.lostResponses ?? 0}×lost ${body.stats.rateLimited ?? 0}×429`;
           }),
         );
-        return [`injected: ${stats.join('; ')} (${bursts} bursts)`];
+        return [`injected for ${ctx.quick ? 60 : 120} s, then healed: ${stats.join('; ')} (${bursts} bursts)`];
       } finally {
         await setFaults(sandboxUrl, ALL_PROVIDERS, null);
       }
