@@ -89,7 +89,8 @@ export async function runLoadScenario(ctx: ScenarioContext, scenario: LoadScenar
   const [run, notes] = await Promise.all([loadRun, faultNotes]);
   const verdict = await auditVerdict(stack.sandboxUrl, run.outcomes, watermark);
   // What did not finish must not create anything during the next scenario (its audit would count it).
-  const terminated = await terminateRunning(stack, sinceIso);
+  const unfinished = new Set(run.outcomes.filter((o) => o.state === 'unfinished').map((o) => o.onboardingId));
+  const terminated = unfinished.size > 0 ? await terminateRunning(stack, sinceIso, unfinished) : 0;
   // The deliveries and webhook-routing workflows of these onboardings end a little after them.
   await delay(2_000);
   const figures = await historyFigures(stack.temporalAddress, stack.namespace, sinceIso, ctx.marks);
@@ -145,7 +146,8 @@ export async function runLoadScenario(ctx: ScenarioContext, scenario: LoadScenar
 
 const ALL_PROVIDERS = Object.keys(SIZES.standard);
 
-async function terminateRunning(stack: ChaosStack, sinceIso: string): Promise<number> {
+/** Terminates the onboardings of `ids` still running (visibility may lag: a finished one is never touched). */
+async function terminateRunning(stack: ChaosStack, sinceIso: string, ids: Set<string>): Promise<number> {
   const connection = await Connection.connect({ address: stack.temporalAddress });
   try {
     const { executions } = await connection.workflowService.listWorkflowExecutions({
@@ -153,7 +155,8 @@ async function terminateRunning(stack: ChaosStack, sinceIso: string): Promise<nu
       query: `ExecutionStatus = "Running" AND StartTime >= "${sinceIso}" AND WorkflowId STARTS_WITH "onboarding:"`,
       pageSize: 1000,
     });
-    for (const execution of executions ?? []) {
+    const mine = (executions ?? []).filter((execution) => ids.has(execution.execution?.workflowId ?? ''));
+    for (const execution of mine) {
       await connection.workflowService
         .terminateWorkflowExecution({
           namespace: stack.namespace,
@@ -162,7 +165,7 @@ async function terminateRunning(stack: ChaosStack, sinceIso: string): Promise<nu
         })
         .catch(() => undefined);
     }
-    return executions?.length ?? 0;
+    return mine.length;
   } finally {
     await connection.close();
   }
