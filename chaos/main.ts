@@ -8,6 +8,7 @@
  *   npm run chaos -- --cluster    on the PostgreSQL cluster (test/helpers/cluster.ts), 2 workers, 2 gateways
  *   npm run chaos -- --only=baseline,worker-kill9,bad-inputs   some scenarios only
  *   npm run chaos -- --keep       keep the temp dir (database, logs)
+ *   npm run chaos -- --out=<file> write the results there instead
  *
  * Scenarios: chaos/scenarios.ts (load under a fault), bad-inputs.ts, fuzz.ts (schemathesis), and the PII scan
  * (pii.ts) over every log line and raw history. Results: chaos/RESULTS.md (full runs; --quick writes
@@ -30,7 +31,7 @@ import type { ChaosStack } from './stack.js';
 const OTHER_SCENARIOS = ['bad-inputs', 'fuzz', 'pii-scan'];
 
 function parseArgs(argv: string[]) {
-  const known = ['--quick', '--cluster', '--keep', '--only='];
+  const known = ['--quick', '--cluster', '--keep', '--only=', '--out='];
   for (const arg of argv) {
     if (!known.some((flag) => (flag.endsWith('=') ? arg.startsWith(flag) : arg === flag))) {
       throw new Error(`unknown argument ${arg} (known: ${known.join(' ')})`);
@@ -45,6 +46,7 @@ function parseArgs(argv: string[]) {
   for (const name of only ?? [])
     if (!all.includes(name)) throw new Error(`--only: no scenario '${name}' (known: ${all.join(', ')})`);
   return {
+    out: argv.find((arg) => arg.startsWith('--out='))?.slice('--out='.length),
     quick: argv.includes('--quick'),
     cluster: argv.includes('--cluster'),
     keep: argv.includes('--keep'),
@@ -130,7 +132,9 @@ async function main(): Promise<number> {
     results,
     ctx?.timeouts ?? [],
   );
-  const target = path.join(projectRoot, 'chaos', options.quick ? 'RESULTS-quick.md' : 'RESULTS.md');
+  const target = options.out
+    ? path.resolve(options.out)
+    : path.join(projectRoot, 'chaos', options.quick ? 'RESULTS-quick.md' : 'RESULTS.md');
   writeFileSync(target, await formatted(markdown, target));
   process.stdout.write(`\n${renderTable(results)}\n\n`);
   log(`wrote ${path.relative(projectRoot, target)}`);
