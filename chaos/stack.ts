@@ -107,8 +107,8 @@ export async function startDevStack(options: { dir: string; log: (line: string) 
     WORKFLOW_BUNDLE_PATH: workflowBundlePath,
     ...CHAOS_SANDBOX_ENV,
     NODE_ENV: 'development',
-    // info, not warn: more lines for the PII scan to read.
-    LOG_LEVEL: 'info',
+    // info, not warn: more lines for the PII scan to read (CHAOS_LOG_LEVEL=debug: the SDK's activity starts too).
+    LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'info',
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_NAMESPACE: 'default',
     TASK_QUEUE_PREFIX: 'chaos',
