@@ -98,6 +98,23 @@ export async function historyFigures(
           const name = (type === undefined || type === null ? '?' : TimeoutType[type]).replace('TIMEOUT_TYPE_', '');
           figures.workflowTaskTimeoutTypes[name] = (figures.workflowTaskTimeoutTypes[name] ?? 0) + 1;
         }
+        // A timed-out attempt that was retried leaves no TimedOut event: only the next Started event's lastFailure.
+        const startedAttributes = event.activityTaskStartedEventAttributes;
+        const retriedTimeout = startedAttributes?.lastFailure?.timeoutFailureInfo?.timeoutType;
+        if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED && retriedTimeout) {
+          figures.activityTimeouts += 1;
+          const scheduled = byId.get(Number(startedAttributes.scheduledEventId));
+          figures.timeouts.push({
+            workflowId: execution.workflowId,
+            activityType: scheduled?.activityTaskScheduledEventAttributes?.activityType?.name ?? '?',
+            timeoutType: `${TimeoutType[retriedTimeout]} (retried)`,
+            attempt: (startedAttributes.attempt ?? 2) - 1,
+            queuedMs: null,
+            startedForMs: null,
+            startedAt: null,
+            takenBy: '?',
+          });
+        }
         if (event.eventType !== EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT) continue;
         figures.activityTimeouts += 1;
         const attributes = event.activityTaskTimedOutEventAttributes;

@@ -85,15 +85,28 @@ export function renderMarkdown(
     lines.push(
       '## Activity timeouts seen',
       '',
-      '| scenario | activity | type | attempt | queued (ms) | started for (ms) |',
-      '| --- | --- | --- | --- | --- | --- |',
+      'queued = scheduled → taken by a worker (ActivityTaskStarted); provider calls = what that workflow called during',
+      'the attempt, from the worker log (0: taken, never ran). "(retried)": a timed-out attempt the server retried,',
+      "seen only in the next attempt's lastFailure.",
+      '',
+      '| scenario | workflow | activity | type | attempt | queued (ms) | started for (ms) | taken by | provider calls |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     );
-    for (const t of timeouts.slice(0, 60)) {
-      lines.push(
-        `| ${t.scenario} | ${t.activityType} | ${t.timeoutType.replace('TIMEOUT_TYPE_', '')} | ${t.attempt} | ${cell(t.queuedMs)} | ${cell(t.startedForMs)} |`,
-      );
+    for (const t of timeouts.slice(0, 80)) {
+      const row = [
+        t.scenario,
+        t.workflowId,
+        t.activityType,
+        t.timeoutType.replace('TIMEOUT_TYPE_', ''),
+        t.attempt,
+        t.queuedMs,
+        t.startedForMs,
+        t.takenBy,
+        t.callsDuringAttempt,
+      ];
+      lines.push(`| ${row.map(cell).join(' | ')} |`);
     }
-    if (timeouts.length > 60) lines.push('', `(${timeouts.length - 60} more not shown)`);
+    if (timeouts.length > 80) lines.push('', `(${timeouts.length - 80} more not shown)`);
     lines.push('');
   }
   return lines.join('\n');
