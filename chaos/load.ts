@@ -129,6 +129,29 @@ class Gateways {
   }
 }
 
+/**
+ * Phone numbers already used in this run. A scripted customer may derive the phone from the customerRef with little
+ * entropy (a sandbox control in its last digits), and two customers sharing a phone are two consumers of one phone
+ * at the provider: refused as a conflict, which is the harness's doing, not a fault's. A taken phone gets another ref.
+ */
+const usedPhones = new Set<string>();
+
+function uniquePhoneStart(scenario: Scenario, baseRef: string): StartBody {
+  for (let retry = 0; ; retry += 1) {
+    const customerRef = retry === 0 ? baseRef : `${baseRef}-${retry}`;
+    const body = scenario.startBody(customerRef, {
+      person: personFor(customerRef),
+      // Reconciliation polling short enough that a dropped webhook delays an onboarding seconds, not minutes.
+      options: { pollInitialInterval: '2s', pollMaxInterval: '10s' },
+    });
+    const phone = (body.applicant as Partial<StartBody['applicant']>).phone;
+    if (!phone || !usedPhones.has(phone) || retry > 50) {
+      if (phone) usedPhones.add(phone);
+      return body;
+    }
+  }
+}
+
 async function runOne(
   gateways: Gateways,
   provider: string,
@@ -137,11 +160,7 @@ async function runOne(
   options: LoadOptions,
   deadline: number,
 ): Promise<OnboardingOutcome> {
-  const body = scenario.startBody(customerRef, {
-    person: personFor(customerRef),
-    // Reconciliation polling short enough that a dropped webhook delays an onboarding seconds, not minutes.
-    options: { pollInitialInterval: '2s', pollMaxInterval: '10s' },
-  });
+  const body = uniquePhoneStart(scenario, customerRef);
   options.marks.push(...marksOf(body));
   const started = await gateways.call('POST', '/v1/onboardings', deadline, body);
   if (started.status !== 200 && started.status !== 201) {
