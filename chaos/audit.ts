@@ -8,7 +8,7 @@
  */
 import type { OnboardingOutcome } from './load.js';
 
-interface AuditEntry {
+export interface AuditEntry {
   seq: number;
   provider: string;
   kind: string;
@@ -44,7 +44,12 @@ export async function auditVerdict(
   outcomes: OnboardingOutcome[],
   sinceSeq: number,
 ): Promise<AuditVerdict> {
-  const entries = (await auditEntries(sandboxUrl)).filter((entry) => entry.seq > sinceSeq);
+  return verdictOf(await auditEntries(sandboxUrl), outcomes, sinceSeq);
+}
+
+/** The verdict from audit entries (those after `sinceSeq`) and the scenario's outcomes. */
+export function verdictOf(all: AuditEntry[], outcomes: OnboardingOutcome[], sinceSeq: number): AuditVerdict {
+  const entries = all.filter((entry) => entry.seq > sinceSeq);
   const details: string[] = [];
   const completed = outcomes.filter((outcome) => outcome.state === 'completed').length;
   const lostOnes = outcomes.filter((outcome) => outcome.state !== 'completed');
