@@ -15,9 +15,14 @@ export const SCHEMATHESIS_VERSION = '4.32.5';
 const venv = path.join(projectRoot, '.tools', 'venv-schemathesis');
 const schemathesisBin = path.join(venv, 'bin', 'schemathesis');
 
-function run(command: string, args: string[], timeoutMs: number): Promise<{ code: number | null; output: string }> {
+function run(
+  command: string,
+  args: string[],
+  timeoutMs: number,
+  cwd = projectRoot,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-200_000)));
     child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-200_000)));
@@ -88,7 +93,8 @@ export async function fuzzGateway(
   options.log(
     `fuzz: schemathesis ${args.slice(0, 2).join(' ')} (≤ ${options.maxExamples} examples per operation, ≤ ${options.maxSeconds}s)`,
   );
-  const result = await run(schemathesisBin, args, (options.maxSeconds + 300) * 1000);
+  // In the run's temp folder: schemathesis keeps its example database (.schemathesis/) in its working directory.
+  const result = await run(schemathesisBin, args, (options.maxSeconds + 300) * 1000, options.dir);
   const xml = await readFile(junit, 'utf8').catch(() => '');
   const operations = (xml.match(/<testcase /g) ?? []).length;
   const failures: string[] = [];
