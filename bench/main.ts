@@ -191,6 +191,8 @@ async function run(options: Options): Promise<number> {
           partial.scale = (await section('scale', () => scaleOfWaiting(ctx, subject))) ?? null;
         } else errors.push('scale: no provider onboarding is available');
       }
+      if (options.sections.has('worker-start'))
+        await section('worker-start', async () => (await import('./sections/worker-start.js')).workerStart(ctx));
     } finally {
       await close();
     }

@@ -3,9 +3,7 @@
  * one connection and one Prometheus endpoint. SIGTERM/SIGINT drain in-flight activities for up to
  * WORKER_SHUTDOWN_GRACE_SECONDS before the process exits.
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { LogEntry } from '@temporalio/worker';
 import { loadConfig, taskQueueFor } from '../common/config.js';
 import type { Config } from '../common/config.js';
@@ -16,9 +14,7 @@ import { connectClient, connectWorker, describeTarget } from '../common/temporal
 import { prometheusTelemetry } from './metrics.js';
 import { startTracing, WORKER_SERVICE_NAME } from '../common/tracing.js';
 import { TASK_QUEUES } from './providers.js';
-
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const workflowsPath = path.join(projectRoot, 'workflows', 'index.ts');
+import { loadWorkflowBundle } from './workflow-bundle.js';
 
 /** The SDK's own logs (worker state, task failures) go through our structured, PII-masking logger. */
 function sdkLogger(log: Logger, config: Config): DefaultLogger {
@@ -62,14 +58,14 @@ async function main(): Promise<void> {
 
   const documents = DocumentStore.fromConfig(config);
 
-  // One bundle for every queue: bundling is the slow part of a worker start.
-  const workflowBundle = await bundleWorkflowCode({
-    workflowsPath,
-    failureConverterPath: dataConverter.failureConverterPath,
-    payloadConverterPath: dataConverter.payloadConverterPath,
-    logger: sdkLogger(createLogger('bundler'), { ...config, LOG_LEVEL: 'warn' }),
-    ...(tracing ? { workflowInterceptorModules: tracing.workflowInterceptorModules } : {}),
-  });
+  // One bundle for every queue: prebuilt by `npm run build`, else bundled here (the slow part of a worker start).
+  const { workflowBundle, source: bundleSource } = await loadWorkflowBundle(
+    dataConverter,
+    sdkLogger(createLogger('bundler'), { ...config, LOG_LEVEL: 'warn' }),
+    process.env,
+    tracing?.workflowInterceptorModules ?? [],
+  );
+  log.info('workflow bundle', { source: bundleSource });
 
   const workers = await Promise.all(
     TASK_QUEUES.map((queue) => {

@@ -67,7 +67,7 @@ function effectiveValue(value: string | number | boolean): string | undefined {
 
 function entryFiles(service: Service): string[] {
   const command = Array.isArray(service.command) ? service.command : service.command ? [service.command] : [];
-  return command.filter((part) => part.endsWith('.ts'));
+  return command.filter((part) => part.endsWith('.js') || part.endsWith('.ts'));
 }
 
 describe('docker-compose.yml', () => {
@@ -230,17 +230,24 @@ describe('docker-compose.yml and npm run cluster: one Temporal setup', () => {
 });
 
 describe('Dockerfile', () => {
-  it('runs TypeScript entry files through tsx from a node 20 image', () => {
+  it('runs the compiled entry files under node (not tsx) from a node 20 image', () => {
     expect(dockerfile).toMatch(/^FROM node:20/m);
+    expect(dockerfile).toMatch(/RUN npm run build/);
     expect(dockerfile).toMatch(/RUN npm install --omit=dev --no-save/);
-    expect(dockerfile).toMatch(/^ENTRYPOINT \["node_modules\/\.bin\/tsx"\]/m);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node"/m);
+    expect(dockerfile).not.toMatch(/^ENTRYPOINT .*tsx/m);
   });
 
   it('names only entry files that exist, in its CMD and in every compose command', () => {
     const defaultCommand = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? '[]') as string[];
     const entries = [...defaultCommand, ...appServices.flatMap(([, service]) => entryFiles(service))];
     expect(entries.length).toBeGreaterThanOrEqual(3);
-    for (const entry of entries) expect(existsSync(path.join(projectRoot, entry)), `${entry} is missing`).toBe(true);
+    for (const entry of entries) {
+      expect(entry, 'production runs compiled code').toMatch(/^dist\/.*\.js$/);
+      // dist/ is what `npm run build` makes of the sources: dist/<path>.js comes from <path>.ts.
+      const source = entry.replace(/^dist\//, '').replace(/\.js$/, '.ts');
+      expect(existsSync(path.join(projectRoot, source)), `${source} is missing`).toBe(true);
+    }
   });
 
   it('does not copy local state or tools into the image', () => {
