@@ -6,11 +6,16 @@
  *   npm run cluster                      two workers, two gateways
  *   npm run cluster -- --workers 3 --gateways 1
  *   npm run cluster -- --data-dir /srv/cluster --free-ports    elsewhere, on ports the system picks
+ *   npm run cluster -- --tsx             the worker, gateway and sandbox on the sources (no build first)
+ *
+ * By default it first runs `npm run build` and runs our processes under `node` on dist/, as production does (tsx's
+ * wrapper may cut a worker's drain short on SIGTERM).
  */
 import path from 'node:path';
 import { startCluster } from './cluster/stack.js';
 import type { ClusterStack } from './cluster/stack.js';
 import { projectRoot } from './cluster/tools.js';
+import { build } from './build/index.js';
 
 function countFlag(args: string[], flag: string, fallback: number): number {
   const index = args.indexOf(flag);
@@ -32,9 +37,16 @@ async function main(): Promise<number> {
   for (let index = 0; index < args.length; index++) {
     const arg = args[index] ?? '';
     if (withValue.has(arg)) index++;
-    else if (arg !== '--free-ports') {
-      throw new Error(`unknown argument ${arg} (known: --workers N, --gateways N, --data-dir DIR, --free-ports)`);
+    else if (arg !== '--free-ports' && arg !== '--tsx') {
+      throw new Error(
+        `unknown argument ${arg} (known: --workers N, --gateways N, --data-dir DIR, --free-ports, --tsx)`,
+      );
     }
+  }
+  if (!args.includes('--tsx')) {
+    say('cluster | npm run build (compiled worker, gateway and sandbox; --tsx skips it)');
+    await build('dist', (line) => say(`cluster | ${line}`));
+    process.env.CLUSTER_COMPILED = '1';
   }
   const workers = countFlag(args, '--workers', 2);
   const gateways = countFlag(args, '--gateways', 2);

@@ -51,7 +51,7 @@ describe('npm run cluster', () => {
     async () => {
       const launcher = spawn(
         path.join(projectRoot, 'node_modules', '.bin', 'tsx'),
-        [path.join(projectRoot, 'scripts', 'cluster.ts'), '--workers', '1', '--gateways', '1'].concat([
+        [path.join(projectRoot, 'scripts', 'cluster.ts'), '--workers', '1', '--gateways', '1', '--tsx'].concat([
           '--data-dir',
           dataDir,
           '--free-ports',
