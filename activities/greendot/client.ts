@@ -2,8 +2,9 @@
  * Typed calls to Green Dot's BaaS API on the provider HTTP core. Green Dot specifics live here and only here:
  * client-credentials token (`POST /authentication`, Basic, 24 h), `X-GD-RequestId` on every call (the idempotency
  * key of writes, derived from workflow and step; a fresh GUID for reads), the `responseDetails` envelope, business
- * refusals inside HTTP 200, and its retry rule: only a 503 (and the API lock 4091) is repeated with the same
- * request id; a 500 is never repeated blindly (ProviderOutcomeUnknown, for an operator).
+ * refusals inside HTTP 200, and its retry rule (greendotRetryableStatus): a 503, a 429 (after its Retry-After) and
+ * the API lock 4091 are repeated with the same request id, and so is any 5xx on a read; a 5xx on a write is never
+ * repeated blindly (ProviderOutcomeUnknown, for an operator).
  */
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
@@ -11,7 +12,13 @@ import type { Config } from '../../common/config.js';
 import type { Logger } from '../../common/log.js';
 import type { ProviderErrorKind } from '../../contract/provider-failures.js';
 import { TokenAuth, basicAuthorization } from '../http/auth.js';
-import { ProviderHttpClient, type HttpMethod, type ParsedProviderError } from '../http/client.js';
+import {
+  ProviderHttpClient,
+  isReadMethod,
+  type HttpMethod,
+  type ParsedProviderError,
+  type RetryableStatus,
+} from '../http/client.js';
 import { responseDetailsEnvelopeSchema, tokenResponseSchema, type GreendotResponseDetail } from './schemas.js';
 
 export const GREENDOT_TOKEN_TTL_MS = 24 * 60 * 60_000;
@@ -98,8 +105,10 @@ function kindFor(status: number): ProviderErrorKind | undefined {
  */
 export function parseGreendotError(status: number, body: unknown): ParsedProviderError | undefined {
   const parsed = responseDetailsEnvelopeSchema.safeParse(body);
-  if (!parsed.success || parsed.data.responseDetails.length === 0) return undefined;
-  const details = parsed.data.responseDetails;
+  if (!parsed.success) return undefined;
+  // `0/0` names no business reason (a gateway's or a rate limiter's generic body): the HTTP status decides alone.
+  const details = parsed.data.responseDetails.filter((detail) => detail.code !== 0);
+  if (details.length === 0) return undefined;
   const code = detailCode(details[0]!);
   const fields = [...new Set(details.map(fieldOf).filter((field): field is string => field !== undefined))];
   const kind = kindFor(status);
@@ -111,6 +120,14 @@ export function parseGreendotError(status: number, body: unknown): ParsedProvide
     ...(`${status}/${details[0]!.code}` === API_LOCKED ? { retryable: true } : {}),
   };
 }
+
+/**
+ * Green Dot: "for a 503, retry the call with the same requestId"; a 500 on a write may have taken effect, so it is
+ * not repeated blindly. A 429 is a rate limit (retried after its Retry-After); a read changes nothing, so any 5xx on
+ * one is repeated. A 4xx other than 429 is an answer, never repeated.
+ */
+export const greendotRetryableStatus: RetryableStatus = (status, _parsed, call) =>
+  status === 503 || status === 429 || (status >= 500 && isReadMethod(call.method));
 
 /** A 2xx whose responseDetails say no (a code other than 0), except the enrollment outcomes mapped by the activity. */
 export function greendotBusinessRefusal(_status: number, body: unknown): ParsedProviderError | undefined {
@@ -139,8 +156,7 @@ export class GreendotClient {
       provider: 'greendot',
       baseUrl: config.GREENDOT_BASE_URL,
       parseError: parseGreendotError,
-      // Green Dot: "for a 503, retry the call with the same requestId"; never a 400 or a 500.
-      retryableStatus: (status) => status === 503,
+      retryableStatus: greendotRetryableStatus,
       businessRefusal: greendotBusinessRefusal,
       // Every call carries a request id: the idempotency key of a write, a fresh one for a read.
       hooks: [(request) => ({ [GREENDOT_REQUEST_ID_HEADER]: request.idempotencyKey ?? randomUUID() })],

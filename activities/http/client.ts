@@ -86,8 +86,20 @@ export type ErrorParser = (status: number, body: unknown) => ParsedProviderError
  * parser read from the body. A status it answers false for is final: a 5xx becomes a non-retryable
  * ProviderOutcomeUnknown (the call may have taken effect), anything else a ProviderBusinessError. Only the
  * statuses it accepts retry: a provider that answers `status === 503` makes 408 and 429 business errors too.
+ * `call` says what was asked (a read may be repeated where a write may not) and when the provider said to come
+ * back (Retry-After, which the core also hands to Temporal as the next retry delay).
  */
-export type RetryableStatus = (status: number, parsed: ParsedProviderError | undefined) => boolean;
+export type RetryableStatus = (status: number, parsed: ParsedProviderError | undefined, call: FailedCall) => boolean;
+
+/** What a RetryableStatus may weigh beside the status and the parsed body. */
+export interface FailedCall {
+  method: HttpMethod;
+  /** The response's Retry-After in milliseconds, undefined when absent or unreadable. */
+  retryAfterMs: number | undefined;
+}
+
+/** A read changes nothing at the provider, so a failed one can always be repeated. */
+export const isReadMethod = (method: HttpMethod): boolean => method === 'GET';
 
 /**
  * Reads a business refusal out of a 2xx body (a provider that answers "no" with HTTP 200 and a code), or undefined
@@ -323,7 +335,11 @@ export class ProviderHttpClient {
 
     const parsed = status >= 400 ? this.parseError(status, response.body) : undefined;
     const retryableStatus = this.options.retryableStatus ?? defaultRetryableStatus;
-    if (parsed?.retryable || (status >= 400 && retryableStatus(status, parsed))) {
+    const call: FailedCall = {
+      method: options.method,
+      retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
+    };
+    if (parsed?.retryable || (status >= 400 && retryableStatus(status, parsed, call))) {
       throw this.unavailable(operation, response, parsed);
     }
     if (status === 401 && usedAuth) {

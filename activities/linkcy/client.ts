@@ -10,7 +10,13 @@ import type { Logger } from '../../common/log.js';
 import { SecretKeyRing } from '../../common/secret-seal.js';
 import type { SecretValue } from '../../common/secret-seal.js';
 import { TokenAuth } from '../http/auth.js';
-import { ProviderHttpClient, defaultRetryableStatus, type ParsedProviderError } from '../http/client.js';
+import {
+  ProviderHttpClient,
+  defaultRetryableStatus,
+  type FailedCall,
+  type ParsedProviderError,
+} from '../http/client.js';
+import { currentActivityContext } from '../http/idempotency.js';
 import type { ProviderErrorKind } from '../../contract/provider-failures.js';
 import { LINKCY_ERROR_CODES } from '../../contract/linkcy.js';
 import type { LinkcyKycAccessType } from '../../contract/linkcy.js';
@@ -68,13 +74,26 @@ export function parseLinkcyError(status: number, body: unknown): ParsedProviderE
   };
 }
 
+/** The longest resend-limit wait a repeated send waits out itself; a longer one is the workflow's to handle. */
+export const LINKCY_RESEND_WAIT_RETRIED_MS = 60_000;
+
 /**
- * Linkcy's resend limit is a 429 the customer must wait out, not an outage: final, so the workflow can say "not
- * yet" (409) instead of holding the customer's call while it retries.
+ * Linkcy's resend limit is a 429 the customer must wait out, not an outage. On a first attempt it is final, so the
+ * workflow can say "not yet" (409) instead of holding the customer's call while it retries. On a repeated attempt
+ * it is most likely our own lost first attempt that started the limit: nobody is told "not yet" for a code they did
+ * not ask twice for, so a short wait (Retry-After ≤ 60 s, which the core hands Temporal as the next retry delay) is
+ * waited out and the send repeated; a long or unstated one stays final.
  */
-export function linkcyRetryableStatus(status: number, parsed: ParsedProviderError | undefined): boolean {
-  if (status === 429 && parsed?.code === LINKCY_ERROR_CODES.resendLimit) return false;
-  return defaultRetryableStatus(status, parsed);
+export function linkcyRetryableStatus(
+  status: number,
+  parsed: ParsedProviderError | undefined,
+  call: FailedCall,
+  attempt: number = currentActivityContext()?.info.attempt ?? 1,
+): boolean {
+  if (status === 429 && parsed?.code === LINKCY_ERROR_CODES.resendLimit) {
+    return attempt > 1 && call.retryAfterMs !== undefined && call.retryAfterMs <= LINKCY_RESEND_WAIT_RETRIED_MS;
+  }
+  return defaultRetryableStatus(status, parsed, call);
 }
 
 /** The `exp` claim of a JWT (seconds), or undefined when it cannot be read. */

@@ -179,7 +179,7 @@ describe('Linkcy activities against the simulator', () => {
     }
   });
 
-  it('the resend limit is final (not retried), so the customer can be told to wait', async () => {
+  it('the resend limit met by a first attempt is final (not retried), so the customer can be told to wait', async () => {
     await control('PUT', '/settings', { otpMaxSendsPerHour: 1 });
     try {
       const { consumer } = await createdConsumer();

@@ -15,6 +15,8 @@ import {
   PROVIDER_RESPONSE_INVALID,
   PROVIDER_UNAVAILABLE,
   ProviderHttpClient,
+  isReadMethod,
+  type FailedCall,
   type ParsedProviderError,
   type ProviderErrorDetails,
   type ProviderHttpClientOptions,
@@ -228,6 +230,28 @@ describe('a provider that retries only 503', () => {
     );
     await failureOf(enroll(client));
     expect(seen).toEqual([[500, { code: '0/0', message: 'General Exception' }]]);
+  });
+
+  it('the predicate sees the method and the Retry-After, so a read can be repeated where a write is not', async () => {
+    const calls: FailedCall[] = [];
+    const { client } = clientAnswering(
+      {
+        ...greenDotLike,
+        retryableStatus: (status, _parsed, call) => {
+          calls.push(call);
+          return status >= 500 && isReadMethod(call.method);
+        },
+      },
+      { status: 502, headers: { 'retry-after': '4' } },
+      { status: 502 },
+    );
+    expect((await failureOf(enroll(client))).type).toBe(PROVIDER_OUTCOME_UNKNOWN);
+    const read = await failureOf(client.request({ method: 'GET', path: '/accounts/a1', schema: enrollment }));
+    expect(read.type).toBe(PROVIDER_UNAVAILABLE);
+    expect(calls).toEqual([
+      { method: 'POST', retryAfterMs: 4000 },
+      { method: 'GET', retryAfterMs: undefined },
+    ]);
   });
 });
 
