@@ -74,7 +74,18 @@ export function verdictOf(all: AuditEntry[], outcomes: OnboardingOutcome[], sinc
     // (a lost onboarding already fails the scenario).
     const unfinished = outcomes.filter((o) => o.provider === provider && o.state !== 'completed').length;
     for (const [kind, held] of holders) {
-      const created = new Set(mine.filter((entry) => entry.kind === kind).map((entry) => entry.id)).size;
+      const ids = new Set(mine.filter((entry) => entry.kind === kind).map((entry) => entry.id));
+      // Where the simulator also audits an entity's first use (`<kind>_in_use`), one created and never used (its
+      // creation's answer was lost, so nothing of ours ever held it) is an orphan, reported apart: the provider then
+      // holds nothing the customer has twice. Only used ones can be duplicates.
+      const used = new Set(mine.filter((entry) => entry.kind === `${kind}_in_use`).map((entry) => entry.id));
+      if (used.size > 0) {
+        const orphans = [...ids].filter((id) => !used.has(id)).length;
+        if (orphans > 0)
+          details.push(`${provider} ${kind}: ${orphans} orphaned (created, never used; not a duplicate)`);
+        for (const id of [...ids]) if (!used.has(id)) ids.delete(id);
+      }
+      const created = ids.size;
       if (created > held + unfinished) {
         duplicated += created - held - unfinished;
         details.push(

@@ -35,6 +35,19 @@ describe('verdictOf', () => {
     expect(verdict).toMatchObject({ completed: 1, lost: 1, duplicated: 0 });
   });
 
+  it('reports an entity created and never used (its answer lost) as an orphan, and a used second one as a duplicate', () => {
+    const orphaned = [
+      entry('acme', 'session', 's1'),
+      entry('acme', 'session_in_use', 's1'),
+      entry('acme', 'session', 's-lost-answer'),
+    ];
+    const verdict = verdictOf(orphaned, [completed('o1', { sessionId: 's1' })], 0);
+    expect(verdict.duplicated).toBe(0);
+    expect(verdict.details.join()).toContain('acme session: 1 orphaned');
+    const twiceUsed = [...orphaned, entry('acme', 'session_in_use', 's-lost-answer')];
+    expect(verdictOf(twiceUsed, [completed('o1', { sessionId: 's1' })], 0).duplicated).toBe(1);
+  });
+
   it('ignores what was created before the scenario began', () => {
     const before = entry('acme', 'account', 'old');
     const entries = [before, entry('acme', 'account', 'a1')];
