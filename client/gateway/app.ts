@@ -113,7 +113,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     return503OnClosing: true,
     // Ids run to ~100 characters (an outbound event's id wraps an onboarding id), Fastify's default limit: room to
     // spare, and a longer one is an id that cannot exist (404), answered in our envelope like every other error.
-    maxParamLength: MAX_PATH_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
     frameworkErrors: (error, _request, reply) => {
       if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
         return sendError(reply, 404, 'not_found', `no such id: longer than ${MAX_PATH_PARAM_LENGTH} characters`);
