@@ -31,6 +31,12 @@ export interface BenchResults {
   webhooks: WebhookResults | null;
   scale: ScaleResults | null;
   errors: string[];
+  /** Minutes are what the 20-minute budget is about: the wall time of each section. */
+  sectionSeconds?: Record<string, number>;
+  /** Outbound events the local backend received over the whole run, by type. */
+  outbound?: { total: number; byType: Record<string, number> } | null;
+  /** With --cpu-prof: both workers' top frames (bench/profile-top.ts). */
+  cpuProfile?: { lines: string[] };
   rows: Row[];
 }
 

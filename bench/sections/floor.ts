@@ -41,6 +41,8 @@ export interface SideRound {
   server: ServerCost;
   /** The customer's HTTP requests to the gateway per onboarding. */
   httpRequests: number;
+  /** Outbound events the local backend received per onboarding started (the floor sends none). */
+  outboundDeliveries: number;
   errors: string[];
 }
 
@@ -117,6 +119,7 @@ export async function compareWithFloor(ctx: BenchContext, provider: BenchProvide
 
     const cpuBefore = cpuSnapshot(pids);
     const countersBefore = await settledScrape(stack.serverMetricsUrl);
+    const outboundBefore = stack.outbound.counts().total;
     const latency = await closedLoop(budget.latencyConcurrency, budget.latencySeconds * 1000, () =>
       runOnboarding(customer(side), ref(side, `l${round}`)),
     );
@@ -124,6 +127,7 @@ export async function compareWithFloor(ctx: BenchContext, provider: BenchProvide
     await untilSettled(ctx, side);
     const cpu = cpuDelta(cpuBefore, cpuSnapshot(pids));
     const counters = diff(countersBefore, await settledScrape(stack.serverMetricsUrl));
+    const outboundDeliveries = stack.outbound.counts().total - outboundBefore;
     errors.push(...latency.errors);
     const completed = latency.results.filter((run) => run.state === 'completed');
     const latencies = completed.map((run) => run.latencyMs);
@@ -163,6 +167,7 @@ export async function compareWithFloor(ctx: BenchContext, provider: BenchProvide
       server,
       httpRequests:
         completed.length > 0 ? completed.reduce((sum, run) => sum + run.httpRequests, 0) / completed.length : 0,
+      outboundDeliveries: outboundDeliveries / Math.max(1, latency.results.length),
       errors: errors.slice(0, 10),
     };
   };
