@@ -70,7 +70,10 @@ export function rowsOf(results: Omit<BenchResults, 'rows'>): Row[] {
     rows.push({
       section: s,
       figure: 'capacity of the direct path (routable events, verified + routed + signalled, 200)',
-      value: `${w.capacityPerSecond.toFixed(0)}/s`,
+      value:
+        `${w.capacityPerSecond.toFixed(0)}/s (ramp, concurrency: per second: ` +
+        `${w.capacityRamp.map((step) => `${step.concurrency}: ${step.perSecond.toFixed(0)}`).join(', ')}; ` +
+        `stopped: ${w.capacityEnded ?? 'n/a'})`,
       aim: '—',
       pass: null,
     });

@@ -137,7 +137,7 @@ export async function memoryPerCachedWorkflow(
     const heapBefore = await heapAfterGc(stack.heapUrl[worker]);
     const rssBefore = rssBytes(pid);
     const refs = Array.from({ length: budget.memoryHeld }, (_, i) => `${side === 'real' ? 'r' : 'f'}mem-${i}`);
-    const ids = await pool(refs, 16, async (customerRef) => {
+    const ids = await pool(refs, 32, async (customerRef) => {
       const response = await fetch(`${gatewayUrl}/v1/onboardings`, {
         method: 'POST',
         headers: { authorization: `Bearer ${BENCH_API_KEY}`, 'content-type': 'application/json' },
