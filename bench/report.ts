@@ -185,6 +185,21 @@ export function renderMarkdown(results: BenchResults, jsonName: string): string 
     `Machine: ${m.nproc} CPUs (${m.cpuModel}), ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB memory, Node ${m.node}, ${m.platform}; ` +
       `load average at start ${m.loadAverageAtStart.map((v) => v.toFixed(2)).join(' ')}, at end ${(m.loadAverageAtEnd ?? []).map((v) => v.toFixed(2)).join(' ') || 'n/a'} (the machine is shared).`,
     '',
+    `Wall time by section: ${
+      Object.entries(results.sectionSeconds ?? {})
+        .map(([name, seconds]) => `${name} ${(seconds / 60).toFixed(1)} min`)
+        .join(', ') || 'not recorded'
+    }; total ${(results.durationSeconds / 60).toFixed(1)} min (stack start and stop included).`,
+    '',
+    `Outbound events delivered to the bench's backend over the whole run: ${
+      results.outbound
+        ? `${results.outbound.total} (${Object.entries(results.outbound.byType)
+            .sort((a, b) => b[1] - a[1])
+            .map(([type, count]) => `${type} ${count}`)
+            .join(', ')})`
+        : 'not recorded'
+    }.`,
+    '',
     '| section | figure | value | aim | result |',
     '|---|---|---|---|---|',
     ...results.rows.map(
