@@ -202,9 +202,7 @@ export async function compareWithFloor(ctx: BenchContext, provider: BenchProvide
   const ratio = (pick: (side: SideRound) => number | undefined): Spread =>
     spreadOf(rounds.map((round) => (pick(round.real) ?? Number.NaN) / (pick(round.floor) ?? Number.NaN)));
   const openLoop = await openLoopLatency(ctx, provider, customer, rounds);
-  const memory = budget.memoryProviders.includes(provider.name)
-    ? await memoryPerCachedWorkflow(ctx, provider, customer)
-    : null;
+  const memory = budget.memoryProviders.includes(provider.name) ? await memoryPerCachedWorkflow(ctx, provider) : null;
   return {
     provider: provider.name,
     shape,
