@@ -51,7 +51,7 @@ export const FULL_BUDGET: Budget = {
   rampStepLatencies: 1,
   rampMaxSeconds: 4,
   rampLevels: [2, 4, 8, 16],
-  rampRounds: 2,
+  rampRounds: 1,
   memoryHeld: 1_000,
   memoryProviders: ['jiko'],
   openLoopFractions: [0.5],

@@ -32,6 +32,7 @@ interface Options {
   extraScale: number[];
   report: string | undefined;
   rounds: number | undefined;
+  rampRounds: number | undefined;
   cpuProf: boolean;
 }
 
@@ -43,7 +44,17 @@ function parseArgs(argv: string[]): Options {
       ?.split(',')
       .map((item) => item.trim())
       .filter(Boolean);
-  const known = ['--quick', '--keep', '--cpu-prof', '--scale=', '--only=', '--providers=', '--report=', '--rounds='];
+  const known = [
+    '--quick',
+    '--keep',
+    '--cpu-prof',
+    '--scale=',
+    '--only=',
+    '--providers=',
+    '--report=',
+    '--rounds=',
+    '--ramp-rounds=',
+  ];
   for (const arg of argv) {
     if (!known.some((flag) => (flag.endsWith('=') ? arg.startsWith(flag) : arg === flag))) {
       throw new Error(`unknown argument ${arg} (known: ${known.join(' ')})`);
@@ -61,6 +72,7 @@ function parseArgs(argv: string[]): Options {
     extraScale: scale,
     report: value('report'),
     rounds: value('rounds') === undefined ? undefined : Number(value('rounds')),
+    rampRounds: value('ramp-rounds') === undefined ? undefined : Number(value('ramp-rounds')),
     cpuProf: argv.includes('--cpu-prof'),
   };
 }
@@ -99,6 +111,7 @@ async function run(options: Options): Promise<number> {
   };
   const budget: Budget = { ...(options.quick ? QUICK_BUDGET : FULL_BUDGET) };
   if (options.rounds !== undefined && options.rounds > 0) budget.rounds = options.rounds;
+  if (options.rampRounds !== undefined && options.rampRounds >= 0) budget.rampRounds = options.rampRounds;
   // Asked-for levels come with 1,000, the base their signal latency is compared with.
   const asked = options.extraScale.length > 0 ? [1_000, ...options.extraScale] : [];
   budget.scaleLevels = [...new Set([...budget.scaleLevels, ...asked])].sort((a, b) => a - b);
