@@ -8,15 +8,14 @@
  *   await onboarding.act(status.onboardingId, action, body);   // an action of that provider, sent as its Update
  */
 import { randomUUID } from 'node:crypto';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
-import type { Client, WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
+import { WorkflowClient, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { Client, WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
 import type { temporal } from '@temporalio/proto';
 import { taskQueueFor } from '../common/config.js';
 import type { Config } from '../common/config.js';
-import { createLogger } from '../common/log.js';
 import {
   ACTION_NOT_EXPECTED,
   cancelUpdate,
@@ -44,6 +43,8 @@ import {
   UnsupportedProviderError,
   ValidationError,
 } from './errors.js';
+import { OnboardingStarter, isDeadlineExceeded } from './onboarding-start.js';
+import type { ExecutionRecordFacts, StartResult, WorkflowDescription } from './onboarding-start.js';
 import { OutboundEvents } from './outbound-events.js';
 import { DocumentStoreUnavailableError, parseOrThrow } from './provider-definition.js';
 import type { ClientProvider, DocumentSink, ProviderAction } from './provider-definition.js';
@@ -61,11 +62,7 @@ export { WEBHOOK_DELIVERY_WORKFLOW_TYPE };
 
 export type { StartBodyInput };
 
-export interface StartResult {
-  /** True when this call started the onboarding; false when it already existed (running or finished). */
-  created: boolean;
-  status: OnboardingStatus;
-}
+export type { StartResult };
 
 export interface OnboardingClientOptions {
   /** A Temporal client built with the project's data converter (common/temporal.ts connectClient). */
@@ -80,18 +77,16 @@ export interface OnboardingClientOptions {
   /** How long a status query may take before the onboarding is reported unavailable. */
   queryTimeoutMs?: number;
   /**
+   * Start in one round trip with Update-with-start (default). false: start, describe and query (three), e.g. for
+   * a server without `frontend.enableExecuteMultiOperation`; a refusal by the server switches to it by itself.
+   */
+  updateWithStart?: boolean;
+  /**
    * How long a webhook's direct path (visibility lookup + signals) may take before the delivery workflow takes the
    * event instead. Short: the provider is waiting for the answer.
    */
   webhookDirectTimeoutMs?: number;
 }
-
-type WorkflowDescription = Awaited<ReturnType<WorkflowHandle['describe']>>;
-
-/** How long a start waits for the new onboarding's first status before answering from the execution record. */
-const START_STATUS_TIMEOUT_MS = 3_000;
-
-const log = createLogger('onboarding-client');
 
 const ONBOARDING_ID = /^onboarding:([a-z][a-z0-9]{1,31}):([A-Za-z0-9_.-]{1,64})$/;
 
@@ -146,11 +141,6 @@ function isOnboardingStatus(value: unknown): value is OnboardingStatus {
   );
 }
 
-function isDeadlineExceeded(err: unknown): boolean {
-  const text = `${String(err)} ${err instanceof Error && err.cause ? String(err.cause) : ''}`;
-  return /deadline|DEADLINE_EXCEEDED|timed? ?out/i.test(text);
-}
-
 export class OnboardingClient {
   readonly client: Client;
   readonly config: Config;
@@ -159,6 +149,12 @@ export class OnboardingClient {
   private readonly webhooks: WebhookIntake;
   private readonly events: OutboundEvents;
   readonly providers: ProviderRegistry;
+  private readonly starter: OnboardingStarter;
+  /**
+   * The same client, with queries refused by the server for a closed workflow (`NOT_OPEN`): a finished onboarding
+   * is read from its result instead of having a worker replay its whole history to answer a query.
+   */
+  private readonly openWorkflows: WorkflowClient;
 
   constructor(options: OnboardingClientOptions) {
     this.client = options.client;
@@ -166,6 +162,15 @@ export class OnboardingClient {
     this.documents = options.documents;
     this.providers = options.providers ?? DEFAULT_PROVIDER_REGISTRY;
     this.queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
+    this.starter = new OnboardingStarter({
+      client: this.client,
+      queryTimeoutMs: this.queryTimeoutMs,
+      updateWithStart: options.updateWithStart ?? true,
+      get: (onboardingId) => this.get(onboardingId),
+      fromExecutionRecord: (onboardingId, description, known) =>
+        this.statusFromExecutionRecord(onboardingId, description, known),
+    });
+    this.openWorkflows = new WorkflowClient({ ...this.client.workflow.options, queryRejectCondition: 'NOT_OPEN' });
     this.events = new OutboundEvents(this.client, this.config);
     this.webhooks = new WebhookIntake({
       client: this.client,
@@ -205,71 +210,38 @@ export class OnboardingClient {
     };
     // Tells "we started it" from "it was already running": USE_EXISTING answers both with the same handle.
     const startToken = randomUUID();
-    let handle: WorkflowHandle;
-    try {
-      handle = await this.client.workflow.start(definition.workflowType, {
-        workflowId,
-        taskQueue: taskQueueFor(this.config, parsed.provider),
-        args: [input],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        memo: { startToken },
-        // What the Web UI shows in the list and on the page without decoding anything: never PII (the
-        // customerRef is refused when it looks like personal data).
-        staticSummary: `${definition.provider} onboarding · ${parsed.customerRef}`,
-        staticDetails:
-          `Onboarding with **${definition.provider}** for customerRef \`${parsed.customerRef}\`. ` +
-          'The business state (step, blocked on, pending actions) is in the current details; the full status is ' +
-          'the `status` query.',
-        typedSearchAttributes: [
-          { key: SA_PROVIDER, value: parsed.provider },
-          { key: SA_STATE, value: 'in_progress' satisfies OnboardingState },
-        ],
-      });
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) {
-        return { created: false, status: await this.get(workflowId) };
-      }
-      throw err;
-    }
-    const description = await handle.describe();
-    const created = description.memo?.startToken === startToken;
-    return { created, status: await this.statusAfterStart(workflowId, description) };
+    const options: WorkflowStartOptions = {
+      workflowId,
+      taskQueue: taskQueueFor(this.config, parsed.provider),
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      memo: { startToken },
+      // What the Web UI shows in the list and on the page without decoding anything: never PII (the
+      // customerRef is refused when it looks like personal data).
+      staticSummary: `${definition.provider} onboarding · ${parsed.customerRef}`,
+      staticDetails:
+        `Onboarding with **${definition.provider}** for customerRef \`${parsed.customerRef}\`. ` +
+        'The business state (step, blocked on, pending actions) is in the current details; the full status is ' +
+        'the `status` query.',
+      typedSearchAttributes: [
+        { key: SA_PROVIDER, value: parsed.provider },
+        { key: SA_STATE, value: 'in_progress' satisfies OnboardingState },
+      ],
+    };
+    return this.starter.start(definition.workflowType, options, startToken);
   }
 
   /**
-   * The status right after a start. The onboarding exists whatever its worker is doing, so a worker that does not
-   * answer (not running yet, or busy) must not hide that from the caller: the status known from the execution
-   * record is answered instead, after a short wait rather than the full query timeout.
+   * The onboarding's status: live from the workflow (a query, answered by its worker), or, once it has finished,
+   * its result (the server refuses the query of a closed workflow, so no worker replays the history for it).
    */
-  private async statusAfterStart(onboardingId: string, description: WorkflowDescription): Promise<OnboardingStatus> {
-    const handle = this.client.workflow.getHandle(onboardingId);
-    try {
-      const timeoutMs = Math.min(this.queryTimeoutMs, START_STATUS_TIMEOUT_MS);
-      return await this.client.withDeadline(Date.now() + timeoutMs, () => handle.query(statusQuery));
-    } catch (err) {
-      if (description.status.name !== 'RUNNING') return this.get(onboardingId);
-      log.warn('onboarding started; its worker has not answered yet', {
-        onboardingId,
-        error: String(err),
-      });
-      const attributes = description.typedSearchAttributes;
-      const startedAt = description.startTime.toISOString();
-      return this.statusFromExecutionRecord(onboardingId, description, {
-        state: (attributes.get(SA_STATE) as OnboardingState | undefined) ?? 'in_progress',
-        at: startedAt,
-        what: 'onboarding started',
-        why: 'status from the execution record: the worker has not reported yet; GET the onboarding for its progress',
-      });
-    }
-  }
-
-  /** The onboarding's status: live from the workflow, or its final status once it has finished. */
   async get(onboardingId: string): Promise<OnboardingStatus> {
     this.parseOnboardingId(onboardingId);
     const handle = this.client.workflow.getHandle(onboardingId);
+    const live = this.openWorkflows.getHandle(onboardingId);
     try {
-      return await this.client.withDeadline(Date.now() + this.queryTimeoutMs, () => handle.query(statusQuery));
+      return await this.client.withDeadline(Date.now() + this.queryTimeoutMs, () => live.query(statusQuery));
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new OnboardingNotFoundError(onboardingId);
       return this.finalStatus(onboardingId, handle, err);
@@ -518,7 +490,7 @@ export class OnboardingClient {
   private statusFromExecutionRecord(
     onboardingId: string,
     description: WorkflowDescription,
-    known: { state: OnboardingState; at: string; what: string; why: string },
+    known: ExecutionRecordFacts,
   ): OnboardingStatus {
     const { provider } = this.parseOnboardingId(onboardingId);
     const customerRef = onboardingId.slice(`onboarding:${provider}:`.length);

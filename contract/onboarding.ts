@@ -173,6 +173,23 @@ export const cancelUpdate = defineUpdate<OnboardingStatus, [CancelRequest]>('can
  */
 export const requestCancelUpdate = defineUpdate<OnboardingStatus, [CancelRequest]>('requestCancel');
 
+/** `startToken`: the one the start request put in the memo (`memo.startToken`), fresh for each request. */
+export interface StartAnswerRequest {
+  startToken: string;
+}
+
+export interface StartAnswer {
+  /** True when the start that carried `startToken` created this onboarding; false when it already existed. */
+  created: boolean;
+  status: OnboardingStatus;
+}
+
+/**
+ * Read-only: the answer to a start, sent with it in one call (Update-with-start, `USE_EXISTING`): whether that
+ * start created the onboarding, and its status. Changes nothing, so it has no validator and adds no command.
+ */
+export const startAnswerUpdate = defineUpdate<StartAnswer, [StartAnswerRequest]>('startAnswer');
+
 /** Failure types an update validator throws; the gateway maps them to 409 and 422. */
 export const ACTION_NOT_EXPECTED = 'ActionNotExpected';
 export const INVALID_ACTION = 'InvalidAction';

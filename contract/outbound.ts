@@ -5,6 +5,7 @@
  * it, after the onboarding itself has finished. Plain types and constants: workflows import this file.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { OnboardingState } from './onboarding.js';
 
 export interface OutboundEvent {
   onboardingId: string;
@@ -30,6 +31,22 @@ export interface OutboundEventBody {
   createdAt: string;
   data: Record<string, unknown>;
 }
+
+/** A change of `state` that no other event announces (e.g. in_progress → in_review): `data` = `{from, to, step}`. */
+export const STATE_CHANGED_EVENT = 'onboarding.state_changed';
+
+/**
+ * The state each event tells the backend the onboarding is now in; the other events (reminders, SLAs…) leave it
+ * where it was. What the onboarding announces with `onboarding.state_changed` is any other change.
+ */
+export const STATE_ANNOUNCED_BY: Readonly<Record<string, OnboardingState>> = {
+  'onboarding.action_required': 'action_required',
+  'onboarding.completed': 'completed',
+  'onboarding.rejected': 'rejected',
+  'onboarding.failed': 'failed',
+  'onboarding.cancelled': 'cancelled',
+  'onboarding.expired': 'expired',
+};
 
 export interface CommonActivities {
   /**

@@ -113,6 +113,31 @@ const RECORDINGS: Recording[] = [
   },
 ];
 
+/**
+ * Recorded again after patch status-published-at-waits (search attributes published where the onboarding waits,
+ * onboarding.state_changed events, the start answered by the startAnswer Update), as `at-waits-<name>`: the files
+ * above keep proving the old path, these the new one.
+ */
+const AT_WAITS_RECORDINGS = [
+  'netspend/dda-physical-approved',
+  'netspend/gpr-kyc-cured-virtual',
+  'netspend/dda-cancelled-at-card-activation',
+  'greendot/approved-bonus-posted',
+  'greendot/ofac-review-approved',
+  'greendot/cancelled-at-terms',
+  'jiko/approved-agreements-rechecked',
+  'jiko/documents-then-approved',
+  'jiko/cancelled-at-agreements',
+  'linkcy/validated',
+  'linkcy/declined',
+  'linkcy/cancelled-at-phone',
+];
+for (const recorded of AT_WAITS_RECORDINGS) {
+  const original = RECORDINGS.find((recording) => `${recording.provider}/${recording.name}` === recorded);
+  if (!original) throw new Error(`no recording ${recorded}`);
+  RECORDINGS.push({ ...original, name: `at-waits-${original.name}` });
+}
+
 const fastPolling = { pollInitialInterval: '2s', pollMaxInterval: '5s' };
 
 async function play(stack: E2eStack, recording: Recording, customerRef: string): Promise<OnboardingStatus> {

@@ -3,7 +3,7 @@
  * reversal, done once Green Dot shows it posted; then, optionally, the account's transactions. Split from
  * greendot.ts, which runs them as its `adjustment` and `transactions` steps.
  */
-import { CancellationScope, sleep } from '@temporalio/workflow';
+import { CancellationScope } from '@temporalio/workflow';
 import { GREENDOT_TRANSACTIONS_MAX_WAIT_MS } from '../contract/greendot.js';
 import type { GreendotActivities, GreendotProviderInput, GreendotWelcomeAdjustment } from '../contract/greendot.js';
 import { adjustmentFailed, adjustmentFailure } from './greendot-rules.js';
@@ -71,7 +71,7 @@ export async function readTransactions(
   options: NonNullable<GreendotProviderInput['transactions']>,
   adjustmentIdentifier: string | undefined,
 ): Promise<void> {
-  if (options.notBefore) await sleep(durationMs(options.notBefore, 'greendot.transactions.notBefore'));
+  if (options.notBefore) await onboarding.sleep(durationMs(options.notBefore, 'greendot.transactions.notBefore'));
   const startedMs = Date.now();
   let waitMs = 5_000;
   for (;;) {
@@ -85,7 +85,7 @@ export async function readTransactions(
         adjustmentIdentifier: wanted,
       });
     }
-    await sleep(waitMs);
+    await onboarding.sleep(waitMs);
     waitMs = Math.min(waitMs * 2, 60_000);
   }
 }

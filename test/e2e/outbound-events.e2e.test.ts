@@ -83,9 +83,18 @@ describe('outbound events', () => {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     expect(events.map((event) => event.sequence)).toEqual(events.map((_, index) => index + 1));
-    expect(events.map((event) => event.type)).toEqual(
-      expect.arrayContaining(['onboarding.action_required', 'onboarding.completed']),
-    );
+    // The agreements accepted, the wait for Jiko's decision is in_progress: no other event says so.
+    expect(events.map((event) => event.type)).toEqual([
+      'onboarding.action_required',
+      'onboarding.state_changed',
+      'onboarding.completed',
+    ]);
+    const stateChanged = received.find((delivery) => delivery.event.type === 'onboarding.state_changed')?.event;
+    expect(stateChanged).toMatchObject({
+      onboardingId: id,
+      sequence: 2,
+      data: { from: 'action_required', to: 'in_progress', step: 'decision' },
+    });
     expect(events.every((event) => event.state === 'delivered')).toBe(true);
     expect(events.some((event) => event.attempts.length > 1 && event.attempts[0]?.status === 503)).toBe(true);
     expect(rejectedSignatures).toBe(0);

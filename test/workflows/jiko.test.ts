@@ -178,10 +178,17 @@ describe('jikoOnboarding: outcomes by sandbox SSN', () => {
       accounts: 'done',
     });
     expect(final).toMatchObject({ blockedOn: null, blockedSince: null, pendingActions: [] });
+    // The agreements accepted, the decision wait is in_progress again: announced, since no other event says so.
     expect(fake.eventsFor(handle.workflowId).map((event) => event.type)).toEqual([
       'onboarding.action_required',
+      'onboarding.state_changed',
       'onboarding.completed',
     ]);
+    expect(fake.eventsFor(handle.workflowId)[1]?.data).toEqual({
+      from: 'action_required',
+      to: 'in_progress',
+      step: 'decision',
+    });
 
     const attributes = await searchAttributes(handle);
     expect(attributes).toMatchObject({ provider: 'jiko', state: 'completed', step: 'accounts' });

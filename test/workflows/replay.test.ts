@@ -19,6 +19,20 @@ import {
 import type { RecordedHistory } from '../helpers/replay.js';
 import { projectRoot } from '../helpers/temporal.js';
 
+/** Recorded after patch status-published-at-waits (scripts/record-histories.ts AT_WAITS_RECORDINGS). */
+const STATUS_AT_WAITS = 'status-published-at-waits';
+const atWaits = (names: string[]): string[] => names.map((name) => `at-waits-${name}`);
+
+/** The number of search-attribute upserts of each workflow task (its commands follow WORKFLOW_TASK_COMPLETED). */
+function upsertsPerTask(recorded: RecordedHistory): number[] {
+  const perTask: number[] = [];
+  for (const event of recorded.history.events ?? []) {
+    if (event.workflowTaskCompletedEventAttributes) perTask.push(0);
+    if (event.upsertWorkflowSearchAttributesEventAttributes) perTask.push((perTask.pop() ?? 0) + 1);
+  }
+  return perTask;
+}
+
 const RECORDINGS: {
   provider: Provider;
   expected: string[];
@@ -35,8 +49,15 @@ const RECORDINGS: {
       'ofac-review-approved',
       'ofac-review-declined',
       'cancelled-at-terms',
+      ...atWaits(['approved-bonus-posted', 'ofac-review-approved', 'cancelled-at-terms']),
     ],
     tampered: 'approved-bonus-posted',
+    patches: {
+      [STATUS_AT_WAITS]: {
+        before: ['approved-bonus-posted', 'ofac-review-approved', 'cancelled-at-terms'],
+        after: atWaits(['approved-bonus-posted', 'ofac-review-approved', 'cancelled-at-terms']),
+      },
+    },
   },
   {
     provider: 'jiko',
@@ -47,6 +68,7 @@ const RECORDINGS: {
       'webhook-delivery',
       'approved-agreements-rechecked',
       'agreements-republished-then-approved',
+      ...atWaits(['approved-agreements-rechecked', 'documents-then-approved', 'cancelled-at-agreements']),
     ],
     tampered: 'approved',
     patches: {
@@ -54,12 +76,29 @@ const RECORDINGS: {
         before: ['approved', 'documents-then-approved'],
         after: ['approved-agreements-rechecked', 'agreements-republished-then-approved'],
       },
+      [STATUS_AT_WAITS]: {
+        before: ['approved-agreements-rechecked', 'documents-then-approved', 'cancelled-at-agreements'],
+        after: atWaits(['approved-agreements-rechecked', 'documents-then-approved', 'cancelled-at-agreements']),
+      },
     },
   },
   {
     provider: 'linkcy',
-    expected: ['validated', 'email-sent-ledger', 'declined', 'cancelled-at-phone', 'webhook-delivery'],
+    expected: [
+      'validated',
+      'email-sent-ledger',
+      'declined',
+      'cancelled-at-phone',
+      'webhook-delivery',
+      ...atWaits(['validated', 'declined', 'cancelled-at-phone']),
+    ],
     tampered: 'validated',
+    patches: {
+      [STATUS_AT_WAITS]: {
+        before: ['validated', 'declined', 'cancelled-at-phone'],
+        after: atWaits(['validated', 'declined', 'cancelled-at-phone']),
+      },
+    },
   },
   {
     provider: 'netspend',
@@ -73,8 +112,15 @@ const RECORDINGS: {
       'dda-cancelled-at-agreements',
       'dda-cancelled-at-card-activation',
       'webhook-delivery',
+      ...atWaits(['dda-physical-approved', 'gpr-kyc-cured-virtual', 'dda-cancelled-at-card-activation']),
     ],
     tampered: 'dda-physical-approved',
+    patches: {
+      [STATUS_AT_WAITS]: {
+        before: ['dda-physical-approved', 'gpr-kyc-cured-virtual', 'dda-cancelled-at-card-activation'],
+        after: atWaits(['dda-physical-approved', 'gpr-kyc-cured-virtual', 'dda-cancelled-at-card-activation']),
+      },
+    },
   },
 ];
 
@@ -105,6 +151,15 @@ describe.each(RECORDINGS)('recorded $provider histories', ({ provider, expected,
         if (after.includes(recorded.name)) expect(patchIds(recorded.history), recorded.name).toContain(patchId);
       }
     }
+  });
+
+  it('upsert search attributes at most once per workflow task after status-published-at-waits (up to 4 before)', () => {
+    const after = histories.filter((recorded) => patches?.[STATUS_AT_WAITS]?.after.includes(recorded.name));
+    const before = histories.filter((recorded) => patches?.[STATUS_AT_WAITS]?.before.includes(recorded.name));
+    expect(after.length).toBeGreaterThan(0);
+    for (const recorded of after) expect(Math.max(...upsertsPerTask(recorded)), recorded.name).toBe(1);
+    // What the patch changed: the old path upserted several times in one task.
+    expect(Math.max(...before.flatMap(upsertsPerTask))).toBeGreaterThan(1);
   });
 
   it('replay against the current workflow code without a nondeterminism error', async () => {

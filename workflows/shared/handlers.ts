@@ -2,10 +2,16 @@
  * The messages every onboarding answers, whatever its provider: the status query, the providerEvent signal and
  * the cancel Updates (one answering once compensation has settled, one at once). Customer actions, which differ per provider, are registered in customer-actions.ts.
  */
-import { CancellationScope, condition, setHandler } from '@temporalio/workflow';
+import { CancellationScope, condition, setHandler, workflowInfo } from '@temporalio/workflow';
 import { cancelReasonRule } from '../../contract/rules.js';
-import { cancelUpdate, providerEventSignal, requestCancelUpdate, statusQuery } from '../../contract/onboarding.js';
-import type { Actor, CancelRequest, ProviderEvent } from '../../contract/onboarding.js';
+import {
+  cancelUpdate,
+  providerEventSignal,
+  requestCancelUpdate,
+  startAnswerUpdate,
+  statusQuery,
+} from '../../contract/onboarding.js';
+import type { Actor, CancelRequest, ProviderEvent, StartAnswerRequest } from '../../contract/onboarding.js';
 import { actionNotExpected, invalidAction } from './failures.js';
 import type { ProviderEventInbox } from './provider-events.js';
 import type { Saga } from './saga.js';
@@ -39,6 +45,15 @@ export function registerCommonHandlers(record: StatusRecord, inbox: ProviderEven
     },
     { validator: validateCancel },
   );
+
+  // The start's answer: the token is fresh per start request, and only the request that created this onboarding
+  // wrote it into the memo (USE_EXISTING keeps the first start's memo), so every later request, whichever run it
+  // reaches, is told "existing". Read-only: registering it changes no recorded history.
+  setHandler(startAnswerUpdate, (request: StartAnswerRequest) => {
+    const token = (request as Partial<StartAnswerRequest> | undefined)?.startToken;
+    const created = typeof token === 'string' && workflowInfo().memo?.startToken === token;
+    return { created, status: record.snapshot() };
+  });
 
   // Registering a handler adds no command, so recorded histories replay unchanged.
   setHandler(

@@ -8,7 +8,7 @@
  * provider-events.ts (the event inbox), steps.ts (steps and provider calls), customer-actions.ts, waits.ts,
  * saga.ts (run, compensation, finish, continue-as-new) and handlers.ts (query, signal, cancel).
  */
-import { workflowInfo } from '@temporalio/workflow';
+import { patched, sleep, workflowInfo } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Actor, OnboardingState, OnboardingStatus, ProviderEvent } from '../../contract/onboarding.js';
@@ -20,7 +20,7 @@ import { OutboundEvents } from './outbound-events.js';
 import { ProviderEventInbox } from './provider-events.js';
 import { Saga } from './saga.js';
 import type { ContinuableOnboardingInput, ProviderOutcome } from './saga.js';
-import { StatusRecord, startedStatus } from './status-record.js';
+import { STATUS_AT_WAITS_PATCH, StatusRecord, startedStatus } from './status-record.js';
 import { Steps } from './steps.js';
 import { Waits } from './waits.js';
 import type { CustomerElsewhereWait, CustomerWait, ProviderWait } from './waits.js';
@@ -59,9 +59,14 @@ export class Onboarding {
   constructor(input: ContinuableOnboardingInput<unknown, unknown>, config: { steps: readonly string[] }) {
     this.input = input;
     this.onboardingId = workflowInfo().workflowId;
-    this.outbound = new OutboundEvents(this.onboardingId, input.carryOver?.outboundEmitted ?? 0);
-
     const carried = input.carryOver;
+    this.outbound = new OutboundEvents(
+      this.onboardingId,
+      carried?.outboundEmitted ?? 0,
+      // A carry-over recorded before announcedState existed: its state was the last one the backend could know.
+      carried ? (carried.announcedState ?? carried.status.state) : 'in_progress',
+    );
+
     this.checkpoint = carried?.checkpoint;
     if (carried) {
       this.record = new StatusRecord(carried.status, [...carried.refs]);
@@ -84,9 +89,14 @@ export class Onboarding {
     );
 
     // The order of these effects is replayed: the common handlers are registered (query, signal, cancel), then the
-    // search attributes are first published. Reorder only behind a patch.
+    // search attributes are first published (before the patch) or the patch marker recorded. Reorder only behind a
+    // patch.
     registerCommonHandlers(this.record, this.inbox, this.saga);
-    this.record.publishSearchAttributes();
+    if (patched(STATUS_AT_WAITS_PATCH)) {
+      this.record.deferPublishingToWaits((state, step) => this.outbound.announceState(state, step));
+    } else {
+      this.record.publishSearchAttributes();
+    }
     // Registers the retryStep Update (a handler, no command: replay is unaffected).
     this.operatorRetries = new OperatorRetries(this.record, this.outbound);
   }
@@ -170,6 +180,15 @@ export class Onboarding {
   }
 
   // --- waits ---------------------------------------------------------------------------------------------------
+
+  /**
+   * A plain wait of the provider workflow's own (e.g. before reading transactions that post later): the search
+   * attributes are published first, as at every wait of the tracker.
+   */
+  async sleep(ms: number): Promise<void> {
+    this.record.publishPending();
+    await sleep(ms);
+  }
 
   /**
    * Waits for the customer to do `action` (an Update handled by `defineCustomerAction` or `defineProviderAction`),

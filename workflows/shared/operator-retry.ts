@@ -81,6 +81,7 @@ export class OperatorRetries {
     this.record.addTimeline('system', `step ${step} needs an operator: check with the provider, then retryStep`, error);
     this.record.touch();
     this.outbound.emit('onboarding.operator_retry_needed', { step, blockedSince: status.blockedSince });
+    this.record.publishPending();
     try {
       await condition(() => this.waiting?.retryRequested === true);
     } finally {

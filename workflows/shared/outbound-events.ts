@@ -6,7 +6,9 @@
  */
 import { CancellationScope, log, proxyActivities } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
+import { STATE_ANNOUNCED_BY, STATE_CHANGED_EVENT } from '../../contract/outbound.js';
 import type { CommonActivities } from '../../contract/outbound.js';
+import type { OnboardingState } from '../../contract/onboarding.js';
 import { describeFailure } from './failures.js';
 
 const OUTBOUND_EVENT_OPTIONS: ActivityOptions = {
@@ -19,13 +21,35 @@ export class OutboundEvents {
   private readonly activities = proxyActivities<CommonActivities>(OUTBOUND_EVENT_OPTIONS);
   private readonly deliveries: Promise<void>[] = [];
   private emitted: number;
+  /** The state the backend last heard of: the start's `in_progress`, then what the events since announced. */
+  private announced: OnboardingState;
 
-  /** `emittedBefore`: how many events the previous runs emitted (continue-as-new), so sequences never repeat. */
+  /**
+   * `emittedBefore`: how many events the previous runs emitted (continue-as-new), so sequences never repeat;
+   * `announcedBefore`: the state the backend last heard of from them.
+   */
   constructor(
     private readonly onboardingId: string,
     emittedBefore = 0,
+    announcedBefore: OnboardingState = 'in_progress',
   ) {
     this.emitted = emittedBefore;
+    this.announced = announcedBefore;
+  }
+
+  /** The state the backend last heard of (carried over on continue-as-new). */
+  get announcedState(): OnboardingState {
+    return this.announced;
+  }
+
+  /**
+   * Sends `onboarding.state_changed` when `state` is not the one the backend last heard of. Called where the
+   * onboarding stops to wait (with the search attributes), so a state it only passes through on its way between
+   * two waits, announced by the next event anyway, costs no event.
+   */
+  announceState(state: OnboardingState, step: string): void {
+    if (state === this.announced) return;
+    this.emit(STATE_CHANGED_EVENT, { from: this.announced, to: state, step });
   }
 
   /** How many events this onboarding has emitted, all runs included. */
@@ -38,6 +62,8 @@ export class OutboundEvents {
    * the run still waits for the hand-over before it finishes, and it survives cancellation.
    */
   emit(type: string, data: Record<string, unknown>): void {
+    const announces = type === STATE_CHANGED_EVENT ? (data.to as OnboardingState) : STATE_ANNOUNCED_BY[type];
+    if (announces) this.announced = announces;
     this.emitted += 1;
     const sequence = this.emitted;
     const delivery = CancellationScope.nonCancellable(() =>

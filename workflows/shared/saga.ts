@@ -34,6 +34,8 @@ export interface OnboardingCarryOver {
   checkpoint: Record<string, unknown>;
   /** Outbound events emitted by the previous runs (absent in carry-overs recorded before it existed). */
   outboundEmitted?: number;
+  /** The state the backend last heard of from those events (absent in carry-overs recorded before it existed). */
+  announcedState?: OnboardingState;
 }
 
 /** The start input, plus what continue-as-new carries forward (absent on a fresh start). */
@@ -132,6 +134,8 @@ export class Saga {
    * events are delivered and handlers are done (an Update in flight would otherwise lose its answer).
    */
   async continueAsNew(checkpoint: Record<string, unknown>): Promise<never> {
+    // The next run starts with this run's search attributes: they must be current.
+    this.record.publishPending();
     await this.outbound.delivered();
     await condition(allHandlersFinished);
     const next: ContinuableOnboardingInput<unknown, unknown> = {
@@ -142,6 +146,7 @@ export class Saga {
         seenEventIds: this.inbox.seenEventIds,
         checkpoint,
         outboundEmitted: this.outbound.count,
+        announcedState: this.outbound.announcedState,
       },
     };
     return continueAsNew(next);
@@ -181,6 +186,8 @@ export class Saga {
     this.record.settled = true;
     this.record.touch();
     this.outbound.emit(`onboarding.${outcome.state}`, { step: status.step, result: { ...status.result } });
+    // After the final event, which announces the final state itself.
+    this.record.publishPending();
     await this.outbound.delivered();
     await condition(allHandlersFinished);
     return this.record.snapshot();

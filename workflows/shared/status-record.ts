@@ -2,6 +2,14 @@
  * The core every part of the tracker shares: the onboarding's status (state, step, blockedOn, pending actions,
  * steps, result, timeline) and its refs, the small mutations on them, and `touch()`, which stamps `updatedAt` and
  * republishes the search attributes. Nothing here waits or calls out; the other parts receive one `StatusRecord`.
+ *
+ * Each search-attribute upsert is a command (a history event, and a billable action on Temporal Cloud). Before the
+ * patch STATUS_AT_WAITS_PATCH every `touch()` upserted what moved, up to four times in one workflow task
+ * (23 upserts in one onboarding of 26 tasks). With it, `touch()` only marks the change pending, and the tracker publishes
+ * it at the points where the onboarding stops to wait (`publishPending()`: a wait on the customer, the provider or an
+ * operator, a retry's backoff, the end of the run): the attributes say where the onboarding waits, and the quick
+ * provider calls between two waits cost no upsert. OnboardingRefs is the exception: webhooks are routed by it, so a
+ * new ref is published before the next provider call (`publishPendingRefs()`).
  */
 import { FINAL_STATES, providerRef } from '../../contract/onboarding.js';
 import type {
@@ -15,6 +23,13 @@ import type {
 import { actionNotExpected } from './failures.js';
 import { SearchAttributePublisher } from './search-attributes.js';
 import { CurrentDetailsPublisher } from './ui-details.js';
+
+/**
+ * The status published where the onboarding waits, not at every change (see the file comment): the search
+ * attributes, and `onboarding.state_changed` for a state no other event announced. A run that started before it
+ * replays the old way: an upsert at every `touch()`, and no state_changed events.
+ */
+export const STATUS_AT_WAITS_PATCH = 'status-published-at-waits';
 
 export function nowIso(): string {
   return new Date().toISOString();
@@ -58,6 +73,12 @@ export class StatusRecord {
   settled = false;
   private readonly searchAttributes = new SearchAttributePublisher();
   private readonly uiDetails = new CurrentDetailsPublisher();
+  /** Set once per run (SEARCH_ATTRIBUTES_AT_WAITS_PATCH): publish at waits instead of at every `touch()`. */
+  private publishAtWaits = false;
+  /** A ref added since the last upsert (only with `publishAtWaits`). */
+  private refsPending = false;
+  /** Tells the backend of a state change no event announced (with `publishAtWaits`; outbound-events.ts). */
+  private announceState: (state: OnboardingState, step: string) => void = () => undefined;
 
   /** `refs` are the `provider:kind:id` values of OnboardingRefs; the record owns (and mutates) both arrays. */
   constructor(
@@ -118,7 +139,10 @@ export class StatusRecord {
 
   addRef(kind: string, id: string): void {
     const ref = providerRef(this.status.provider, kind, id);
-    if (!this.refs.includes(ref)) this.refs.push(ref);
+    if (!this.refs.includes(ref)) {
+      this.refs.push(ref);
+      this.refsPending = true;
+    }
     this.touch();
   }
 
@@ -149,10 +173,49 @@ export class StatusRecord {
     this.touch();
   }
 
-  /** Ends a change: stamps `updatedAt` and upserts the search attributes that moved. */
+  /**
+   * Ends a change: stamps `updatedAt`, sets the Web UI's current details (no command), and upserts the search
+   * attributes that moved, or (publishing at waits) leaves them to `publishPending()`.
+   */
   touch(): void {
     this.status.updatedAt = nowIso();
-    this.publishSearchAttributes();
+    if (!this.publishAtWaits) {
+      this.publishSearchAttributes();
+      return;
+    }
+    this.uiDetails.publish(this.status);
+  }
+
+  /**
+   * From now on `touch()` defers the upsert to `publishPending()`, which also announces a state change no event
+   * did (`announceState`); called once, when the run starts.
+   */
+  deferPublishingToWaits(announceState: (state: OnboardingState, step: string) => void): void {
+    this.publishAtWaits = true;
+    this.announceState = announceState;
+    this.uiDetails.publish(this.status);
+  }
+
+  /**
+   * Upserts what moved since the last upsert (one command, none when nothing did). Called where the onboarding
+   * stops to wait, so the attributes describe the wait. A no-op without `deferPublishingToWaits()`: `touch()` has
+   * published everything already, and the recorded histories of that path must not gain a command.
+   */
+  publishPending(): void {
+    if (!this.publishAtWaits) return;
+    this.refsPending = false;
+    this.searchAttributes.publish(this.status, this.refs);
+    this.announceState(this.status.state, this.status.step);
+  }
+
+  /**
+   * Before a provider call: a new ref is published now, since webhooks about it are routed by OnboardingRefs. Not a
+   * wait: the state is announced at the next one.
+   */
+  publishPendingRefs(): void {
+    if (!this.publishAtWaits || !this.refsPending) return;
+    this.refsPending = false;
+    this.searchAttributes.publish(this.status, this.refs);
   }
 
   /** The search attributes that moved (one upsert command at most), and the Web UI's current details (no command). */

@@ -84,6 +84,7 @@ export class Steps {
     const { status } = this.record;
     const blockedBefore = { on: status.blockedOn, since: status.blockedSince };
     if (blockedBefore.on === null) this.record.setBlocked('provider');
+    this.record.publishPendingRefs();
     try {
       try {
         return await firstTry();
@@ -95,6 +96,8 @@ export class Steps {
         this.record.setBlocked('retrying');
         this.record.addTimeline('system', `${activity} failed, retrying`, step.lastError);
         this.record.touch();
+        // A retry can last as long as the provider is down: the onboarding now waits, and says so.
+        this.record.publishPending();
         const delay = requestedRetryDelay(err);
         if (delay) await sleep(delay);
         return await retry();

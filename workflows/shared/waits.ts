@@ -103,6 +103,7 @@ export class Waits {
     try {
       for (;;) {
         const remaining = clock.nextAtMs() - Date.now();
+        this.record.publishPending();
         if (remaining > 0 ? await condition(wake, remaining) : wake()) {
           if (until()) break;
           // Woken by a used-up budget: settled here, in the wait, so the customer's Update is not held up by it.
@@ -158,6 +159,7 @@ export class Waits {
       spec.wait,
     );
     this.record.touch();
+    this.record.publishPending();
 
     await this.pollUntilDone(intervals, {
       poll: spec.poll,
@@ -205,6 +207,7 @@ export class Waits {
       for (;;) {
         const timed = loop.next?.();
         const wakeAtMs = timed ? Math.min(nextPollAtMs, timed.atMs) : nextPollAtMs;
+        this.record.publishPending();
         hinted = await condition(() => this.inbox.count > seenEvents, Math.max(1, wakeAtMs - Date.now()));
         if (hinted) break;
         if (timed && Date.now() >= timed.atMs && (await timed.fire())) return;
@@ -237,6 +240,8 @@ export class Waits {
     this.record.addTimeline('system', `waiting for the customer: ${actionName}`, `expires at ${expiresAt}`);
     this.record.touch();
     this.outbound.emit('onboarding.action_required', { step: status.step, action: actionName, expiresAt });
+    // After the event, which announces action_required itself.
+    this.record.publishPending();
 
     let reminders = 0;
     return {
