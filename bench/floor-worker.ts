@@ -20,7 +20,9 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const shapeDir = process.env.BENCH_FLOOR_SHAPE_DIR;
   if (!shapeDir) throw new Error('BENCH_FLOOR_SHAPE_DIR is not set');
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: ['SIGTERM', 'SIGINT'] });
+  // The SDK logs at the engine worker's level (LOG_LEVEL), so both sides pay for the same logging.
+  const level = config.LOG_LEVEL.toUpperCase() as 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: ['SIGTERM', 'SIGINT'] });
   const { connection, target, dataConverter } = await connectWorker();
 
   const shapes = new Map<string, FloorShape>();

@@ -38,6 +38,11 @@ interface FloorEvent {
 }
 
 const statusQuery = defineQuery<unknown>('status');
+/**
+ * The read-only Update a start sends with it (Update-with-start): as the engine answers it (created = the start's
+ * token is the one in the memo), so the floor's start is the same one round trip as the real side's.
+ */
+const startAnswerUpdate = defineUpdate<unknown, [{ startToken?: string } | undefined]>('startAnswer');
 const providerEventSignal = defineSignal<[FloorEvent]>('providerEvent');
 
 function pad(bytes: number): string {
@@ -66,6 +71,10 @@ async function floorOnboarding(input: FloorInput): Promise<unknown> {
   };
   const updatesDone = new Map<string, number>();
   setHandler(statusQuery, () => status);
+  setHandler(startAnswerUpdate, (request) => {
+    const token = request?.startToken;
+    return { created: typeof token === 'string' && workflowInfo().memo?.startToken === token, status };
+  });
   // Received and recorded in history, nothing more: see the 'signal' step below.
   setHandler(providerEventSignal, () => undefined);
 

@@ -3,6 +3,7 @@
  * Payload sizes are plaintext sizes (after the PII codec's decode), so the floor, sealed by the same codec,
  * writes payloads of the same size.
  */
+import { startAnswerUpdate } from '../contract/onboarding.js';
 import type { Client } from '@temporalio/client';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
@@ -175,7 +176,8 @@ export async function shapeOf(provider: string, history: History, codec: Payload
         wait.timerMs = timer.ms;
     }
     const accepted = event.workflowExecutionUpdateAcceptedEventAttributes;
-    if (accepted) {
+    // The start's own read-only Update (Update-with-start) is no customer step: the floor answers it by itself.
+    if (accepted && accepted.acceptedRequest?.input?.name !== startAnswerUpdate.name) {
       const step: Extract<FloorStep, { kind: 'update' }> = {
         kind: 'update',
         name: accepted.acceptedRequest?.input?.name ?? 'unknown',

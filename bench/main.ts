@@ -2,12 +2,13 @@
  * `npm run bench`: what the onboarding engine costs on top of Temporal, measured side by side with a floor workflow
  * of the same shape, on a real Temporal dev server started here. See bench/README.md.
  *
- *   npm run bench                       full run (< 15 min): every section
+ *   npm run bench                       full run (< 20 min): every section
  *   npm run bench -- --quick            ~2-minute smoke run, tiny N, one round
- *   npm run bench -- --scale=100000     also hold 100,000 onboardings open in the scale section
+ *   npm run bench -- --scale=10000      also the scale section: 1,000 then 10,000 onboardings held open
  *   npm run bench -- --only=floor,webhooks,scale   some sections only
  *   npm run bench -- --providers=jiko   some providers only
  *   npm run bench -- --keep             keep the temp dir (database, logs)
+ *   npm run bench -- --quick --only=floor --providers=netspend --cpu-prof   profile both workers (top frames)
  *   npx tsx bench/main.ts --report=bench/results/<file>.json   regenerate bench/RESULTS.md from a run's JSON
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,6 +32,8 @@ interface Options {
   extraScale: number[];
   report: string | undefined;
   rounds: number | undefined;
+  rampRounds: number | undefined;
+  cpuProf: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -41,7 +44,17 @@ function parseArgs(argv: string[]): Options {
       ?.split(',')
       .map((item) => item.trim())
       .filter(Boolean);
-  const known = ['--quick', '--keep', '--scale=', '--only=', '--providers=', '--report=', '--rounds='];
+  const known = [
+    '--quick',
+    '--keep',
+    '--cpu-prof',
+    '--scale=',
+    '--only=',
+    '--providers=',
+    '--report=',
+    '--rounds=',
+    '--ramp-rounds=',
+  ];
   for (const arg of argv) {
     if (!known.some((flag) => (flag.endsWith('=') ? arg.startsWith(flag) : arg === flag))) {
       throw new Error(`unknown argument ${arg} (known: ${known.join(' ')})`);
@@ -59,6 +72,8 @@ function parseArgs(argv: string[]): Options {
     extraScale: scale,
     report: value('report'),
     rounds: value('rounds') === undefined ? undefined : Number(value('rounds')),
+    rampRounds: value('ramp-rounds') === undefined ? undefined : Number(value('ramp-rounds')),
+    cpuProf: argv.includes('--cpu-prof'),
   };
 }
 
@@ -96,11 +111,16 @@ async function run(options: Options): Promise<number> {
   };
   const budget: Budget = { ...(options.quick ? QUICK_BUDGET : FULL_BUDGET) };
   if (options.rounds !== undefined && options.rounds > 0) budget.rounds = options.rounds;
-  budget.scaleLevels = [...new Set([...budget.scaleLevels, ...options.extraScale])].sort((a, b) => a - b);
+  if (options.rampRounds !== undefined && options.rampRounds >= 0) budget.rampRounds = options.rampRounds;
+  // Asked-for levels come with 1,000, the base their signal latency is compared with.
+  const asked = options.extraScale.length > 0 ? [1_000, ...options.extraScale] : [];
+  budget.scaleLevels = [...new Set([...budget.scaleLevels, ...asked])].sort((a, b) => a - b);
 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'onboarding-bench-'));
   log(`${options.quick ? 'quick' : 'full'} run; stack in ${dir}`);
   let stack: Stack | undefined;
+  const cpuProfileDir = options.cpuProf ? path.join(dir, 'profiles') : undefined;
+  let profileFromMicros = 0;
   const errors: string[] = [];
   const partial: Omit<BenchResults, 'rows' | 'finishedAt' | 'durationSeconds'> = {
     startedAt: started.toISOString(),
@@ -114,6 +134,9 @@ async function run(options: Options): Promise<number> {
     scale: null,
     errors,
   };
+  partial.outbound = null;
+  const sectionSeconds: Record<string, number> = {};
+  partial.sectionSeconds = sectionSeconds;
   let interrupted = false;
   const interrupt = (signal: NodeJS.Signals): void => {
     if (interrupted) return;
@@ -124,7 +147,9 @@ async function run(options: Options): Promise<number> {
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
   try {
-    stack = await startStack({ dir, log });
+    stack = await startStack({ dir, log, cpuProfileDir });
+    // Profiles count from here: start-up (transpiling, bundling the workflows) is not per-task work.
+    profileFromMicros = Number(process.hrtime.bigint() / 1000n);
     // The bench's own client and codec use the stack's settings (Temporal address, PII key).
     Object.assign(process.env, stack.env);
     const [{ connectClient }, { createPiiCodec }, { parseConfig }] = await Promise.all([
@@ -161,6 +186,7 @@ async function run(options: Options): Promise<number> {
         }
       }
       const section = async <T>(name: string, body: () => Promise<T>): Promise<T | undefined> => {
+        const sectionStarted = Date.now();
         try {
           return await body();
         } catch (err) {
@@ -168,6 +194,10 @@ async function run(options: Options): Promise<number> {
           errors.push(message);
           log(`✖ ${message}`);
           return undefined;
+        } finally {
+          const seconds = (Date.now() - sectionStarted) / 1000;
+          sectionSeconds[name] = seconds;
+          log(`${name}: ${(seconds / 60).toFixed(1)} min`);
         }
       };
       if (options.sections.has('floor')) {
@@ -184,7 +214,9 @@ async function run(options: Options): Promise<number> {
           partial.webhooks = (await section('webhooks', () => webhookIntake(ctx))) ?? null;
         } else errors.push('webhooks: needs the Jiko onboarding (its webhooks route to onboardings by application id)');
       }
-      if (options.sections.has('scale')) {
+      if (options.sections.has('scale') && budget.scaleLevels.length === 0) {
+        log('scale: not in the default run (--scale=10000 holds 1,000 then 10,000)');
+      } else if (options.sections.has('scale')) {
         const subject = jiko ?? available[0];
         if (subject) {
           const { scaleOfWaiting } = await import('./sections/scale.js');
@@ -201,10 +233,17 @@ async function run(options: Options): Promise<number> {
     log(`✖ ${err instanceof Error ? err.message : String(err)}`);
   } finally {
     if (stack) {
+      partial.outbound = stack.outbound.counts();
       log('stopping the stack');
       await stack.stop();
     }
-    if (options.keep || errors.length > 0) log(`temp dir kept: ${dir}`);
+    if (cpuProfileDir) {
+      const { summarizeProfiles } = await import('./profile-top.js');
+      const names = Object.fromEntries([...(stack?.processes.values() ?? [])].map((entry) => [entry.pid, entry.name]));
+      partial.cpuProfile = summarizeProfiles(cpuProfileDir, names, { fromMicros: profileFromMicros });
+      for (const line of partial.cpuProfile.lines) log(line);
+    }
+    if (options.keep || options.cpuProf || errors.length > 0) log(`temp dir kept: ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
   }
 
@@ -222,6 +261,7 @@ async function run(options: Options): Promise<number> {
   process.stdout.write(`\n${renderTable(results.rows)}\n\n`);
   if (errors.length > 0) process.stdout.write(`errors:\n${errors.map((e) => `  - ${e}`).join('\n')}\n\n`);
   log(`results: bench/results/${jsonName}`);
+  log(`total time ${(results.durationSeconds / 60).toFixed(1)} min`);
   if (!options.quick && options.sections.size === 3 && !options.providers) {
     log(`wrote ${path.relative(projectRoot, await writeResultsMarkdown(results, jsonName))}`);
   }

@@ -123,6 +123,10 @@ export function floorRows(c: FloorComparison): Row[] {
     "per onboarding, real / floor: customer's HTTP requests to the gateway",
     pair((s) => s.httpRequests),
   );
+  add(
+    'per onboarding, real / floor: outbound events delivered to the local backend',
+    pair((s) => s.outboundDeliveries),
+  );
   const m = c.memory;
   if (m) {
     const ratio =

@@ -31,6 +31,12 @@ export interface BenchResults {
   webhooks: WebhookResults | null;
   scale: ScaleResults | null;
   errors: string[];
+  /** Minutes are what the 20-minute budget is about: the wall time of each section. */
+  sectionSeconds?: Record<string, number>;
+  /** Outbound events the local backend received over the whole run, by type. */
+  outbound?: { total: number; byType: Record<string, number> } | null;
+  /** With --cpu-prof: both workers' top frames (bench/profile-top.ts). */
+  cpuProfile?: { lines: string[] };
   rows: Row[];
 }
 
@@ -64,7 +70,10 @@ export function rowsOf(results: Omit<BenchResults, 'rows'>): Row[] {
     rows.push({
       section: s,
       figure: 'capacity of the direct path (routable events, verified + routed + signalled, 200)',
-      value: `${w.capacityPerSecond.toFixed(0)}/s`,
+      value:
+        `${w.capacityPerSecond.toFixed(0)}/s (ramp, concurrency: per second: ` +
+        `${w.capacityRamp.map((step) => `${step.concurrency}: ${step.perSecond.toFixed(0)}`).join(', ')}; ` +
+        `stopped: ${w.capacityEnded ?? 'n/a'})`,
       aim: '—',
       pass: null,
     });
@@ -175,6 +184,21 @@ export function renderMarkdown(results: BenchResults, jsonName: string): string 
     '',
     `Machine: ${m.nproc} CPUs (${m.cpuModel}), ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB memory, Node ${m.node}, ${m.platform}; ` +
       `load average at start ${m.loadAverageAtStart.map((v) => v.toFixed(2)).join(' ')}, at end ${(m.loadAverageAtEnd ?? []).map((v) => v.toFixed(2)).join(' ') || 'n/a'} (the machine is shared).`,
+    '',
+    `Wall time by section: ${
+      Object.entries(results.sectionSeconds ?? {})
+        .map(([name, seconds]) => `${name} ${(seconds / 60).toFixed(1)} min`)
+        .join(', ') || 'not recorded'
+    }; total ${(results.durationSeconds / 60).toFixed(1)} min (stack start and stop included).`,
+    '',
+    `Outbound events delivered to the bench's backend over the whole run: ${
+      results.outbound
+        ? `${results.outbound.total} (${Object.entries(results.outbound.byType)
+            .sort((a, b) => b[1] - a[1])
+            .map(([type, count]) => `${type} ${count}`)
+            .join(', ')})`
+        : 'not recorded'
+    }.`,
     '',
     '| section | figure | value | aim | result |',
     '|---|---|---|---|---|',

@@ -7,10 +7,12 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SEARCH_ATTRIBUTES } from '../contract/onboarding.js';
+import { freePort, httpOk, tcpOpen, waitFor } from './readiness.js';
+import { startOutboundReceiver } from './outbound-receiver.js';
+import type { OutboundReceiver } from './outbound-receiver.js';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -41,61 +43,13 @@ export interface Stack {
   serverMetricsUrl: string;
   /** Heap used after a full GC, per worker (see worker-preload.ts). */
   heapUrl: Record<'worker' | 'floorWorker', string>;
+  /** Where the engine's outbound events go (OUTBOUND_WEBHOOK_URL), counting them. */
+  outbound: OutboundReceiver;
   /** The environment every engine process got (PII key, Temporal address…); the bench's own client uses it too. */
   env: NodeJS.ProcessEnv;
   processes: Map<ProcessName, StackProcess>;
   pid(name: ProcessName): number | undefined;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function tcpOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    const done = (open: boolean): void => {
-      socket.destroy();
-      resolve(open);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
-async function httpOk(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
-    return response.ok;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-  alive: () => boolean,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!alive()) throw new Error(`${what} exited before it was ready`);
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`${what} not ready after ${timeoutMs / 1000}s`);
 }
 
 export function temporalCliPath(): string {
@@ -117,8 +71,13 @@ function sqlitePragmas(): string[] {
     .filter(Boolean);
 }
 
-export async function startStack(options: { dir: string; log: (line: string) => void }): Promise<Stack> {
-  const { dir, log } = options;
+export async function startStack(options: {
+  dir: string;
+  log: (line: string) => void;
+  /** Both workers run with `--cpu-prof` and write their profiles here on exit (`--cpu-prof`; profile-top.ts reads them). */
+  cpuProfileDir?: string | undefined;
+}): Promise<Stack> {
+  const { dir, log, cpuProfileDir } = options;
   mkdirSync(path.join(dir, 'logs'), { recursive: true });
   mkdirSync(path.join(dir, 'shapes'), { recursive: true });
   const [
@@ -152,7 +111,8 @@ export async function startStack(options: { dir: string; log: (line: string) => 
     // Not 'production': there the config refuses the built-in development secrets (common/config.ts), and the bench's
     // throwaway stack runs on them; NODE_ENV gates nothing else in this code base.
     NODE_ENV: 'development',
-    LOG_LEVEL: 'warn',
+    // As in production: info, real and floor alike (the logs go to files in the temp dir).
+    LOG_LEVEL: 'info',
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_NAMESPACE: 'default',
     GATEWAY_API_KEYS: BENCH_API_KEY,
@@ -184,7 +144,9 @@ export async function startStack(options: { dir: string; log: (line: string) => 
     SANDBOX_WEBHOOK_URL_GREENDOT: `${gatewayUrl}/webhooks/greendot`,
     SANDBOX_WEBHOOK_URL_LINKCY: `${gatewayUrl}/webhooks/linkcy`,
   };
-  delete env.OUTBOUND_WEBHOOK_URL;
+  // Outbound events are delivered, as in production, to a local backend that counts them.
+  const outbound = await startOutboundReceiver();
+  env.OUTBOUND_WEBHOOK_URL = outbound.url;
   delete env.TEMPORAL_API_KEY;
   delete env.TEMPORAL_PROFILE;
   delete env.TEMPORAL_CONFIG_FILE;
@@ -207,6 +169,7 @@ export async function startStack(options: { dir: string; log: (line: string) => 
     process.execPath,
     [
       ...(preload ? ['--expose-gc'] : []),
+      ...(preload && cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : []),
       '--import',
       'tsx',
       ...(preload ? ['--import', path.join(projectRoot, 'bench', 'worker-preload.mjs')] : []),
@@ -222,6 +185,7 @@ export async function startStack(options: { dir: string; log: (line: string) => 
     workerMetricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     serverMetricsUrl: `http://127.0.0.1:${serverMetricsPort}/metrics`,
     heapUrl: { worker: `http://127.0.0.1:${heapPort}/`, floorWorker: `http://127.0.0.1:${floorHeapPort}/` },
+    outbound,
     env,
     processes,
     pid: (name) => processes.get(name)?.pid,
@@ -240,6 +204,7 @@ export async function startStack(options: { dir: string; log: (line: string) => 
           }),
         );
       }
+      await outbound.close();
     },
   };
 

@@ -11,7 +11,8 @@ import { drainFloorEvents, runOnboarding } from '../driver.js';
 import type { CustomerOptions, OnboardingRun, Side } from '../driver.js';
 import { rssBytes } from '../proc.js';
 import type { BenchProvider } from '../providers.js';
-import { BENCH_API_KEY } from '../stack.js';
+import { FLOOR_PREFIX, REAL_PREFIX } from '../stack.js';
+import { startLikeTheLibrary } from './scale.js';
 import { median, pool, sleep, tailLabel } from '../stats.js';
 import type { SideRound } from './floor.js';
 import { untilSettled } from './floor.js';
@@ -122,61 +123,62 @@ async function heapAfterGc(url: string): Promise<number> {
   return body.heapUsed;
 }
 
-export async function memoryPerCachedWorkflow(
-  ctx: BenchContext,
-  provider: BenchProvider,
-  customer: (side: Side) => CustomerOptions,
-): Promise<MemoryFigure> {
+/**
+ * Both sides at once: each figure is one worker's own heap, so they do not disturb each other, and the probe costs
+ * half the time. The starts go straight to Temporal with the client library's start options (as the scale section
+ * does): the memory is that of the cached workflows, not of the gateway's start path.
+ */
+export async function memoryPerCachedWorkflow(ctx: BenchContext, provider: BenchProvider): Promise<MemoryFigure> {
   const { stack, client, budget } = ctx;
+  await Promise.all([untilSettled(ctx, 'real'), untilSettled(ctx, 'floor')]);
   const measureSide = async (side: Side): Promise<MemorySide> => {
     const worker = side === 'real' ? 'worker' : 'floorWorker';
     const pid = stack.pid(worker) ?? 0;
-    const { gatewayUrl } = customer(side);
-    await untilSettled(ctx, side);
     ctx.log(`${provider.name}: memory, ${budget.memoryHeld} held, ${side}`);
     const heapBefore = await heapAfterGc(stack.heapUrl[worker]);
     const rssBefore = rssBytes(pid);
     const refs = Array.from({ length: budget.memoryHeld }, (_, i) => `${side === 'real' ? 'r' : 'f'}mem-${i}`);
-    const ids = await pool(refs, 16, async (customerRef) => {
-      const response = await fetch(`${gatewayUrl}/v1/onboardings`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${BENCH_API_KEY}`, 'content-type': 'application/json' },
-        body: JSON.stringify(provider.scenario.startBody(customerRef)),
-        signal: AbortSignal.timeout(60_000),
-      });
-      const body = (await response.json()) as { onboardingId?: string };
-      return body.onboardingId ?? '';
-    });
+    const prefix = side === 'real' ? REAL_PREFIX : FLOOR_PREFIX;
+    const ids = await pool(refs, 32, (customerRef) =>
+      startLikeTheLibrary(client, provider, customerRef, prefix).catch(() => ''),
+    );
     // Held = waiting on the customer: every one shows a pending action.
-    await pool(ids, 16, async (id) => {
-      for (let i = 0; i < 200; i += 1) {
-        const view = await client.workflow
-          .getHandle(id)
-          .query<{ pendingActions?: unknown[] }>('status')
-          .catch(() => ({ pendingActions: [] }));
-        if ((view.pendingActions?.length ?? 0) > 0) return;
-        await sleep(100);
-      }
-    });
+    let waiting = 0;
+    await pool(
+      ids.filter((id) => id !== ''),
+      32,
+      async (id) => {
+        for (let i = 0; i < 300; i += 1) {
+          const view = await client.workflow
+            .getHandle(id)
+            .query<{ pendingActions?: unknown[] }>('status')
+            .catch(() => ({ pendingActions: [] }));
+          if ((view.pendingActions?.length ?? 0) > 0) {
+            waiting += 1;
+            return;
+          }
+          await sleep(200);
+        }
+      },
+    );
     await untilSettled(ctx, side, 10_000);
     const heapAfter = await heapAfterGc(stack.heapUrl[worker]);
     const rssAfter = rssBytes(pid);
-    await pool(ids, 16, (id) =>
+    ctx.log(`  ${side}: ${waiting} of ${budget.memoryHeld} waiting on the customer`);
+    await pool(ids, 32, (id) =>
       client.workflow
         .getHandle(id)
         .terminate('bench: memory probe done')
         .catch(() => undefined),
     );
-    const held = ids.filter(Boolean).length;
     return {
-      held,
-      heapBytesPerWorkflow: (heapAfter - heapBefore) / Math.max(1, held),
-      rssBytesPerWorkflow: (rssAfter - rssBefore) / Math.max(1, held),
+      held: waiting,
+      heapBytesPerWorkflow: (heapAfter - heapBefore) / Math.max(1, waiting),
+      rssBytesPerWorkflow: (rssAfter - rssBefore) / Math.max(1, waiting),
       heapBeforeBytes: heapBefore,
       heapAfterBytes: heapAfter,
     };
   };
-  const real = await measureSide('real');
-  const floor = await measureSide('floor');
+  const [real, floor] = await Promise.all([measureSide('real'), measureSide('floor')]);
   return { maxCachedWorkflows: Number(stack.env.BENCH_MAX_CACHED_WORKFLOWS), real, floor };
 }

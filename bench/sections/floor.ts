@@ -15,7 +15,7 @@ import type { HistorySize } from '../history.js';
 import type { FloorShape } from '../floor-shape.js';
 import { cpuDelta, cpuSnapshot } from '../proc.js';
 import type { BenchProvider } from '../providers.js';
-import { costPer, diff, settledScrape } from '../server-metrics.js';
+import { costPer, diff, scrape, settledScrape } from '../server-metrics.js';
 import type { ServerCost } from '../server-metrics.js';
 import type { ProcessName } from '../stack.js';
 import { closedLoop, median, sleep, spreadOf } from '../stats.js';
@@ -41,6 +41,8 @@ export interface SideRound {
   server: ServerCost;
   /** The customer's HTTP requests to the gateway per onboarding. */
   httpRequests: number;
+  /** Outbound events the local backend received per onboarding started (the floor sends none). */
+  outboundDeliveries: number;
   errors: string[];
 }
 
@@ -108,6 +110,7 @@ export async function compareWithFloor(ctx: BenchContext, provider: BenchProvide
     await Promise.all([0, 1].map(() => runOnboarding(customer(side), ref(side, 'warm'))));
   }
 
+  let countersSettled = false;
   const measure = async (side: Side, round: number): Promise<SideRound> => {
     const errors: string[] = [];
     // The other side's trailing work (and the server's) must not land in this side's figures.
@@ -116,7 +119,11 @@ export async function compareWithFloor(ctx: BenchContext, provider: BenchProvide
     const pids = pidsOf(ctx, side);
 
     const cpuBefore = cpuSnapshot(pids);
-    const countersBefore = await settledScrape(stack.serverMetricsUrl);
+    // Right after the previous side's settled scrape (no ramp since), the counters have nothing left to land.
+    const countersBefore = countersSettled
+      ? await scrape(stack.serverMetricsUrl)
+      : await settledScrape(stack.serverMetricsUrl);
+    const outboundBefore = stack.outbound.counts().total;
     const latency = await closedLoop(budget.latencyConcurrency, budget.latencySeconds * 1000, () =>
       runOnboarding(customer(side), ref(side, `l${round}`)),
     );
@@ -124,6 +131,8 @@ export async function compareWithFloor(ctx: BenchContext, provider: BenchProvide
     await untilSettled(ctx, side);
     const cpu = cpuDelta(cpuBefore, cpuSnapshot(pids));
     const counters = diff(countersBefore, await settledScrape(stack.serverMetricsUrl));
+    countersSettled = true;
+    const outboundDeliveries = stack.outbound.counts().total - outboundBefore;
     errors.push(...latency.errors);
     const completed = latency.results.filter((run) => run.state === 'completed');
     const latencies = completed.map((run) => run.latencyMs);
@@ -148,6 +157,7 @@ export async function compareWithFloor(ctx: BenchContext, provider: BenchProvide
       round < budget.rampRounds
         ? await rampOf(ctx, side, latency, (index) => runOnboarding(customer(side), ref(side, `t${round}-${index}`)))
         : { best: Number.NaN, steps: [] as RampStep[], errors: [] as string[] };
+    if (round < budget.rampRounds) countersSettled = false;
     errors.push(...ramp.errors, ...(await drainFloorEvents()).slice(0, 3));
     return {
       latenciesMs: latencies.map((value) => Math.round(value)),
@@ -163,6 +173,7 @@ export async function compareWithFloor(ctx: BenchContext, provider: BenchProvide
       server,
       httpRequests:
         completed.length > 0 ? completed.reduce((sum, run) => sum + run.httpRequests, 0) / completed.length : 0,
+      outboundDeliveries: outboundDeliveries / Math.max(1, latency.results.length),
       errors: errors.slice(0, 10),
     };
   };
@@ -197,9 +208,7 @@ export async function compareWithFloor(ctx: BenchContext, provider: BenchProvide
   const ratio = (pick: (side: SideRound) => number | undefined): Spread =>
     spreadOf(rounds.map((round) => (pick(round.real) ?? Number.NaN) / (pick(round.floor) ?? Number.NaN)));
   const openLoop = await openLoopLatency(ctx, provider, customer, rounds);
-  const memory = budget.memoryProviders.includes(provider.name)
-    ? await memoryPerCachedWorkflow(ctx, provider, customer)
-    : null;
+  const memory = budget.memoryProviders.includes(provider.name) ? await memoryPerCachedWorkflow(ctx, provider) : null;
   return {
     provider: provider.name,
     shape,

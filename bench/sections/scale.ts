@@ -56,7 +56,12 @@ const HELD_REF_PREFIX = 'scale-';
  * The start the client library makes (same workflow type, id, task queue, input, search attributes), without its
  * read-back of the status: at 10,000 the read-back's query would measure the start path, not the holding.
  */
-async function startLikeTheLibrary(client: Client, provider: BenchProvider, customerRef: string): Promise<string> {
+export async function startLikeTheLibrary(
+  client: Client,
+  provider: BenchProvider,
+  customerRef: string,
+  taskQueuePrefix = REAL_PREFIX,
+): Promise<string> {
   const definition = providerDefinition(provider.name);
   if (!definition) throw new Error(`no client definition for ${provider.name}`);
   const body = provider.scenario.startBody(customerRef);
@@ -70,7 +75,7 @@ async function startLikeTheLibrary(client: Client, provider: BenchProvider, cust
   const workflowId = onboardingWorkflowId(name, customerRef);
   await client.workflow.start(definition.workflowType, {
     workflowId,
-    taskQueue: taskQueueFor({ TASK_QUEUE_PREFIX: REAL_PREFIX }, name),
+    taskQueue: taskQueueFor({ TASK_QUEUE_PREFIX: taskQueuePrefix }, name),
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'REJECT_DUPLICATE',

@@ -31,13 +31,17 @@ export interface LoadPoint {
 export interface WebhookResults {
   provider: string;
   capacityPerSecond: number;
-  capacityRamp: { concurrency: number; perSecond: number; errors: number }[];
+  capacityRamp: { concurrency: number; perSecond: number; errors: number; meanAckMs: number }[];
+  /** Why the ramp stopped: throughput stopped rising, errors, or the last level was reached. */
+  capacityEnded: string;
   webhook: LoadPoint[];
   directSignal: LoadPoint[];
 }
 
 const PROBE_TYPE = 'application.manual_review';
-const CAPACITY_LEVELS = [8, 16, 32, 64, 128];
+const CAPACITY_LEVELS = [8, 16, 32, 64, 128, 256];
+/** Each capacity step runs this long before its completions count (connections opened, caches warm). */
+const CAPACITY_WARMUP_MS = 500;
 
 /** The targets wait for documents (SSN 21…), so a routed event finds them through OnboardingRefs. */
 const documentsCustomer = jikoCustomer.scenarios.documents;
@@ -95,24 +99,37 @@ export async function webhookIntake(ctx: BenchContext): Promise<WebhookResults> 
   let next = 0;
   const capacityRamp: WebhookResults['capacityRamp'] = [];
   let capacity = 0;
+  let capacityEnded = `the last level (${CAPACITY_LEVELS[CAPACITY_LEVELS.length - 1]}) still rose`;
   for (const concurrency of CAPACITY_LEVELS) {
     await untilSettled(ctx, 'real', 30_000);
-    const step = await closedLoop(concurrency, budget.webhookCapacitySeconds * 1000, () =>
-      post(PROBE_TYPE, {
-        application_id: (targets[(next += 1) % targets.length] as { applicationId: string }).applicationId,
-      }),
+    const step = await closedLoop(
+      concurrency,
+      budget.webhookCapacitySeconds * 1000 + CAPACITY_WARMUP_MS,
+      () =>
+        post(PROBE_TYPE, {
+          application_id: (targets[(next += 1) % targets.length] as { applicationId: string }).applicationId,
+        }),
+      CAPACITY_WARMUP_MS,
     );
     const perSecond = step.completedInWindow / budget.webhookCapacitySeconds;
-    capacityRamp.push({ concurrency, perSecond, errors: step.errors.length });
+    capacityRamp.push({ concurrency, perSecond, errors: step.errors.length, meanAckMs: step.meanDurationMs });
     ctx.log(
-      `  concurrency ${concurrency}: ${perSecond.toFixed(0)}/s${step.errors.length ? `, ${step.errors.length} errors: ${step.errors[0]}` : ''}`,
+      `  concurrency ${concurrency}: ${perSecond.toFixed(0)}/s, mean ack ${step.meanDurationMs.toFixed(0)} ms` +
+        (step.errors.length ? `, ${step.errors.length} errors: ${step.errors[0]}` : ''),
     );
-    if (perSecond <= capacity * 1.05) {
-      capacity = Math.max(capacity, perSecond);
+    // Saturated: errors (more than 1 % of the answers), or less than 5 % more throughput than the best step so far.
+    if (step.errors.length > 0.01 * Math.max(1, step.results.length)) {
+      capacityEnded = `errors at concurrency ${concurrency}`;
       break;
     }
+    const rose = perSecond > capacity * 1.05;
     capacity = Math.max(capacity, perSecond);
+    if (!rose) {
+      capacityEnded = `throughput rose by less than 5 % at concurrency ${concurrency}`;
+      break;
+    }
   }
+  ctx.log(`  capacity ${capacity.toFixed(0)}/s (${capacityEnded})`);
 
   const point = async (loadFraction: number, direct: boolean): Promise<LoadPoint> => {
     await untilSettled(ctx, 'real', 60_000);
@@ -184,5 +201,5 @@ export async function webhookIntake(ctx: BenchContext): Promise<WebhookResults> 
       .terminate('bench: webhook probe done')
       .catch(() => undefined),
   );
-  return { provider: 'jiko', capacityPerSecond: capacity, capacityRamp, webhook, directSignal };
+  return { provider: 'jiko', capacityPerSecond: capacity, capacityRamp, capacityEnded, webhook, directSignal };
 }

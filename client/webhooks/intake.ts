@@ -3,7 +3,9 @@
  * into zero or more events (400 when not the provider's envelope), and every event is made durable BEFORE the
  * provider is acknowledged, by one of two paths:
  * - direct: the running onboarding(s) carrying the event's refs are found through visibility and signalled; an
- *   accepted signal is in the onboarding's history, and the onboarding drops repeats by eventId;
+ *   accepted signal is in the onboarding's history, and the onboarding drops repeats by eventId. The answer of the
+ *   visibility query is cached (common/routing.ts OnboardingRouteCache: one running onboarding per ref set), so
+ *   the next webhook with the same refs is signalled without a query;
  * - fallback: the `webhook:<provider>:<eventId>` delivery workflow is started (deduplicated by its id), which
  *   records the event and routes it with retries. Taken for unroutable types, when no running onboarding carries
  *   the refs yet, and whenever the direct path fails or exceeds its short timeout.
@@ -16,7 +18,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { taskQueueFor } from '../../common/config.js';
 import type { Config } from '../../common/config.js';
 import { createLogger } from '../../common/log.js';
-import { findOnboardingsByRefs, hasRoutableRef, signalOnboardings } from '../../common/routing.js';
+import { hasRoutableRef, OnboardingRouteCache, routeByRefs } from '../../common/routing.js';
 import type { ProviderEvent } from '../../contract/onboarding.js';
 import { WEBHOOK_DELIVERY_WORKFLOW_TYPE } from '../../contract/webhook-delivery.js';
 import type { RouteResult, WebhookDeliveryWorkflow } from '../../contract/webhook-delivery.js';
@@ -45,6 +47,8 @@ export interface WebhookIntakeOptions {
    * event instead. Short: the provider is waiting for the answer.
    */
   directTimeoutMs?: number | undefined;
+  /** The direct path's cache of ref → onboarding; a fresh one by default (one per gateway process). */
+  routeCache?: OnboardingRouteCache | undefined;
   /** The provider's intake, undefined for one this engine does not know (404); asked once per provider, then kept. */
   intakeFor(provider: string): ProviderWebhookIntake | undefined;
   /** Named in the 404 answer to an unknown provider. */
@@ -77,6 +81,7 @@ export class WebhookIntake {
   private readonly config: WebhookIntakeOptions['config'];
   private readonly inbox: WebhookInbox;
   private readonly directTimeoutMs: number;
+  private readonly routes: OnboardingRouteCache;
   private readonly intakeFor: (provider: string) => ProviderWebhookIntake | undefined;
   private readonly knownProviders: () => readonly string[];
   private readonly intakes = new Map<string, ProviderWebhookIntake>();
@@ -86,6 +91,7 @@ export class WebhookIntake {
     this.config = options.config;
     this.inbox = options.inbox ?? createFileInbox(options.config.WEBHOOK_INBOX_DIR);
     this.directTimeoutMs = options.directTimeoutMs ?? 2_000;
+    this.routes = options.routeCache ?? new OnboardingRouteCache();
     this.intakeFor = options.intakeFor;
     this.knownProviders = options.knownProviders;
   }
@@ -195,10 +201,8 @@ export class WebhookIntake {
     if (!hasRoutableRef(event)) return undefined;
     try {
       return await this.client.withDeadline(Date.now() + this.directTimeoutMs, async () => {
-        const matches = await findOnboardingsByRefs(this.client, event);
-        if (matches.running.length === 0) return undefined;
-        const routed = await signalOnboardings(this.client, event, matches);
-        return routed.signalled.length > 0 ? routed : undefined;
+        const { signalled, closed } = await routeByRefs(this.client, event, this.routes);
+        return signalled.length > 0 ? { signalled, closed } : undefined;
       });
     } catch (err) {
       log.warn('direct webhook routing failed: falling back to the delivery workflow', {
