@@ -18,7 +18,8 @@ import { setLogLevel } from '../common/log.js';
 import { SEARCH_ATTRIBUTES } from '../contract/onboarding.js';
 import { buildWorkflowBundle } from '../scripts/build/index.js';
 import { runSandboxSetup } from '../scripts/launcher/sandbox-setup.js';
-import { freePort, projectRoot, temporalCliPath } from '../bench/stack.js';
+import { projectRoot, temporalCliPath } from '../bench/stack.js';
+import { freePort } from '../bench/readiness.js';
 
 export const CHAOS_API_KEY = 'chaos-api-key';
 
