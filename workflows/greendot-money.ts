@@ -3,13 +3,16 @@
  * reversal, done once Green Dot shows it posted; then, optionally, the account's transactions. Split from
  * greendot.ts, which runs them as its `adjustment` and `transactions` steps.
  */
-import { CancellationScope } from '@temporalio/workflow';
+import { CancellationScope, patched } from '@temporalio/workflow';
 import { GREENDOT_TRANSACTIONS_MAX_WAIT_MS } from '../contract/greendot.js';
 import type { GreendotActivities, GreendotProviderInput, GreendotWelcomeAdjustment } from '../contract/greendot.js';
 import { adjustmentFailed, adjustmentFailure } from './greendot-rules.js';
 import { durationMs } from './shared/durations.js';
 import { unexpectedProviderState } from './shared/failures.js';
 import type { Onboarding } from './shared/onboarding.js';
+
+/** Since this patch a credit of unknown outcome waits for an operator instead of failing the onboarding. */
+export const ADJUSTMENT_OPERATOR_RETRY_PATCH = 'greendot-adjustment-operator-retry';
 
 export interface MoneyContext {
   onboarding: Onboarding;
@@ -22,7 +25,7 @@ export async function creditWelcome(
   { onboarding, greendot, accountIdentifier }: MoneyContext,
   adjustment: GreendotWelcomeAdjustment,
 ): Promise<string> {
-  const created = await CancellationScope.nonCancellable(() =>
+  const credit = () =>
     greendot.createAdjustment({
       accountIdentifier,
       purpose: 'welcome',
@@ -30,7 +33,11 @@ export async function creditWelcome(
       currency: adjustment.currency,
       adjustmentType: adjustment.adjustmentType,
       description: adjustment.description,
-    }),
+    });
+  // A credit whose outcome is unknown (a 5xx other than 503) waits for an operator's retry-step, with the same
+  // request id, as the enrollment does: failing the onboarding would close an account that may hold the credit.
+  const created = await CancellationScope.nonCancellable(() =>
+    patched(ADJUSTMENT_OPERATOR_RETRY_PATCH) ? onboarding.retryableByOperator(credit) : credit(),
   );
   const adjustmentIdentifier = created.adjustmentIdentifier;
   onboarding.addRef('adjustment', adjustmentIdentifier);

@@ -357,6 +357,19 @@ describe('greendotOnboarding: optional steps', () => {
     expect(startedOrder(final)).toEqual(['terms', 'enrollment', 'account', 'adjustment', 'card']);
   });
 
+  it('a credit of unknown outcome (500) waits for an operator retry, then posts once: nothing closed', async () => {
+    const { handle, workflowId } = await start({
+      block: { welcomeAdjustment: allOn.welcomeAdjustment! },
+      before: (id) => fake.script(id, 'createAdjustment', [serverError]),
+    });
+    await waitForStatus(handle, 'operator needed', (s) => s.blockedOn === 'retrying' && s.step === 'adjustment');
+    await handle.executeUpdate(retryStepUpdate, { args: [{ step: 'adjustment', reason: 'no credit at Green Dot' }] });
+    const final = await handle.result();
+    expect(final.state).toBe('completed');
+    expect(fake.callsOf(workflowId, 'createAdjustment')).toBe(2);
+    expect(fake.accountsOf(workflowId)[0]!.closes).toBe(0);
+  });
+
   it('an adjustment Green Dot refuses fails clearly, and the account is closed', async () => {
     const { handle, workflowId } = await start({
       block: { welcomeAdjustment: allOn.welcomeAdjustment! },
