@@ -18,7 +18,18 @@ const stepNameSchema = z.string().regex(/^[a-z][a-zA-Z0-9_]{0,63}$/, 'a step nam
 
 /** A duration of seconds, minutes, hours or days ('90s', '30m', '12h', '2d'). */
 export const OLDER_THAN_PATTERN = /^[1-9]\d{0,5}(s|m|h|d)$/;
-const olderThanSchema = z.string().regex(OLDER_THAN_PATTERN, 'a duration such as 90s, 30m, 12h or 2d');
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+/** Ten years: older than anything a running onboarding can be blocked, and a cut-off Temporal still parses. */
+const OLDER_THAN_MAX_MS = 3650 * UNIT_MS.d;
+const olderThanSchema = z
+  .string()
+  .regex(OLDER_THAN_PATTERN, 'a duration such as 90s, 30m, 12h or 2d')
+  .refine(
+    (value) =>
+      !OLDER_THAN_PATTERN.test(value) || // the regex above already names it
+      Number(value.slice(0, -1)) * UNIT_MS[value.slice(-1) as keyof typeof UNIT_MS] <= OLDER_THAN_MAX_MS,
+    'at most 3650d',
+  );
 
 export const extendDeadlineBodySchema = z
   .object({
