@@ -1,18 +1,7 @@
 /** Free ports and readiness checks for the processes bench/stack.ts starts. */
 import net from 'node:net';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../scripts/launcher/ports.js';
 
 export function tcpOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
+import { freePort as systemFreePort } from '../launcher/ports.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -102,15 +103,7 @@ export async function freePort(preferred?: number): Promise<number> {
     return preferred;
   }
   for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const probe = net.createServer();
-      probe.once('error', reject);
-      probe.listen(0, '127.0.0.1', () => {
-        const address = probe.address();
-        const chosen = typeof address === 'object' && address ? address.port : 0;
-        probe.close(() => resolve(chosen));
-      });
-    });
+    const port = await systemFreePort();
     if (!handedOut.has(port)) {
       handedOut.add(port);
       return port;

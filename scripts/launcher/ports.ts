@@ -3,6 +3,7 @@
  * Temporal at TEMPORAL_ADDRESS is someone else's (a local cluster, a dev server started by hand), and its port
  * being in use is the point, not a conflict.
  */
+import net from 'node:net';
 import type { Config } from '../../common/config.js';
 import { splitAddress } from './probes.js';
 
@@ -56,4 +57,18 @@ export function portsToBind(
     });
   }
   return ports;
+}
+
+/** A port the system has just handed out on 127.0.0.1 (free when this returns; bind it soon). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.unref();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => (port > 0 ? resolve(port) : reject(new Error('the system handed out no port'))));
+    });
+  });
 }

@@ -6,7 +6,6 @@
  * onboarding's id, its customerRef or the applicant's personal data.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -19,7 +18,7 @@ import type { Scenario, StartBody } from '../../scripts/customers/index.js';
 import { prometheusTelemetry } from '../../workers/metrics.js';
 import { onboardingPath, startE2eStack } from './harness.js';
 import type { E2eStack } from './harness.js';
-import { projectRoot } from '../helpers/temporal.js';
+import { freePort, projectRoot } from '../helpers/temporal.js';
 import {
   dashboardExpressions,
   dashboardMetricNames,
@@ -34,18 +33,6 @@ const DASHBOARD = path.join(projectRoot, 'ops', 'grafana', 'onboarding-dashboard
 
 let stack: E2eStack;
 let workerMetricsUrl: string;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   const port = await freePort();

@@ -2,26 +2,13 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer } from 'node:net';
+import { freePort } from '../../scripts/launcher/ports.js';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tcpOpen, waitUntil } from '../../scripts/launcher/probes.js';
 import { projectRoot } from '../helpers/temporal.js';
 
 const bin = path.join(projectRoot, '.tools', 'bin');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 describe('setup', () => {
   it('installed the Temporal CLI, which answers with its version', () => {

@@ -11,6 +11,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { freePort } from '../../scripts/launcher/ports.js';
 import { SEARCH_ATTRIBUTES } from '../../contract/onboarding.js';
 import { SA_BLOCKED_ON, SA_BLOCKED_SINCE, SA_PROVIDER, SA_REFS, SA_STATE, SA_STEP } from '../../contract/onboarding.js';
 
@@ -95,17 +96,7 @@ export async function createLocalEnv(options: { ui?: LocalEnvUi } = {}): Promise
   return attach(server, `127.0.0.1:${port}`, false);
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 const SERVER_START_TIMEOUT_MS = 120_000;
 

@@ -4,7 +4,6 @@
  * on a worker that caches nothing, so that every workflow task replays the whole history before running new code,
  * one onboarding must still count one start, one run of each step and one outcome.
  */
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -16,7 +15,7 @@ import { onboardingWorkflowId, statusQuery } from '../../contract/onboarding.js'
 import type { OnboardingInput } from '../../contract/onboarding.js';
 import type { CommonActivities } from '../../contract/outbound.js';
 import { prometheusTelemetry } from '../../workers/metrics.js';
-import { createTimeSkippingEnv } from '../helpers/temporal.js';
+import { createTimeSkippingEnv, freePort } from '../helpers/temporal.js';
 import { testApplicant } from '../fixtures/applicants.js';
 import { confirmUpdate } from './fixtures/saga-workflows.js';
 import type { SagaFixtureActivities, SagaFixtureInput, sagaFixture } from './fixtures/saga-workflows.js';
@@ -36,18 +35,6 @@ let env: TestWorkflowEnvironment;
 let worker: Worker;
 let workerRun: Promise<void>;
 let metricsUrl: string;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   const port = await freePort();
