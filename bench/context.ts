@@ -28,6 +28,8 @@ export interface Budget {
   /** Open loop per provider and side: rates as fractions of the floor's max sustained rate, seconds each. */
   openLoopFractions: number[];
   openLoopSeconds: number;
+  /** Providers the open loop runs for (two sides × openLoopSeconds each); undefined: every provider. */
+  openLoopProviders?: string[];
   webhookCapacitySeconds: number;
   webhookLoadSeconds: number;
   webhookTargets: number;
@@ -56,6 +58,9 @@ export const FULL_BUDGET: Budget = {
   memoryProviders: ['jiko'],
   openLoopFractions: [0.5],
   openLoopSeconds: 60,
+  // Two minutes a provider: the simplest and the longest saga, so the default run stays under 20 minutes on 2 CPUs;
+  // --open-loop=all for every provider.
+  openLoopProviders: ['jiko', 'netspend'],
   webhookCapacitySeconds: 3,
   webhookLoadSeconds: 5,
   webhookTargets: 40,

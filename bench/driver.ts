@@ -1,11 +1,10 @@
 /**
  * The simulated customer: starts an onboarding through the gateway's HTTP API, watches its status, acts at once on
- * every pending action (POST /v1/onboardings/:id/actions/:action) and, for the floor, plays the provider by posting
- * a signed webhook when the floor waits for one. Completion is seen through a long poll on the workflow's result
- * (one call, no polling), so latency is start request → workflow closed.
+ * every pending action (POST /v1/onboardings/:id/actions/:action), the same on both sides (the floor's provider
+ * events come from its worker, as the real side's come from the sandbox). Completion is seen through a long poll on
+ * the workflow's result (one call, no polling), so latency is start request → workflow closed.
  */
 import type { Client } from '@temporalio/client';
-import { FLOOR_EVENTS_FIELD } from './floor-shape.js';
 import type { BenchProvider } from './providers.js';
 import { BENCH_API_KEY } from './stack.js';
 
@@ -21,24 +20,10 @@ export interface OnboardingRun {
   httpRequests: number;
 }
 
-/**
- * The floor's provider events in flight: the customer does not wait for them (the real side's webhooks are sent by
- * the sandbox, asynchronously); `drainFloorEvents` awaits them and returns the failures since the last drain.
- */
-const floorEvents = new Set<Promise<void>>();
-let floorEventFailures: string[] = [];
-export async function drainFloorEvents(): Promise<string[]> {
-  await Promise.all([...floorEvents]);
-  const failures = floorEventFailures;
-  floorEventFailures = [];
-  return failures;
-}
-
 interface StatusView {
   onboardingId: string;
   state: string;
   pendingActions?: { action: string; data?: Record<string, unknown> }[];
-  [FLOOR_EVENTS_FIELD]?: number;
 }
 
 const FINAL = new Set(['completed', 'rejected', 'failed', 'cancelled', 'expired']);
@@ -99,7 +84,6 @@ export async function runOnboarding(options: CustomerOptions, customerRef: strin
     });
   const acted = new Set<string>();
   const actions: OnboardingRun['actions'] = [];
-  let eventsSent = 0;
   let pollMs = POLL_FIRST_MS;
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   let view: StatusView = status;
@@ -109,21 +93,6 @@ export async function runOnboarding(options: CustomerOptions, customerRef: strin
       const pending = view.pendingActions?.[0];
       // Acting twice on the same pending action (the status may lag one poll behind an accepted Update) is a 409.
       const key = pending ? `${pending.action}#${JSON.stringify(pending.data ?? {})}` : '';
-      const eventsWanted = view[FLOOR_EVENTS_FIELD] ?? 0;
-      if (side === 'floor' && eventsSent < eventsWanted) {
-        // The last hop of the real side's direct path (the gateway's signal after its visibility lookup), sent
-        // without the lookup or the webhook's verification and not awaited: the floor does no more than the real side.
-        for (; eventsSent < eventsWanted; eventsSent += 1) {
-          const sent: Promise<void> = client.workflow
-            .getHandle(id)
-            .signal('providerEvent', { eventId: `floor-${id}-${eventsSent}` })
-            .catch((err: unknown) => {
-              if (!closed) floorEventFailures.push(err instanceof Error ? err.message : String(err));
-            })
-            .finally(() => floorEvents.delete(sent));
-          floorEvents.add(sent);
-        }
-      }
       if (pending && !acted.has(key)) {
         acted.add(key);
         actions.push({ action: pending.action, data: pending.data ?? {} });

@@ -20,15 +20,24 @@ export type FloorStep =
   | { kind: 'sleep'; ms: number }
   /** A wait for the customer's Update; `timerMs` when the real wait had a deadline timer (started, then cancelled). */
   | { kind: 'update'; name: string; resultBytes: number; timerMs?: number; data?: Record<string, unknown> }
-  /** Where the real onboarding received a provider event (a hint it did not wait for). */
-  | { kind: 'signal'; timerMs?: number };
+  /**
+   * Where the real onboarding received a provider event (a hint it did not wait for); `inputBytes`: the plaintext
+   * size of its signal payload.
+   */
+  | { kind: 'signal'; timerMs?: number; inputBytes?: number };
 
 export interface FloorShape {
   provider: string;
   steps: FloorStep[];
   /** Plaintext bytes of the workflow's result. */
   resultBytes: number;
+  /** What the floor replays (activities: the calls in `steps`). */
   counts: ShapeCounts;
+  /**
+   * The real onboarding's outbound-event hand-overs (`emitOutboundEvent`), left out of the floor: the engine's own
+   * work, like the delivery workflows they start.
+   */
+  outboundEvents?: number;
 }
 
 export interface ShapeCounts {
@@ -37,10 +46,3 @@ export interface ShapeCounts {
   updates: number;
   signals: number;
 }
-
-/**
- * The status field in which a floor onboarding asks the simulated customer (playing the provider) for the provider
- * events it will consume. Asked for at once and consumed at the real onboarding's position, so the floor never
- * waits on a webhook the real onboarding did not wait on either (the real one treats events as hints).
- */
-export const FLOOR_EVENTS_FIELD = 'floorEventsWanted';

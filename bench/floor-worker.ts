@@ -7,9 +7,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CompleteAsyncError, Context } from '@temporalio/activity';
 import { Runtime, Worker, bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { loadConfig, taskQueueFor } from '../common/config.js';
-import { connectWorker } from '../common/temporal.js';
+import { connectClient, connectWorker } from '../common/temporal.js';
 import type { FloorShape } from './floor-shape.js';
 import type { FloorActivities } from './floor-workflow.js';
 
@@ -24,6 +25,9 @@ async function main(): Promise<void> {
   const level = config.LOG_LEVEL.toUpperCase() as 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: ['SIGTERM', 'SIGINT'] });
   const { connection, target, dataConverter } = await connectWorker();
+  // The provider's side of the floor: the last hop of the gateway's direct path for a webhook (one signal).
+  const { client } = await connectClient();
+  let eventsSent = 0;
 
   const shapes = new Map<string, FloorShape>();
   const activities: FloorActivities = {
@@ -38,9 +42,29 @@ async function main(): Promise<void> {
       const bare = JSON.stringify({ shape, padding: '' }).length;
       return { shape, padding: 'x'.repeat(Math.max(0, wanted - bare)) };
     },
-    async floorNoop(_padding, resultBytes) {
+    async floorNoop(_padding, resultBytes, events) {
       // A JSON string payload is its characters plus two quotes: the result is as large as the real one.
-      return 'x'.repeat(Math.max(0, resultBytes - 2));
+      const result = 'x'.repeat(Math.max(0, resultBytes - 2));
+      if (!events) return result;
+      // The sandbox sends a webhook after answering the call that set it off, and the gateway signals it: so the
+      // completion is recorded first (completed from here, the same one RespondActivityTaskCompleted), then the
+      // events are signalled, not awaited by the onboarding, which moves on as the real one does.
+      const { taskToken, workflowExecution } = Context.current().info;
+      const workflowId = workflowExecution?.workflowId ?? '';
+      void (async () => {
+        await client.activity.complete(taskToken, result);
+        for (const bytes of events) {
+          eventsSent += 1;
+          const eventId = `floor-${eventsSent}`;
+          const bare = JSON.stringify({ eventId, padding: '' }).length;
+          await client.workflow
+            .getHandle(workflowId)
+            .signal('providerEvent', { eventId, padding: 'x'.repeat(Math.max(0, bytes - bare)) });
+        }
+      })().catch((err: unknown) => {
+        console.error(`floor event for ${workflowId} failed:`, err);
+      });
+      throw new CompleteAsyncError();
     },
   };
 

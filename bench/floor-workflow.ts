@@ -16,14 +16,17 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { FloorShape } from './floor-shape.js';
-import { FLOOR_EVENTS_FIELD } from './floor-shape.js';
+import type { FloorShape, FloorStep } from './floor-shape.js';
 
 export interface FloorActivities {
   /** The shape to replay, padded to the size of the real onboarding's first activity result. */
   floorPlan(provider: string, padding: string): Promise<{ shape: FloorShape; padding: string }>;
-  /** Takes an input of the real call's size and returns a result of the real call's size. */
-  floorNoop(padding: string, resultBytes: number): Promise<string>;
+  /**
+   * Takes an input of the real call's size and returns a result of the real call's size. `events`: the provider
+   * events the real call set off (the sizes of their signal payloads), signalled to the onboarding once this call's
+   * completion is recorded, as the sandbox's webhook follows its answer.
+   */
+  floorNoop(padding: string, resultBytes: number, events?: number[]): Promise<string>;
 }
 
 const { floorPlan, floorNoop } = proxyActivities<FloorActivities>({ startToCloseTimeout: '30s' });
@@ -56,6 +59,20 @@ function padded<T extends object>(value: T, bytes: number): T & { padding: strin
   return { ...value, padding: 'x'.repeat(Math.max(0, bytes - bare)) };
 }
 
+/**
+ * The payload sizes of the provider events the real onboarding received right after the activities of step `index`:
+ * the floor's last call of that step sends them, as the sandbox sends a webhook after answering the call that set it
+ * off, so they reach the floor at the real onboarding's position (after that call's completion).
+ */
+function eventsAfter(steps: FloorStep[], index: number): number[] | undefined {
+  const events: number[] = [];
+  for (const step of steps.slice(index + 1)) {
+    if (step.kind !== 'signal') break;
+    events.push(step.inputBytes ?? 0);
+  }
+  return events.length > 0 ? events : undefined;
+}
+
 async function floorOnboarding(input: FloorInput): Promise<unknown> {
   const startedAt = new Date().toISOString();
   const status = {
@@ -66,7 +83,6 @@ async function floorOnboarding(input: FloorInput): Promise<unknown> {
     step: 'floor',
     blockedOn: null as string | null,
     pendingActions: [] as { action: string; data: Record<string, unknown> }[],
-    [FLOOR_EVENTS_FIELD]: 0,
     startedAt,
   };
   const updatesDone = new Map<string, number>();
@@ -80,7 +96,6 @@ async function floorOnboarding(input: FloorInput): Promise<unknown> {
 
   const plan = await floorPlan(input.provider, '');
   const { shape } = plan;
-  status[FLOOR_EVENTS_FIELD] = shape.steps.filter((step) => step.kind === 'signal').length;
   const resultPadding = new Map<string, number>();
   for (const step of shape.steps) {
     if (step.kind !== 'update' || updatesDone.has(step.name)) continue;
@@ -104,13 +119,18 @@ async function floorOnboarding(input: FloorInput): Promise<unknown> {
 
   let first = true;
   const background: Promise<unknown>[] = [];
-  for (const step of shape.steps) {
+  for (const [index, step] of shape.steps.entries()) {
     switch (step.kind) {
       case 'activities': {
         // The plan call stands for the real onboarding's first activity.
         const calls = first ? step.calls.slice(1) : step.calls;
         first = false;
-        const running = Promise.all(calls.map((call) => floorNoop(pad(call.inputBytes), call.resultBytes)));
+        const events = eventsAfter(shape.steps, index);
+        const running = Promise.all(
+          calls.map((call, at) =>
+            floorNoop(pad(call.inputBytes), call.resultBytes, at === calls.length - 1 ? events : undefined),
+          ),
+        );
         if (step.background) background.push(running);
         else await running;
         break;
@@ -133,8 +153,7 @@ async function floorOnboarding(input: FloorInput): Promise<unknown> {
       }
       case 'signal':
         // The real onboarding treats provider events as hints and goes on without them; so does the floor. The
-        // bench's customer signals them directly (client.signal, asynchronously, as the sandbox's webhooks are
-        // sent): an event that comes after the end finds the floor closed, as it finds the real onboarding closed.
+        // activity before this step signals them (see eventsAfter).
         break;
     }
   }

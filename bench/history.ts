@@ -4,6 +4,7 @@
  * writes payloads of the same size.
  */
 import { startAnswerUpdate } from '../contract/onboarding.js';
+import type { CommonActivities } from '../contract/outbound.js';
 import type { Client } from '@temporalio/client';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
@@ -125,6 +126,9 @@ function durationMs(duration: { seconds?: unknown; nanos?: number | null } | nul
   return Number(duration.seconds ?? 0) * 1000 + Math.round((duration.nanos ?? 0) / 1e6);
 }
 
+/** Typed against the contract, so a rename breaks the build instead of the floor. */
+const OUTBOUND_EVENT_ACTIVITY: keyof CommonActivities = 'emitOutboundEvent';
+
 /** The floor's shape of a real onboarding's history (see floor-shape.ts). */
 export async function shapeOf(provider: string, history: History, codec: PayloadCodec): Promise<FloorShape> {
   const steps: FloorStep[] = [];
@@ -133,11 +137,15 @@ export async function shapeOf(provider: string, history: History, codec: Payload
   const timers = new Map<string, { ms: number; stepsBefore: number }>();
   let batch: Extract<FloorStep, { kind: 'activities' }> | undefined;
   let resultBytes = 0;
+  let outboundEvents = 0;
   for (const event of history.events ?? []) {
     const id = String(event.eventId);
     if (event.workflowTaskCompletedEventAttributes) batch = undefined;
     const scheduled = event.activityTaskScheduledEventAttributes;
-    if (scheduled) {
+    // Handing an outbound event over is the engine's own work, as the delivery workflow it starts is: not replayed.
+    if (scheduled && scheduled.activityType?.name === OUTBOUND_EVENT_ACTIVITY) {
+      outboundEvents += 1;
+    } else if (scheduled) {
       if (!batch) {
         batch = { kind: 'activities', calls: [] };
         steps.push(batch);
@@ -192,12 +200,14 @@ export async function shapeOf(provider: string, history: History, codec: Payload
       const step = updates.get(updateCompleted.meta?.updateId ?? '');
       if (step) step.resultBytes = await plaintextBytes(codec, updateCompleted.outcome?.success);
     }
-    if (event.workflowExecutionSignaledEventAttributes) {
-      steps.push({ kind: 'signal' });
+    const signalled = event.workflowExecutionSignaledEventAttributes;
+    if (signalled) {
+      steps.push({ kind: 'signal', inputBytes: await plaintextBytes(codec, signalled.input) });
       batch = undefined;
     }
     const done = event.workflowExecutionCompletedEventAttributes;
     if (done) resultBytes = await plaintextBytes(codec, done.result);
   }
-  return { provider, steps, resultBytes, counts: countsOf(history) };
+  const replayed = steps.reduce((sum, step) => sum + (step.kind === 'activities' ? step.calls.length : 0), 0);
+  return { provider, steps, resultBytes, counts: { ...countsOf(history), activities: replayed }, outboundEvents };
 }

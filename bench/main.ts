@@ -7,6 +7,7 @@
  *   npm run bench -- --scale=10000      also the scale section: 1,000 then 10,000 onboardings held open
  *   npm run bench -- --only=floor,webhooks,scale   some sections only
  *   npm run bench -- --providers=jiko   some providers only
+ *   npm run bench -- --open-loop=all    the open loop for every provider (default: jiko, netspend)
  *   npm run bench -- --keep             keep the temp dir (database, logs)
  *   npm run bench -- --quick --only=floor --providers=netspend --cpu-prof   profile both workers (top frames)
  *   npx tsx bench/main.ts --report=bench/results/<file>.json   regenerate bench/RESULTS.md from a run's JSON
@@ -33,6 +34,7 @@ interface Options {
   report: string | undefined;
   rounds: number | undefined;
   rampRounds: number | undefined;
+  openLoop: string[] | 'all' | undefined;
   cpuProf: boolean;
 }
 
@@ -54,6 +56,7 @@ function parseArgs(argv: string[]): Options {
     '--report=',
     '--rounds=',
     '--ramp-rounds=',
+    '--open-loop=',
   ];
   for (const arg of argv) {
     if (!known.some((flag) => (flag.endsWith('=') ? arg.startsWith(flag) : arg === flag))) {
@@ -73,6 +76,7 @@ function parseArgs(argv: string[]): Options {
     report: value('report'),
     rounds: value('rounds') === undefined ? undefined : Number(value('rounds')),
     rampRounds: value('ramp-rounds') === undefined ? undefined : Number(value('ramp-rounds')),
+    openLoop: value('open-loop') === 'all' ? 'all' : list(value('open-loop')),
     cpuProf: argv.includes('--cpu-prof'),
   };
 }
@@ -112,6 +116,8 @@ async function run(options: Options): Promise<number> {
   const budget: Budget = { ...(options.quick ? QUICK_BUDGET : FULL_BUDGET) };
   if (options.rounds !== undefined && options.rounds > 0) budget.rounds = options.rounds;
   if (options.rampRounds !== undefined && options.rampRounds >= 0) budget.rampRounds = options.rampRounds;
+  if (options.openLoop === 'all') delete budget.openLoopProviders;
+  else if (options.openLoop) budget.openLoopProviders = options.openLoop;
   // Asked-for levels come with 1,000, the base their signal latency is compared with.
   const asked = options.extraScale.length > 0 ? [1_000, ...options.extraScale] : [];
   budget.scaleLevels = [...new Set([...budget.scaleLevels, ...asked])].sort((a, b) => a - b);

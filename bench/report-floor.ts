@@ -31,6 +31,8 @@ export function floorRows(c: FloorComparison): Row[] {
     '≤ 1.10×',
     check(r.latencyP50.median, (v) => v <= 1.1),
   );
+  if (c.openLoop.length === 0)
+    add('open loop', 'not run for this provider (by default Jiko and Netspend only; `--open-loop=all` for every one)');
   for (const point of c.openLoop) {
     const side = (o: OpenLoopSide): string =>
       `${ms(o.p50Ms)} p50, ${ms(o.tailMs)} ${o.tailLabel} (${o.completed}/${o.scheduled})`;
@@ -208,7 +210,7 @@ export function floorMarkdown(c: FloorComparison): string[] {
   const shape = c.shape.counts;
   lines.push(
     '',
-    `Shape replayed by the floor: ${shape.activities} activities (results of the real sizes), ${shape.timers} timers, ${shape.updates} updates, ${shape.signals} signals (${c.shape.steps.length} steps).`,
+    `Shape replayed by the floor: ${shape.activities} activities (results of the real sizes), ${shape.timers} timers, ${shape.updates} updates, ${shape.signals} signals (${c.shape.steps.length} steps); not replayed: the real onboarding's ${c.shape.outboundEvents ?? 0} outbound-event hand-overs (the engine's own work).`,
     '',
   );
   return lines;

@@ -7,7 +7,7 @@
  *   GC before and after (worker-preload.ts), divided by the number held.
  */
 import type { BenchContext } from '../context.js';
-import { drainFloorEvents, runOnboarding } from '../driver.js';
+import { runOnboarding } from '../driver.js';
 import type { CustomerOptions, OnboardingRun, Side } from '../driver.js';
 import { rssBytes } from '../proc.js';
 import type { BenchProvider } from '../providers.js';
@@ -44,6 +44,7 @@ export async function openLoopLatency(
 ): Promise<OpenLoopPoint[]> {
   const { budget } = ctx;
   if (budget.openLoopSeconds <= 0) return [];
+  if (budget.openLoopProviders && !budget.openLoopProviders.includes(provider.name)) return [];
   // A rate both sides sustain with room to spare: a fraction of the lower of their measured maxima (medians over the
   // ramp rounds), the same for both sides, so the latency is not that of a saturated side.
   const maxOf = (side: Side): number =>
@@ -73,7 +74,7 @@ export async function openLoopLatency(
         );
       }
       const done = await Promise.all(runs);
-      const errors = [...done.filter((run): run is string => typeof run === 'string'), ...(await drainFloorEvents())];
+      const errors = done.filter((run): run is string => typeof run === 'string');
       const latencies = done
         .filter((run): run is OnboardingRun => typeof run !== 'string' && run.state === 'completed')
         .map((run) => Math.round(run.latencyMs));
