@@ -1,7 +1,6 @@
 /**
  * The floor's worker process: its own workflow bundle (bench/floor-workflow.ts), no-op activities, the same data
- * converter (PII codec) as the engine, on the floor's task queues (`${TASK_QUEUE_PREFIX}-<provider>` and
- * `-webhooks`). The shape each floor onboarding replays is read from BENCH_FLOOR_SHAPE_DIR/<provider>.json, which
+ * converter (PII codec) as the engine, on the floor's task queues (`${TASK_QUEUE_PREFIX}-<provider>`). The shape each floor onboarding replays is read from BENCH_FLOOR_SHAPE_DIR/<provider>.json, which
  * the bench writes after measuring a real onboarding.
  */
 import { readFile } from 'node:fs/promises';
@@ -15,7 +14,7 @@ import type { FloorShape } from './floor-shape.js';
 import type { FloorActivities } from './floor-workflow.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const QUEUES = ['greendot', 'jiko', 'linkcy', 'netspend', 'webhooks'];
+const QUEUES = ['greendot', 'jiko', 'linkcy', 'netspend'];
 
 async function main(): Promise<void> {
   const config = loadConfig();

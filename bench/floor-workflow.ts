@@ -1,6 +1,6 @@
 /**
  * The floor: what an onboarding of the same shape costs on bare Temporal. Registered under the real workflow
- * types (greendotOnboarding, jikoOnboarding, linkcyOnboarding, netspendOnboarding, webhookDelivery) but only on the floor's task queues, so the very
+ * types (greendotOnboarding, jikoOnboarding, linkcyOnboarding, netspendOnboarding) but only on the floor's task queues, so the very
  * same gateway code starts and drives it. It keeps no status model, publishes no search attributes and calls
  * no-op activities: it only replays, step by step, the activities, timers, Updates and signals of a real
  * onboarding (bench/floor-shape.ts), with payloads of the same sizes.
@@ -10,7 +10,6 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
-  getExternalWorkflowHandle,
   proxyActivities,
   setHandler,
   sleep,
@@ -176,24 +175,4 @@ export async function greendotOnboarding(input: FloorInput): Promise<unknown> {
 
 export async function linkcyOnboarding(input: FloorInput): Promise<unknown> {
   return floorOnboarding(input);
-}
-
-/**
- * The gateway's webhook intake starts this, as for a real webhook; the floor routes by id instead of searching
- * visibility: the floor's events name the onboarding's workflow id in `data.onboardingId`, or, for a provider whose
- * intake keeps only its own ids in `data`, as the id of one of their refs (`<provider>:<kind>:onboarding:…`).
- */
-export async function webhookDelivery(input: {
-  event: { eventId: string; data: Record<string, unknown>; refs?: string[] };
-}): Promise<{ outcome: string }> {
-  const target =
-    input.event.data.onboardingId ??
-    (input.event.refs ?? []).map((ref) => ref.split(':').slice(2).join(':')).find((id) => id.startsWith('onboarding:'));
-  if (typeof target !== 'string') return { outcome: 'ignored' };
-  try {
-    await getExternalWorkflowHandle(target).signal(providerEventSignal, { eventId: input.event.eventId });
-    return { outcome: 'routed' };
-  } catch {
-    return { outcome: 'closed' };
-  }
 }

@@ -7,9 +7,10 @@
  *   npm run bench -- --scale=10000      also the scale section: 1,000 then 10,000 onboardings held open
  *   npm run bench -- --only=floor,webhooks,scale   some sections only
  *   npm run bench -- --providers=jiko   some providers only
- *   npm run bench -- --open-loop=all    the open loop for every provider (default: jiko, netspend)
+ *   npm run bench -- --open-loop=all    the open loop for every provider (default: jiko, netspend; or none)
+ *   npm run bench -- --outbound=log     diagnostic: outbound events logged, not delivered (no delivery workflows)
  *   npm run bench -- --keep             keep the temp dir (database, logs)
- *   npm run bench -- --quick --only=floor --providers=netspend --cpu-prof   profile both workers (top frames)
+ *   npm run bench -- --quick --only=floor --providers=netspend --cpu-prof   profile both workers and gateways (top frames)
  *   npx tsx bench/main.ts --report=bench/results/<file>.json   regenerate bench/RESULTS.md from a run's JSON
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,6 +36,7 @@ interface Options {
   rounds: number | undefined;
   rampRounds: number | undefined;
   openLoop: string[] | 'all' | undefined;
+  deliverOutbound: boolean;
   cpuProf: boolean;
 }
 
@@ -57,6 +59,7 @@ function parseArgs(argv: string[]): Options {
     '--rounds=',
     '--ramp-rounds=',
     '--open-loop=',
+    '--outbound=',
   ];
   for (const arg of argv) {
     if (!known.some((flag) => (flag.endsWith('=') ? arg.startsWith(flag) : arg === flag))) {
@@ -76,9 +79,28 @@ function parseArgs(argv: string[]): Options {
     report: value('report'),
     rounds: value('rounds') === undefined ? undefined : Number(value('rounds')),
     rampRounds: value('ramp-rounds') === undefined ? undefined : Number(value('ramp-rounds')),
-    openLoop: value('open-loop') === 'all' ? 'all' : list(value('open-loop')),
+    openLoop: openLoopOption(value('open-loop')),
+    deliverOutbound: outboundOption(value('outbound')),
     cpuProf: argv.includes('--cpu-prof'),
   };
+}
+
+function openLoopOption(raw: string | undefined): string[] | 'all' | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === 'all') return 'all';
+  if (raw === 'none') return [];
+  const names = raw.split(',').map((name) => name.trim());
+  const known = BENCH_PROVIDERS.map((provider) => provider.name);
+  const unknown = names.filter((name) => !known.includes(name));
+  if (unknown.length > 0 || names.length === 0)
+    throw new Error(`--open-loop takes all, none or providers (${known.join(', ')}); got ${raw}`);
+  return names;
+}
+
+function outboundOption(raw: string | undefined): boolean {
+  if (raw === undefined || raw === 'deliver') return true;
+  if (raw === 'log') return false;
+  throw new Error(`--outbound takes deliver (the default) or log; got ${raw}`);
 }
 
 function machine(): Machine {
@@ -153,7 +175,7 @@ async function run(options: Options): Promise<number> {
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
   try {
-    stack = await startStack({ dir, log, cpuProfileDir });
+    stack = await startStack({ dir, log, cpuProfileDir, deliverOutbound: options.deliverOutbound });
     // Profiles count from here: start-up (transpiling, bundling the workflows) is not per-task work.
     profileFromMicros = Number(process.hrtime.bigint() / 1000n);
     // The bench's own client and codec use the stack's settings (Temporal address, PII key).
@@ -268,7 +290,7 @@ async function run(options: Options): Promise<number> {
   if (errors.length > 0) process.stdout.write(`errors:\n${errors.map((e) => `  - ${e}`).join('\n')}\n\n`);
   log(`results: bench/results/${jsonName}`);
   log(`total time ${(results.durationSeconds / 60).toFixed(1)} min`);
-  if (!options.quick && options.sections.size === 3 && !options.providers) {
+  if (!options.quick && options.sections.size === 3 && !options.providers && options.deliverOutbound) {
     log(`wrote ${path.relative(projectRoot, await writeResultsMarkdown(results, jsonName))}`);
   }
   return errors.length > 0 ? 1 : 0;

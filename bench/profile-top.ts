@@ -1,5 +1,5 @@
 /**
- * Where a worker's CPU goes, from the V8 profiles `--cpu-prof` writes (one per thread: the main thread runs the
+ * Where a worker's (or gateway's) CPU goes, from the V8 profiles `--cpu-prof` writes (one per thread: the main thread runs the
  * SDK's JS side and the activities, the workflow threads run the workflow bundle). For each process: the time by
  * area (our code, the Temporal SDK, zod, protobuf, Node internals, GC, native work outside JS) as self time, the
  * share of samples with one of our frames anywhere on the stack (inclusive), and the top functions by self time.
@@ -35,7 +35,7 @@ const AREAS: [string, (url: string, name: string) => boolean][] = [
   ['other packages', (url) => url.includes('node_modules/')],
   ['Node internals', (url) => url.startsWith('node:') || url === ''],
   ['workflow bundle (ours + SDK workflow lib)', (url) => /workflow-bundle|webpack/.test(url)],
-  ['ours (workflows/, activities/, common/, contract/, workers/)', () => true],
+  ['ours (workflows/, activities/, client/, common/, contract/, workers/)', () => true],
 ];
 
 const areaOf = (url: string, name: string): string => (AREAS.find(([, test]) => test(url, name)) ?? ['?'])[0];

@@ -1,26 +1,23 @@
 /**
  * The providers the bench measures: every scripted customer (scripts/customers/, the same customers as the demo,
  * the history recording and the e2e tests) that says what the bench needs. Its bench scenario gives the start
- * body and the answer to each pending action (acting at once, always the first valid answer); its floor webhook
- * plays the provider for the floor.
+ * body and the answer to each pending action (acting at once, always the first valid answer).
  */
 import { providerDefinition } from '../client/registry.js';
 import { SCRIPTED_CUSTOMERS, scenarioOf } from '../scripts/customers/index.js';
-import type { Scenario, SignedWebhook } from '../scripts/customers/index.js';
+import type { Scenario } from '../scripts/customers/index.js';
 
 export interface BenchProvider {
   name: string;
   /** The scripted customer's scenario measured against the floor. */
   scenario: Scenario;
-  /** A verified-looking webhook for the floor: its intake normalizes `data` with `onboardingId` in it. */
-  floorWebhook(onboardingId: string, secret: string): SignedWebhook;
 }
 
 export const BENCH_PROVIDERS: readonly BenchProvider[] = SCRIPTED_CUSTOMERS.flatMap((customer) => {
   if (!customer.bench) return [];
   const scenario = scenarioOf(customer, customer.bench.scenario);
   if (!scenario) throw new Error(`${customer.provider}: no bench scenario '${customer.bench.scenario}'`);
-  return [{ name: customer.provider, scenario, floorWebhook: customer.bench.floorWebhook }];
+  return [{ name: customer.provider, scenario }];
 });
 
 /** Why a provider cannot be benchmarked yet (its workflow or client registration has not landed), or null. */

@@ -74,10 +74,18 @@ function sqlitePragmas(): string[] {
 export async function startStack(options: {
   dir: string;
   log: (line: string) => void;
-  /** Both workers run with `--cpu-prof` and write their profiles here on exit (`--cpu-prof`; profile-top.ts reads them). */
+  /**
+   * Both workers and both gateways run with `--cpu-prof` and write their profiles here on exit (`--cpu-prof`;
+   * profile-top.ts reads them).
+   */
   cpuProfileDir?: string | undefined;
+  /**
+   * false (`--outbound=log`, a diagnostic): outbound events are only logged, as with OUTBOUND_WEBHOOK_URL unset in
+   * production: no delivery workflows, no POSTs, so a run tells how much of the real side's cost they are.
+   */
+  deliverOutbound?: boolean;
 }): Promise<Stack> {
-  const { dir, log, cpuProfileDir } = options;
+  const { dir, log, cpuProfileDir, deliverOutbound = true } = options;
   mkdirSync(path.join(dir, 'logs'), { recursive: true });
   mkdirSync(path.join(dir, 'shapes'), { recursive: true });
   const [
@@ -146,7 +154,8 @@ export async function startStack(options: {
   };
   // Outbound events are delivered, as in production, to a local backend that counts them.
   const outbound = await startOutboundReceiver();
-  env.OUTBOUND_WEBHOOK_URL = outbound.url;
+  if (deliverOutbound) env.OUTBOUND_WEBHOOK_URL = outbound.url;
+  else delete env.OUTBOUND_WEBHOOK_URL;
   delete env.TEMPORAL_API_KEY;
   delete env.TEMPORAL_PROFILE;
   delete env.TEMPORAL_CONFIG_FILE;
@@ -165,11 +174,12 @@ export async function startStack(options: {
   };
   const alive = (entry: StackProcess) => (): boolean =>
     entry.child.exitCode === null && entry.child.signalCode === null;
-  const node = (entry: string, preload = false): [string, string[]] => [
+  /** `preload`: a worker (heap probe, cache size); `profiled`: written to cpuProfileDir with `--cpu-prof`. */
+  const node = (entry: string, preload = false, profiled = preload): [string, string[]] => [
     process.execPath,
     [
       ...(preload ? ['--expose-gc'] : []),
-      ...(preload && cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : []),
+      ...(profiled && cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : []),
       '--import',
       'tsx',
       ...(preload ? ['--import', path.join(projectRoot, 'bench', 'worker-preload.mjs')] : []),
@@ -252,14 +262,14 @@ export async function startStack(options: {
       TASK_QUEUE_PREFIX: FLOOR_PREFIX,
       WORKER_METRICS_PORT: '0',
     });
-    const gateway = launch('gateway', ...node('client/gateway/main.ts'), {
+    const gateway = launch('gateway', ...node('client/gateway/main.ts', false, true), {
       ...env,
       TASK_QUEUE_PREFIX: REAL_PREFIX,
       GATEWAY_PORT: String(gatewayPort),
       GATEWAY_PUBLIC_URL: gatewayUrl,
     });
     // The floor goes through the very same gateway code; only its task queues differ.
-    const floorGateway = launch('floorGateway', ...node('client/gateway/main.ts'), {
+    const floorGateway = launch('floorGateway', ...node('client/gateway/main.ts', false, true), {
       ...env,
       TASK_QUEUE_PREFIX: FLOOR_PREFIX,
       GATEWAY_PORT: String(floorGatewayPort),

@@ -4,7 +4,6 @@
  * declined; anything else passes at once. The customer accepts every terms shown, activates a physical card once
  * "received", and the app pushes the card to Google Pay with made-up device data.
  */
-import { randomUUID } from 'node:crypto';
 import { GREENDOT_ACTIONS } from '../../contract/greendot.js';
 import type {
   GreendotAcceptTermsActionData,
@@ -98,25 +97,5 @@ export const greendotCustomer: ScriptedCustomer<keyof typeof scenarios> = {
   defaultScenario: 'approved',
   bench: {
     scenario: 'approved',
-    // A Green Dot message authenticated with the bearer token we issue (`secret`), one accountUpdated event. The
-    // intake keeps only Green Dot's ids in the event data, so the floor finds its onboarding by the account ref.
-    floorWebhook: (onboardingId, secret) => {
-      const accountIdentifier = onboardingId;
-      const body = JSON.stringify({
-        accounts: [
-          {
-            accountIdentifier,
-            events: [
-              {
-                eventIdentifier: randomUUID(),
-                eventType: 'accountUpdated',
-                eventDateTime: new Date().toISOString(),
-              },
-            ],
-          },
-        ],
-      });
-      return { body, headers: { authorization: `Bearer ${secret}`, 'x-gd-requestid': randomUUID() } };
-    },
   },
 };

@@ -100,13 +100,5 @@ export const jikoCustomer: ScriptedCustomer<keyof typeof scenarios> = {
   defaultScenario: 'approved',
   bench: {
     scenario: 'approved',
-    floorWebhook: (onboardingId, secret) =>
-      signedJikoWebhook(
-        secret,
-        'application.approved',
-        // An application id the intake accepts, and the floor's routing key.
-        { application_id: onboardingId.replace(/[^A-Za-z0-9_.-]/g, '_'), onboardingId },
-        `floor-${randomUUID()}`,
-      ),
   },
 };

@@ -7,7 +7,7 @@
  * stack with it, e.g. `SANDBOX_LINKCY_KYC_AUTO_COMPLETE_MS=2000 npm start`), or its `complete` control (the e2e).
  */
 import type { LinkcyVerifyPhoneBody } from '../../client/providers/linkcy.js';
-import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { LINKCY_ACTIONS } from '../../contract/linkcy.js';
 import type {
   LinkcyAcceptTermsInput,
@@ -15,15 +15,7 @@ import type {
   LinkcyTermsActionData,
   LinkcyVerifyPhoneActionData,
 } from '../../contract/linkcy.js';
-import type {
-  CustomerAnswer,
-  PendingAsk,
-  Scenario,
-  ScriptedCustomer,
-  SignedWebhook,
-  StartBody,
-  StartChoices,
-} from './types.js';
+import type { CustomerAnswer, PendingAsk, Scenario, ScriptedCustomer, StartBody, StartChoices } from './types.js';
 
 /** Linkcy's sandbox code [seed: "In Sandbox: No SMS is sent, and OTP is always 123456"]. */
 export const LINKCY_SANDBOX_CODE = '123456';
@@ -148,21 +140,6 @@ export const linkcyCustomer: ScriptedCustomer<keyof typeof scenarios> = {
   displayName: 'Linkcy',
   scenarios,
   defaultScenario: 'validated',
-  // The customer goes through Linkcy's hosted KYC page (actElsewhere); the floor consumes a Svix-signed KYC event.
-  bench: { scenario: 'validated', floorWebhook: (onboardingId, secret) => linkcyFloorWebhook(onboardingId, secret) },
+  // The customer goes through Linkcy's hosted KYC page (actElsewhere).
+  bench: { scenario: 'validated' },
 };
-
-/** A Svix-signed KYC webhook for the bench's floor, carrying the floor onboarding's id. */
-export function linkcyFloorWebhook(onboardingId: string, secret: string): SignedWebhook {
-  const id = `msg_${randomUUID()}`;
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const body = JSON.stringify({
-    type: 'CONSUMER_KYC_VALIDATED',
-    timestamp: new Date().toISOString(),
-    // A consumer id the intake accepts, and the floor's routing key.
-    data: { consumerId: onboardingId.replace(/[^A-Za-z0-9_.:-]/g, '_'), status: 'VALIDATED', onboardingId },
-  });
-  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-  const signature = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
-  return { body, headers: { 'svix-id': id, 'svix-timestamp': timestamp, 'svix-signature': `v1,${signature}` } };
-}

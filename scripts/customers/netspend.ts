@@ -6,7 +6,6 @@
  * the scenario's card of the first brand offered, and, for a physical card, sets a made-up PIN.
  */
 import type { NetspendActivateCardBody } from '../../client/providers/netspend.js';
-import { createHmac, randomUUID } from 'node:crypto';
 import { NETSPEND_ACTIONS } from '../../contract/netspend.js';
 import type {
   NetspendAcceptAgreementsInput,
@@ -153,18 +152,5 @@ export const netspendCustomer: ScriptedCustomer<keyof typeof scenarios> = {
   bench: {
     // Every DDA step (agreements, expected use, activation, card order) without waiting for the mail.
     scenario: 'dda-virtual',
-    floorWebhook: (onboardingId, secret) => {
-      const body = JSON.stringify({
-        id: randomUUID(),
-        type: 'account.created',
-        created: new Date().toISOString(),
-        // An account id the intake accepts, and the floor's routing key.
-        data: { account_id: onboardingId.replace(/[^A-Za-z0-9_.-]/g, '_'), status: 'active', onboardingId },
-      });
-      return {
-        body,
-        headers: { 'ns-signature': createHmac('sha256', secret).update(body).digest('hex'), 'ns-delivery-count': '1' },
-      };
-    },
   },
 };

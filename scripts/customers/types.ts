@@ -82,10 +82,5 @@ export interface ScriptedCustomer<ScenarioName extends string = string> {
   bench?: {
     /** The scenario measured against the floor: the provider's full flow, with nothing waiting on a clock. */
     scenario: ScenarioName;
-    /**
-     * A verified-looking webhook for the floor (bench/floor-workflow.ts), playing the provider: its intake must
-     * normalize it into an event whose `data.onboardingId` is `onboardingId`.
-     */
-    floorWebhook(onboardingId: string, secret: string): SignedWebhook;
   };
 }

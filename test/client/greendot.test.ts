@@ -16,7 +16,6 @@ import { providerDefinition, startBodySchema } from '../../client/registry.js';
 import { fieldIssues } from '../../client/schemas.js';
 import { createGreendotWebhookIntake } from '../../client/webhooks/greendot.js';
 import { createLogger, setLogLevel } from '../../common/log.js';
-import { greendotCustomer } from '../../scripts/customers/greendot.js';
 import { jikoStartBody, testConfig } from './fixtures.js';
 import { noDocuments } from '../helpers/secrets.js';
 
@@ -172,15 +171,6 @@ describe('Green Dot webhook verification and normalization', () => {
       reason: 'Card processor failure',
     });
     expect(JSON.stringify(events)).not.toContain('Lovelace');
-  });
-
-  it("verifies and normalizes the bench floor's webhook, whose account ref names the onboarding", () => {
-    const webhook = greendotCustomer.bench!.floorWebhook('onboarding:greendot:bench-1', TOKEN);
-    const body = Buffer.from(webhook.body);
-    expect(() => intake.verify(body, webhook.headers)).not.toThrow();
-    const [normalized] = intake.normalize(body, webhook.headers);
-    expect(normalized?.event.refs).toEqual(['greendot:account:onboarding:greendot:bench-1']);
-    expect(normalized?.routable).toBe(true);
   });
 
   it('refuses a verified body that is not the envelope, naming the field', () => {
