@@ -114,9 +114,27 @@ function machine(): Machine {
   };
 }
 
+const READING_HEADING = '## Reading this run';
+
+/**
+ * The hand-written reading of a run, kept when RESULTS.md is regenerated from the same run's JSON (`--report`): it is
+ * nowhere else. A new run's RESULTS.md starts without one.
+ */
+function handWrittenReading(target: string, jsonName: string): string {
+  let current: string;
+  try {
+    current = readFileSync(target, 'utf8');
+  } catch {
+    return '';
+  }
+  const at = current.indexOf(`\n${READING_HEADING}\n`);
+  if (at < 0 || !current.slice(0, at).includes(jsonName)) return '';
+  return `\n${current.slice(at + 1)}`;
+}
+
 async function writeResultsMarkdown(results: BenchResults, jsonName: string): Promise<string> {
   const target = path.join(projectRoot, 'bench', 'RESULTS.md');
-  let markdown = renderMarkdown(results, jsonName);
+  let markdown = renderMarkdown(results, jsonName) + handWrittenReading(target, jsonName);
   try {
     // Formatted as `npm run lint` (prettier --check) expects it.
     const prettier = await import('prettier');
