@@ -1,7 +1,8 @@
 /**
  * The floor's worker process: its own workflow bundle (bench/floor-workflow.ts), no-op activities, the same data
- * converter (PII codec) as the engine, on the floor's task queues (`${TASK_QUEUE_PREFIX}-<provider>`). The shape each floor onboarding replays is read from BENCH_FLOOR_SHAPE_DIR/<provider>.json, which
- * the bench writes after measuring a real onboarding.
+ * converter (PII codec) as the engine, on the floor's task queues (`${TASK_QUEUE_PREFIX}-<provider>`). The shape
+ * each floor onboarding replays is read from BENCH_FLOOR_SHAPE_DIR/<provider>.json, which the bench writes after
+ * measuring a real onboarding.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -1,9 +1,9 @@
 /**
  * The floor: what an onboarding of the same shape costs on bare Temporal. Registered under the real workflow
- * types (greendotOnboarding, jikoOnboarding, linkcyOnboarding, netspendOnboarding) but only on the floor's task queues, so the very
- * same gateway code starts and drives it. It keeps no status model, publishes no search attributes and calls
- * no-op activities: it only replays, step by step, the activities, timers, Updates and signals of a real
- * onboarding (bench/floor-shape.ts), with payloads of the same sizes.
+ * types (greendotOnboarding, jikoOnboarding, linkcyOnboarding, netspendOnboarding) but only on the floor's task
+ * queues, so the very same gateway code starts and drives it. It keeps no status model, publishes no search
+ * attributes and calls no-op activities: it only replays, step by step, the activities, timers, Updates and signals
+ * of a real onboarding (bench/floor-shape.ts), with payloads of the same sizes.
  */
 import {
   condition,

@@ -91,8 +91,7 @@ function openLoopOption(raw: string | undefined): string[] | 'all' | undefined {
   if (raw === 'none') return [];
   const names = raw.split(',').map((name) => name.trim());
   const known = BENCH_PROVIDERS.map((provider) => provider.name);
-  const unknown = names.filter((name) => !known.includes(name));
-  if (unknown.length > 0 || names.length === 0)
+  if (names.some((name) => !known.includes(name)))
     throw new Error(`--open-loop takes all, none or providers (${known.join(', ')}); got ${raw}`);
   return names;
 }

@@ -1,6 +1,6 @@
 /**
- * Where a worker's (or gateway's) CPU goes, from the V8 profiles `--cpu-prof` writes (one per thread: the main thread runs the
- * SDK's JS side and the activities, the workflow threads run the workflow bundle). For each process: the time by
+ * Where a worker's (or gateway's) CPU goes, from the V8 profiles `--cpu-prof` writes (one per thread: a worker's
+ * main thread runs the SDK's JS side and the activities, its workflow threads run the workflow bundle). For each process: the time by
  * area (our code, the Temporal SDK, zod, protobuf, Node internals, GC, native work outside JS) as self time, the
  * share of samples with one of our frames anywhere on the stack (inclusive), and the top functions by self time.
  *

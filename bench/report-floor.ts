@@ -1,4 +1,5 @@
 /** The floor section's rows and RESULTS.md tables (report.ts renders the rest). */
+import { FULL_BUDGET } from './context.js';
 import type { Row } from './report.js';
 import type { FloorComparison, SideRound } from './sections/floor.js';
 import type { OpenLoopSide } from './sections/floor-extra.js';
@@ -32,7 +33,10 @@ export function floorRows(c: FloorComparison): Row[] {
     check(r.latencyP50.median, (v) => v <= 1.1),
   );
   if (c.openLoop.length === 0)
-    add('open loop', 'not run for this provider (by default Jiko and Netspend only; `--open-loop=all` for every one)');
+    add(
+      'open loop',
+      `not run for this provider (by default only for ${FULL_BUDGET.openLoopProviders?.join(', ') ?? 'every provider'}; \`--open-loop=all\` for every one)`,
+    );
   for (const point of c.openLoop) {
     const side = (o: OpenLoopSide): string =>
       `${ms(o.p50Ms)} p50, ${ms(o.tailMs)} ${o.tailLabel} (${o.completed}/${o.scheduled})`;
